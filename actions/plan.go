@@ -1,0 +1,64 @@
+package actions
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Plan is the ordered list of actions of one pass. Actions are in a
+// topological order of their After and Requires edges; ties are broken by
+// target and kind so that the same observation always yields the same plan,
+// byte for byte.
+type Plan struct {
+	// ID is a content hash of the actions: the same actions give the same id.
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	Actions []Action  `json:"actions"`
+	// Notes are things seen but deliberately not acted on: rows refused as
+	// malformed, servers that could not be observed, pairs within the
+	// pending grace, downloads in progress.
+	Notes []Note `json:"notes,omitempty"`
+}
+
+// Note is an observation the planner reports without acting on it.
+type Note struct {
+	Target  Target `json:"target"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Empty reports whether the plan has nothing to do.
+func (p Plan) Empty() bool { return len(p.Actions) == 0 }
+
+// Counts returns the number of actions per kind, every kind present.
+func (p Plan) Counts() map[Kind]int {
+	c := make(map[Kind]int, len(Kinds))
+	for _, k := range Kinds {
+		c[k] = 0
+	}
+	for _, a := range p.Actions {
+		c[a.Kind]++
+	}
+	return c
+}
+
+// Index returns the position of each action id in the plan.
+func (p Plan) Index() map[string]int {
+	m := make(map[string]int, len(p.Actions))
+	for i, a := range p.Actions {
+		m[a.ID] = i
+	}
+	return m
+}
+
+// planID hashes the canonical JSON of the actions.
+func planID(as []Action) string {
+	b, err := json.Marshal(as)
+	if err != nil {
+		panic(err) // actions hold only strings and ints
+	}
+	sum := sha256.Sum256(b)
+	return "p-" + hex.EncodeToString(sum[:6])
+}

@@ -1,0 +1,92 @@
+// Command reconciler keeps the Package Servers of an ITMS 8.x Notification
+// Server healthy: it observes the CMDB and the agents, plans the smallest
+// set of actions from KB 179719, and applies them under the limits, windows
+// and approvals of policy.hcl, with an audit journal.
+//
+// Each subcommand lives in its own file and registers itself in commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes. They are a contract: scripts depend on them.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan --detailed-exitcode: actions pending
+)
+
+// command is one subcommand. run receives the arguments after its name.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) int
+}
+
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+// env is what a command may touch of the outside world, so that tests can
+// run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// isTerminal reports whether w is a terminal (tables and colour).
+	isTerminal func(w io.Writer) bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run dispatches to a subcommand and returns the exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "reconciler: unknown command %q\n\n", args[0])
+		usage(e.stderr)
+		return exitError
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: reconciler COMMAND [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --policy FILE (default policy.hcl) and --log-level LEVEL.")
+	fmt.Fprintln(w, "Run 'reconciler COMMAND -h' for its flags.")
+}
+
+// errorf prints a one-line error for the user and returns exitError.
+func (e *env) errorf(format string, a ...any) int {
+	msg := fmt.Sprintf(format, a...)
+	fmt.Fprintln(e.stderr, "reconciler: "+strings.TrimRight(msg, "\n"))
+	return exitError
+}

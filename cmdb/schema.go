@@ -1,0 +1,27 @@
+package cmdb
+
+// SQLiteSchema creates the three tables in the simulated site's SQLite
+// CMDB, shaped like ITMS's: GUIDs as text compared case-insensitively (as
+// SQL Server compares uniqueidentifier), the status compared
+// case-insensitively (as SQL Server's default collation does).
+const SQLiteSchema = `
+CREATE TABLE IF NOT EXISTS vItem (
+    [Guid] TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+    [Name] TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS SWDPackage (
+    [PackageId]       TEXT    NOT NULL COLLATE NOCASE,
+    [Name]            TEXT    NOT NULL,
+    [Package Version] TEXT    NOT NULL,
+    [_Latest]         INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY ([PackageId], [Package Version])
+);
+CREATE TABLE IF NOT EXISTS SWDPackageServer (
+    [PkgSvrId]  TEXT NOT NULL COLLATE NOCASE,
+    [PackageId] TEXT NOT NULL COLLATE NOCASE,
+    [Status]    TEXT NOT NULL COLLATE NOCASE,
+    [Version]   TEXT NOT NULL DEFAULT '',
+    [Error]     TEXT,
+    PRIMARY KEY ([PkgSvrId], [PackageId])
+) WITHOUT ROWID;
+`
