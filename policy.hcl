@@ -1,0 +1,88 @@
+# reconciler policy: what a healthy estate looks like, and how far the
+# reconciler may go to get there. Check it with:  reconciler policy check
+#
+# This default drives the built-in simulated site, so that on a fresh clone
+# `go run ./cmd/reconciler status` works with no ITMS at hand. For a real
+# Notification Server, replace the site block with site "itms" { ... }.
+# Paths are relative to this file's folder. Durations use Go syntax: "90s",
+# "10m", "1h30m".
+
+# "enforce" applies actions; "dry-run" (the default when omitted) only plans
+# and audits them. Individual kinds can be held in dry run with
+# dry_run_kinds = ["delete_ns_snapshot"].
+mode = "enforce"
+
+# Kinds listed here wait for `reconciler approve` before they are applied.
+# approve = ["set_credential_mode"]
+
+# The site to reconcile: "sim" is a simulated estate kept on disk under dir,
+# seeded with a built-in scenario (or the path of a .json scenario file).
+site "sim" {
+  dir      = "demo-site"
+  scenario = "demo"
+  seed     = 1
+}
+
+# The Package Service credential the NS must hold (Settings > Notification
+# Server > Site Server Settings > Package Service Settings > Security
+# Settings): anonymous, appid or acc. appid and acc name the account that
+# needs Full Control on every Package Delivery folder. Never a password.
+credential {
+  mode    = "acc"
+  account = "CORP\\svc-itms-acc"
+}
+
+# How the loop runs: a cron spec (five fields, or @every / @hourly ...), how
+# long Pending/Downloading pairs are left alone, how many package servers
+# are worked on at once, and how many one pass may touch at most.
+reconcile {
+  schedule             = "@every 1m"
+  pending_grace        = "10m"
+  concurrency          = 8
+  max_servers_per_pass = 25
+}
+
+# Rate limits: at most max actions of a kind in any rolling window of per.
+# Over budget, an action waits for a later pass (audited as deferred).
+# Deleting NS snapshots makes every client fetch them again: keep it low.
+limit "delete_ns_snapshot" {
+  max = 10
+  per = "1h"
+}
+
+limit "delete_ps_snapshot" {
+  max = 200
+  per = "1h"
+}
+
+limit "set_credential_mode" {
+  max = 4
+  per = "24h"
+}
+
+# Maintenance windows: from each cron start, for duration, in timezone.
+# allow = [...] holds the listed kinds outside the window; deny = [...]
+# holds them while it is open. Example: no credential changes during
+# business hours in Paris.
+# window "business-hours" {
+#   schedule = "0 8 * * 1-5"
+#   duration = "10h"
+#   timezone = "Europe/Paris"
+#   deny     = ["set_credential_mode"]
+# }
+
+# Which package servers to reconcile, by host-name glob (case-insensitive;
+# * ? [a-z]). Exclusions win, e.g. exclude = ["PS-LAB-*"].
+scope {
+  include = ["*"]
+}
+
+# The hash-chained audit journal: every intent and outcome, one JSON line each.
+audit {
+  path = "demo-site/audit.jsonl"
+}
+
+# Prometheus /metrics, /healthz and /readyz; "" turns the endpoint off.
+http {
+  listen = "127.0.0.1:9464"
+}
