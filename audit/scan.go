@@ -1,0 +1,154 @@
+package audit
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// line is one line of a journal file.
+type line struct {
+	off  int64  // offset of the first byte
+	size int64  // bytes on disk, newline included
+	b    []byte // content without the newline; nil when too long
+	term bool   // ended with a newline
+	long bool   // longer than MaxRecordSize
+}
+
+// lineReader splits a journal into lines without a size limit on the input
+// and with a bounded buffer: an over-long line is skipped, not held.
+type lineReader struct {
+	r   *bufio.Reader
+	off int64
+	buf []byte
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next line, or io.EOF when the input is exhausted.
+func (lr *lineReader) next() (line, error) {
+	ln := line{off: lr.off}
+	lr.buf = lr.buf[:0]
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		ln.size += int64(len(chunk))
+		if !ln.long {
+			if len(lr.buf)+len(chunk) > MaxRecordSize {
+				ln.long, lr.buf = true, lr.buf[:0]
+			} else {
+				lr.buf = append(lr.buf, chunk...)
+			}
+		}
+		switch {
+		case err == nil:
+			ln.term = true
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if ln.size == 0 {
+				return line{}, io.EOF
+			}
+		default:
+			return line{}, fmt.Errorf("read at offset %d: %w", lr.off+ln.size, err)
+		}
+		break
+	}
+	lr.off += ln.size
+	if !ln.long {
+		ln.b = lr.buf
+		if ln.term {
+			ln.b = ln.b[:len(ln.b)-1]
+		}
+	}
+	return ln, nil
+}
+
+// atEOF reports whether no byte follows the last line returned. It may
+// invalidate the slice that line holds, so call it after using that slice.
+func (lr *lineReader) atEOF() (bool, error) {
+	_, err := lr.r.Peek(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read at offset %d: %w", lr.off, err)
+	}
+	return false, nil
+}
+
+// scanResult is what a pass over a journal found.
+type scanResult struct {
+	records  int64  // good records
+	seq      int64  // seq of the last good record
+	head     string // hash of the last good record
+	goodEnd  int64  // offset after the last good record (and its newline)
+	noNL     bool   // the last good record lacks its newline
+	torn     int64  // bytes after goodEnd that form no record (torn tail)
+	tornText []byte // the first bytes of the torn tail
+	firstBad int64  // seq expected where damage starts; 0 if none
+	problem  string // what is wrong at firstBad
+}
+
+// scan reads a journal, verifying the chain when verify is set, and calls
+// fn for every good record in order. It stops at the first damaged record.
+// The last line of the input, if it is not a complete record, is reported
+// as a torn tail rather than as damage. fn's error is returned as is.
+func scan(r io.Reader, verify bool, fn func(Record) error) (scanResult, error) {
+	var s scanResult
+	lr := newLineReader(r)
+	for {
+		ln, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return s, nil
+		}
+		if err != nil {
+			return s, err
+		}
+		rec, perr := parseLine(ln)
+		if perr == nil && verify {
+			// A complete record that fails the chain is damage, even last.
+			perr = check(rec, ln.b, s.seq, s.head)
+		}
+		if perr != nil {
+			if errors.Is(perr, errIncomplete) {
+				if torn, err := s.tail(lr, ln); err != nil || torn {
+					return s, err
+				}
+			}
+			s.firstBad, s.problem = s.seq+1, fmt.Sprintf("line at offset %d: %v", ln.off, perr)
+			return s, nil
+		}
+		s.records++
+		s.seq, s.head = rec.Seq, rec.Hash
+		s.goodEnd, s.noNL = ln.off+ln.size, !ln.term
+		if fn != nil {
+			if err := fn(rec); err != nil {
+				return s, err
+			}
+		}
+	}
+}
+
+// tail records ln as a torn tail if it is the last line.
+func (s *scanResult) tail(lr *lineReader, ln line) (bool, error) {
+	const keep = 256
+	text := append([]byte(nil), ln.b[:min(len(ln.b), keep)]...)
+	if ln.term {
+		eof, err := lr.atEOF()
+		if err != nil || !eof {
+			return false, err
+		}
+	}
+	s.torn, s.tornText = ln.size, text
+	return true, nil
+}
+
+func parseLine(ln line) (Record, error) {
+	if ln.long {
+		return Record{}, fmt.Errorf("%w: line longer than %d bytes", errIncomplete, MaxRecordSize)
+	}
+	return parse(ln.b)
+}
