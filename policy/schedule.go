@@ -58,7 +58,7 @@ func (d *decoder) schedule(attrs hcl.Attributes, name string, loc *time.Location
 		if err == errCronTZ {
 			summary = "Time zone in cron schedule"
 		}
-		d.fail(a.Expr.Range(), summary, "%s: %s. %s takes %s.", clip(spec), err, name, cronDetail)
+		d.fail(a.Expr.Range(), summary, "Cannot use %q: %s. %s takes %s.", clip(spec), err, name, cronDetail)
 		return "", nil
 	}
 	return spec, s
