@@ -2,6 +2,8 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,9 +134,14 @@ func scan(r io.Reader, verify bool, fn func(Record) error) (scanResult, error) {
 	}
 }
 
-// tail records ln as a torn tail if it is the last line.
+// tail records ln as a torn tail if it can be one: the last line, no
+// longer than a record, and not starting with a complete record (which a
+// write cut short cannot produce; a lost newline between two records can).
 func (s *scanResult) tail(lr *lineReader, ln line) (bool, error) {
 	const keep = 256
+	if ln.long || startsWithRecord(ln.b) {
+		return false, nil
+	}
 	text := append([]byte(nil), ln.b[:min(len(ln.b), keep)]...)
 	if ln.term {
 		eof, err := lr.atEOF()
@@ -144,6 +151,15 @@ func (s *scanResult) tail(lr *lineReader, ln line) (bool, error) {
 	}
 	s.torn, s.tornText = ln.size, text
 	return true, nil
+}
+
+// startsWithRecord reports whether b begins with a complete record.
+func startsWithRecord(b []byte) bool {
+	var r Record
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&r); err != nil {
+		return false
+	}
+	return r.Seq > 0 && !r.Time.IsZero() && r.Type != "" && r.Hash != ""
 }
 
 func parseLine(ln line) (Record, error) {
