@@ -1,0 +1,68 @@
+package observed
+
+import (
+	"sync"
+	"time"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Ages remembers, across passes of one process, when each pair was first
+// seen in its current status, so that the planner can tell a download that
+// just started from one stuck for hours. The zero value is ready to use and
+// it is safe for concurrent use. A nil *Ages does nothing.
+//
+// Since is zero (unknown) for a pair first seen by this call when no
+// earlier pass was observed, since the pair may have been in its status for
+// any time; the planner treats unknown as just seen. A pair first seen in a
+// later pass gets that pass's time.
+type Ages struct {
+	mu      sync.Mutex
+	first   map[ageKey]time.Time
+	started bool
+}
+
+// ageKey identifies a pair in one status; a status change starts anew.
+type ageKey struct {
+	server string // lower-cased host name
+	pkg    vocab.GUID
+	status vocab.Status
+}
+
+// Observe sets Since on pairs (the complete set in question at now) and
+// forgets every pair that is no longer in question or has changed status.
+func (a *Ages) Observe(now time.Time, pairs []Pair) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next := make(map[ageKey]time.Time, len(pairs))
+	for i := range pairs {
+		k := ageKey{server: hostKey(pairs[i].Server), pkg: pairs[i].Package, status: pairs[i].Status}
+		first, known := a.first[k]
+		switch {
+		case known:
+			pairs[i].Since = first
+		case a.started:
+			first = now
+			pairs[i].Since = now
+		default:
+			first = now
+			pairs[i].Since = time.Time{}
+		}
+		next[k] = first
+	}
+	a.first = next
+	a.started = true
+}
+
+// Len returns the number of pairs tracked.
+func (a *Ages) Len() int {
+	if a == nil {
+		return 0
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.first)
+}

@@ -1,0 +1,162 @@
+package observed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// Observer reads a site through its drivers into Observations. Its fields
+// are set once before use; ReadSite and ObserveAgents may then be called
+// from one goroutine at a time per Observation.
+//
+// Failures are recorded in the Observation, never returned: a CMDB that
+// cannot be read sets CMDBErr (and leaves no pairs), an NS that cannot be
+// read sets NSErr or SnapshotsErr, an agent that cannot be observed is an
+// Agent with Reachable false and an Error. Driver panics are recovered into
+// those errors. Error texts come from the drivers, which must keep secrets
+// out of them; the observer adds none.
+type Observer struct {
+	CMDB   CMDB
+	NS     NSSource
+	Agents AgentSource
+	// Concurrency bounds the agent calls in flight (reconcile.concurrency);
+	// values below 1 mean 1.
+	Concurrency int
+	// CallTimeout bounds each agent and NS call; zero means no bound beyond
+	// the caller's context. The CMDB read is bounded by the context only.
+	CallTimeout time.Duration
+	// Ages, when set, gives pairs their Since across passes.
+	Ages *Ages
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+}
+
+// cmdbRead is what one CMDB read yields once validated.
+type cmdbRead struct {
+	pairs   []Pair
+	servers []Server
+	rejects []Reject
+}
+
+// ReadSite reads the NS setting, the CMDB rows in question and, when
+// listServers is set, the CMDB's server list, into a new Observation taken
+// at now. A CMDB read that fails or is cut short leaves CMDBErr set and no
+// pairs, servers or rejects: never a partial set. Ages, when set, is
+// updated only from a complete read.
+func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool) *Observation {
+	obs := NewObservation(now)
+	obs.NS, obs.NSErr = o.readNS(ctx)
+	if obs.NSErr != nil {
+		o.log().Warn("NS setting not read", "error", obs.NSErr)
+	}
+	read, err := o.readCMDB(ctx, listServers)
+	if err == nil {
+		o.Ages.Observe(now, read.pairs)
+		err = obs.store(read, listServers)
+	}
+	if err != nil {
+		obs.CMDBErr = err
+		o.log().Warn("CMDB not read; nothing will be planned", "error", err)
+		return obs
+	}
+	obs.AddRejects(read.rejects...)
+	for _, r := range read.rejects {
+		o.log().Warn("CMDB row rejected", "server", r.Server, "package_id", r.PackageID, "reason", r.Reason)
+	}
+	return obs
+}
+
+// readNS reads and checks the NS credential setting.
+func (o *Observer) readNS(ctx context.Context) (NSState, error) {
+	if o.NS == nil {
+		return NSState{}, errors.New("read NS setting: no NS source")
+	}
+	st, err := call(ctx, o.CallTimeout, nil, o.NS.Setting)
+	if err != nil {
+		return NSState{}, fmt.Errorf("read NS setting: %w", err)
+	}
+	if err := st.Credential.Validate(); err != nil {
+		return NSState{}, fmt.Errorf("NS setting: %w", err)
+	}
+	if st.PolicyVersion < 0 {
+		return NSState{}, fmt.Errorf("NS setting: negative policy version %d", st.PolicyVersion)
+	}
+	return st, nil
+}
+
+// readCMDB reads and validates the rows in question and, when asked, the
+// server list. Any failure voids the whole read.
+func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, error) {
+	if o.CMDB == nil {
+		return cmdbRead{}, errors.New("read CMDB: no CMDB source")
+	}
+	return call(ctx, 0, nil, func(ctx context.Context) (cmdbRead, error) {
+		var r cmdbRead
+		err := o.CMDB.InQuestion(ctx, func(row RawRow) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r.addRow(row)
+			return nil
+		})
+		if err == nil && ctx.Err() != nil {
+			err = fmt.Errorf("cut short: %w", ctx.Err())
+		}
+		if err != nil {
+			return cmdbRead{}, fmt.Errorf("read CMDB rows: %w", err)
+		}
+		var dups []Reject
+		r.pairs, dups = dedupePairs(r.pairs)
+		r.rejects = append(r.rejects, dups...)
+		if !listServers {
+			return r, nil
+		}
+		raw, err := o.CMDB.Servers(ctx)
+		if err != nil {
+			return cmdbRead{}, fmt.Errorf("list CMDB servers: %w", err)
+		}
+		var bad []Reject
+		r.servers, bad = parseServers(raw)
+		r.rejects = append(r.rejects, bad...)
+		return r, nil
+	})
+}
+
+// addRow validates one row: a pair in question, a reject, or (for a healthy
+// row a driver should not have yielded) nothing.
+func (r *cmdbRead) addRow(row RawRow) {
+	p, reason := parseRow(row)
+	switch {
+	case reason != "":
+		r.rejects = append(r.rejects, rowReject(row, reason))
+	case !healthy(p):
+		r.pairs = append(r.pairs, p)
+	}
+}
+
+// store writes a complete read in one transaction: all or nothing.
+func (obs *Observation) store(r cmdbRead, listServers bool) error {
+	err := obs.write(func(txn *memdb.Txn) error {
+		if err := insertPairs(txn, r.pairs); err != nil {
+			return err
+		}
+		return insertServers(txn, r.servers)
+	})
+	if err != nil {
+		return fmt.Errorf("store CMDB rows: %w", err)
+	}
+	obs.ServersListed = listServers
+	return nil
+}
+
+func (o *Observer) log() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}

@@ -1,0 +1,236 @@
+package observed
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Reasons for keeping a row or an answer out of the observation.
+const (
+	reasonServerNotInVItem   = "server not in vItem"
+	reasonPackageUnknown     = "package not in SWDPackage"
+	reasonEmptyStatus        = "empty status"
+	reasonDuplicatePair      = "duplicate row for this server and package"
+	reasonDuplicateServer    = "duplicate server name"
+	reasonPackageNotAsked    = "agent answered for a package not asked"
+	reasonOtherServer        = "agent answered for another server"
+	reasonDuplicateAnswer    = "duplicate answer for this package"
+	reasonSnapshotNotAsked   = "NS answered for a package not asked"
+	reasonMalformedAgentHost = "not a host name"
+)
+
+// parseRow validates one untrusted CMDB row. It returns the pair, or the
+// reason the row is rejected.
+func parseRow(r RawRow) (Pair, string) {
+	sid, err := vocab.ParseGUID(r.ServerID)
+	if err != nil {
+		return Pair{}, "server id: " + err.Error()
+	}
+	if r.ServerName == "" {
+		return Pair{}, reasonServerNotInVItem
+	}
+	host, err := vocab.ParseHost(r.ServerName)
+	if err != nil {
+		return Pair{}, "server name: " + err.Error()
+	}
+	pkg, err := vocab.ParseGUID(r.PackageID)
+	if err != nil {
+		return Pair{}, "package id: " + err.Error()
+	}
+	if !r.PackageKnown {
+		return Pair{}, reasonPackageUnknown
+	}
+	status := vocab.NormalizeStatus(r.Status)
+	if status == "" {
+		return Pair{}, reasonEmptyStatus
+	}
+	return Pair{
+		Server:         host,
+		ServerID:       sid,
+		Package:        pkg,
+		PackageName:    vocab.Clip(r.PackageName),
+		Status:         vocab.Status(vocab.Clip(string(status))),
+		Version:        r.Version,
+		PackageVersion: r.PackageVersion,
+	}, ""
+}
+
+// healthy reports whether a pair meets the desired state and so is not in
+// question. The CMDB query never yields such rows; this guards against a
+// driver that does.
+func healthy(p Pair) bool {
+	return p.Status == vocab.Ready && p.Version == p.PackageVersion
+}
+
+func rowReject(r RawRow, reason string) Reject {
+	return Reject{
+		ServerID:  vocab.Clip(r.ServerID),
+		Server:    vocab.Clip(r.ServerName),
+		PackageID: vocab.Clip(r.PackageID),
+		Reason:    reason,
+	}
+}
+
+// dedupePairs sorts pairs by server, package and the rest, and rejects
+// every pair after the first for one (server, package): rows whose ids
+// differ only in braces, or two server ids under one name.
+func dedupePairs(ps []Pair) ([]Pair, []Reject) {
+	slices.SortFunc(ps, func(a, b Pair) int {
+		return cmp.Or(compareHost(a.Server, b.Server), cmp.Compare(a.Package, b.Package),
+			cmp.Compare(a.ServerID, b.ServerID), cmp.Compare(a.Status, b.Status),
+			cmp.Compare(a.Version, b.Version))
+	})
+	var keep []Pair
+	var rejects []Reject
+	for i, p := range ps {
+		if i > 0 && hostKey(p.Server) == hostKey(ps[i-1].Server) && p.Package == ps[i-1].Package {
+			rejects = append(rejects, Reject{ServerID: string(p.ServerID), Server: string(p.Server),
+				PackageID: string(p.Package), Reason: reasonDuplicatePair})
+			continue
+		}
+		keep = append(keep, p)
+	}
+	return keep, rejects
+}
+
+// parseServers validates the CMDB's server list. Status names in counts
+// are normalised and counts under one name merged.
+func parseServers(raw []RawServer) ([]Server, []Reject) {
+	var out []Server
+	var rejects []Reject
+	for _, r := range raw {
+		s, reason := parseServer(r)
+		if reason != "" {
+			rejects = append(rejects, Reject{ServerID: vocab.Clip(r.ID), Server: vocab.Clip(r.Name), Reason: reason})
+			continue
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Server) int {
+		return cmp.Or(compareHost(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	var keep []Server
+	for i, s := range out {
+		if i > 0 && hostKey(s.Name) == hostKey(out[i-1].Name) {
+			rejects = append(rejects, Reject{ServerID: string(s.ID), Server: string(s.Name), Reason: reasonDuplicateServer})
+			continue
+		}
+		keep = append(keep, s)
+	}
+	return keep, rejects
+}
+
+func parseServer(r RawServer) (Server, string) {
+	id, err := vocab.ParseGUID(r.ID)
+	if err != nil {
+		return Server{}, "server id: " + err.Error()
+	}
+	if r.Name == "" {
+		return Server{}, reasonServerNotInVItem
+	}
+	name, err := vocab.ParseHost(r.Name)
+	if err != nil {
+		return Server{}, "server name: " + err.Error()
+	}
+	counts := make(map[string]int, len(r.Counts))
+	for k, n := range r.Counts {
+		counts[vocab.Clip(string(vocab.NormalizeStatus(k)))] += n
+	}
+	return Server{ID: id, Name: name, Counts: counts}, ""
+}
+
+// checkFacts validates an agent's answer for server about the packages
+// asked. An answer about another server is refused as a whole (the error);
+// package entries that are malformed, not asked, for another server or
+// repeated are dropped and returned as rejects. Free text is clipped;
+// versions are kept whole, since the planner compares them.
+func checkFacts(server vocab.Host, asked []vocab.GUID, f AgentFacts) (AgentFacts, []Reject, string) {
+	if f.Server != "" && !strings.EqualFold(string(f.Server), string(server)) {
+		return AgentFacts{}, nil, "answer is about server " + quoteClip(string(f.Server))
+	}
+	out := f
+	out.Server = server
+	out.Applied = vocab.Credential{
+		Mode:    vocab.Mode(vocab.Clip(string(f.Applied.Mode))),
+		Account: vocab.Clip(f.Applied.Account),
+	}
+	out.FullControl = clipAll(f.FullControl)
+	out.LogSignatures = clipAll(f.LogSignatures)
+	out.Packages = nil
+	var rejects []Reject
+	seen := map[vocab.GUID]bool{}
+	for _, pf := range f.Packages {
+		c, reason := checkFiles(server, asked, pf)
+		if reason == "" && seen[c.Package] {
+			reason = reasonDuplicateAnswer
+		}
+		if reason != "" {
+			rejects = append(rejects, Reject{Server: string(server), PackageID: vocab.Clip(string(pf.Package)), Reason: reason})
+			continue
+		}
+		seen[c.Package] = true
+		out.Packages = append(out.Packages, c)
+	}
+	slices.SortFunc(out.Packages, func(a, b PackageFiles) int { return cmp.Compare(a.Package, b.Package) })
+	return out, rejects, ""
+}
+
+func checkFiles(server vocab.Host, asked []vocab.GUID, pf PackageFiles) (PackageFiles, string) {
+	pkg, err := vocab.ParseGUID(string(pf.Package))
+	if err != nil {
+		return PackageFiles{}, "agent answer: " + err.Error()
+	}
+	if !slices.Contains(asked, pkg) {
+		return PackageFiles{}, reasonPackageNotAsked
+	}
+	if pf.Server != "" && !strings.EqualFold(string(pf.Server), string(server)) {
+		return PackageFiles{}, reasonOtherServer
+	}
+	pf.Server = server
+	pf.Package = pkg
+	pf.StatusRecorded = vocab.Status(vocab.Clip(string(vocab.NormalizeStatus(string(pf.StatusRecorded)))))
+	pf.Local = vocab.LocalStatus(vocab.Clip(string(pf.Local)))
+	return pf, ""
+}
+
+// checkSnapshots validates the NS's answer about the packages asked.
+func checkSnapshots(asked []vocab.GUID, ss []Snapshot) ([]Snapshot, []Reject) {
+	var out []Snapshot
+	var rejects []Reject
+	seen := map[vocab.GUID]bool{}
+	for _, s := range ss {
+		pkg, err := vocab.ParseGUID(string(s.Package))
+		reason := ""
+		switch {
+		case err != nil:
+			reason = "NS snapshot: " + err.Error()
+		case !slices.Contains(asked, pkg):
+			reason = reasonSnapshotNotAsked
+		case seen[pkg]:
+			reason = reasonDuplicateAnswer
+		}
+		if reason != "" {
+			rejects = append(rejects, Reject{PackageID: vocab.Clip(string(s.Package)), Reason: reason})
+			continue
+		}
+		seen[pkg] = true
+		out = append(out, Snapshot{Package: pkg, Present: s.Present, Version: s.Version})
+	}
+	return out, rejects
+}
+
+func clipAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = vocab.Clip(s)
+	}
+	return out
+}
+
+func quoteClip(s string) string { return `"` + vocab.Clip(s) + `"` }
