@@ -1,0 +1,181 @@
+package health
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+	"unicode"
+)
+
+// TableOptions tunes RenderTable.
+type TableOptions struct {
+	// Words writes True, False and Unknown instead of ✓, ✗ and ?.
+	Words bool
+}
+
+// RenderTable writes the report for a terminal: a header with the NS and
+// CMDB state, one aligned line per server (its four conditions, not-Ready
+// count and main reason), the message of every False condition, the
+// rejected rows, and totals. Text from drivers and the CMDB is quoted when
+// it holds anything but printable characters, so it cannot move the
+// cursor or forge lines.
+func RenderTable(w io.Writer, r Report, opt TableOptions) error {
+	ew := &errWriter{w: w}
+	header(ew, r)
+	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVER\tREACHABLE\tCREDENTIAL\tACL\tPACKAGES\tNOT READY\tREASON")
+	for _, s := range r.Servers {
+		fmt.Fprintf(tw, "%s", safe(string(s.Name)))
+		for _, t := range ConditionTypes {
+			c, _ := s.Condition(t)
+			fmt.Fprintf(tw, "\t%s", mark(c.Status, opt.Words))
+		}
+		fmt.Fprintf(tw, "\t%d\t%s\n", s.NotReady, orDash(s.MainReason()))
+	}
+	tw.Flush()
+	problems(ew, r)
+	rejects(ew, r)
+	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected\n",
+		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
+	return ew.err
+}
+
+func header(w io.Writer, r Report) {
+	fmt.Fprintf(w, "Site health at %s\n", r.At.Format(time.RFC3339))
+	ns := r.NS
+	switch {
+	case ns.Error != "":
+		fmt.Fprintf(w, "NS:   not read: %s (policy wants %s)\n", safe(ns.Error), safe(ns.Desired.String()))
+	case ns.Credential == nil:
+		fmt.Fprintf(w, "NS:   unknown (policy wants %s)\n", safe(ns.Desired.String()))
+	case ns.InSync:
+		fmt.Fprintf(w, "NS:   %s, policy version %d, as the policy wants\n", safe(ns.Credential.String()), ns.PolicyVersion)
+	default:
+		fmt.Fprintf(w, "NS:   %s, policy version %d; policy wants %s\n",
+			safe(ns.Credential.String()), ns.PolicyVersion, safe(ns.Desired.String()))
+	}
+	switch {
+	case r.CMDBError != "":
+		fmt.Fprintf(w, "CMDB: not read: %s\n", safe(r.CMDBError))
+	case r.ServersListed:
+		fmt.Fprintln(w, "CMDB: read, with the server list")
+	default:
+		fmt.Fprintln(w, "CMDB: read, rows in question only")
+	}
+	fmt.Fprintln(w)
+}
+
+func problems(w io.Writer, r Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	for _, s := range r.Servers {
+		for _, c := range s.Conditions {
+			if c.Status != False {
+				continue
+			}
+			if n == 0 {
+				fmt.Fprintln(tw, "\nProblems:")
+			}
+			n++
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(string(s.Name)), c.Type, c.Reason, safe(c.Message))
+		}
+	}
+	tw.Flush()
+}
+
+func rejects(w io.Writer, r Report) {
+	if len(r.Rejects) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nRejected rows (reported, never acted on):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, rj := range r.Rejects {
+		who := rj.Server
+		if who == "" && rj.ServerID != "" {
+			who = "id " + rj.ServerID
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", orDash(safe(who)), orDash(safe(rj.PackageID)), safe(rj.Reason))
+	}
+	tw.Flush()
+}
+
+func mark(s Status, words bool) string {
+	if words {
+		return string(s)
+	}
+	switch s {
+	case True:
+		return "✓"
+	case False:
+		return "✗"
+	}
+	return "?"
+}
+
+// safe returns s unchanged when every rune is printable, else quoted with
+// Go escapes.
+func safe(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == '\t' {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// errWriter keeps the first write error, so rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// RenderJSON writes the report as indented JSON. The schema (version
+// SchemaVersion) is:
+//
+//	{
+//	  "schema_version": 1,
+//	  "at": RFC 3339 time,
+//	  "ns": {"credential": {"mode", "account"}?, "policy_version"?, "desired": {...},
+//	         "in_sync": bool, "error"?},
+//	  "cmdb_error"?: string,
+//	  "servers_listed": bool,
+//	  "servers": [{"name",
+//	               "conditions": [{"type", "status": "True"|"False"|"Unknown",
+//	                               "reason", "message"?, "last_transition"?}],
+//	               "counts": {status: n}, "not_ready", "in_grace"}],
+//	  "totals": {"servers", "healthy", "pairs": {status: n}, "not_ready",
+//	             "in_grace", "out_of_scope", "rejects"},
+//	  "rejects": [{"server_id", "server", "package_id", "reason"}]
+//	}
+//
+// Servers are sorted by name, conditions in ConditionTypes order, map keys
+// sorted; "?" marks fields left out when empty. Fields may be added;
+// removing or changing one bumps SchemaVersion.
+func RenderJSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("encode status: %w", err)
+	}
+	return nil
+}
