@@ -33,15 +33,8 @@ func (o *Observation) PairsWithStatus(s vocab.Status) []Pair {
 // ServersInQuestion returns the servers that have pairs in question, once
 // each, by name.
 func (o *Observation) ServersInQuestion() []vocab.Host {
-	var out []vocab.Host
-	last := ""
-	for _, p := range o.Pairs() {
-		if k := hostKey(p.Server); k != last || len(out) == 0 {
-			out = append(out, p.Server)
-			last = k
-		}
-	}
-	return out
+	hosts := list(o, tablePairs, indexServer, func(p *Pair) vocab.Host { return p.Server })
+	return slices.CompactFunc(hosts, func(a, b vocab.Host) bool { return hostKey(a) == hostKey(b) })
 }
 
 // PackagesInQuestion returns the packages that have pairs in question,
