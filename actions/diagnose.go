@@ -1,0 +1,91 @@
+package actions
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// pkgCause is the diagnosis of one pair in question.
+type pkgCause struct {
+	pair    observed.Pair
+	files   observed.PackageFiles
+	nsSnap  observed.Snapshot
+	cause   Cause // "" when the pair is left alone
+	nsStale bool
+}
+
+// serverDiag is the diagnosis of one observed, reachable server.
+type serverDiag struct {
+	host        vocab.Host
+	agent       observed.AgentFacts
+	notReceived bool // applied ≠ NS setting, policy version behind
+	stuck       bool // applied ≠ NS setting, policy version current
+	aclMissing  bool
+	pkgs        []pkgCause
+	inQuestion  bool // some pair needs a status report
+}
+
+// diagnoseCredential fills the credential causes of a server. ns is the
+// setting observed on the NS; want is the policy's credential.
+func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential) {
+	applied := d.agent.Applied
+	if !applied.Equal(ns.Credential) {
+		if d.agent.PolicyVersion < ns.PolicyVersion {
+			d.notReceived = true
+		} else {
+			d.stuck = true
+		}
+	} else if !ns.Credential.Equal(want) && !applied.Equal(want) {
+		// The NS will change to want: this server must then receive it.
+		d.notReceived = true
+	}
+	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {
+		d.aclMissing = true
+	}
+}
+
+func hasPrincipal(acl []string, account string) bool {
+	return slices.ContainsFunc(acl, func(p string) bool { return strings.EqualFold(p, account) })
+}
+
+// diagnosePair decides the cause of one pair in question, or why it is left
+// alone (returned as a note message with an empty cause).
+func diagnosePair(p observed.Pair, f observed.PackageFiles, fok bool, s observed.Snapshot, sok bool,
+	now time.Time, grace time.Duration) (pkgCause, string) {
+	pc := pkgCause{pair: p, files: f, nsSnap: s}
+	if p.Status.InProgress() && young(p.Since, now, grace) {
+		return pc, fmt.Sprintf("%s within the pending grace (%s): left alone", p.Status, grace)
+	}
+	if !fok {
+		return pc, "package files not observed: nothing planned"
+	}
+	if f.Local == vocab.LocalDownloading {
+		return pc, "download in progress on the package server: left alone"
+	}
+	psStale := !f.SnapshotPresent || f.SnapshotVersion != p.PackageVersion
+	pc.nsStale = sok && (!s.Present || s.Version != p.PackageVersion)
+	switch {
+	case psStale && !sok:
+		return pc, "NS snapshot not observed: nothing destructive planned"
+	case psStale && pc.nsStale:
+		pc.cause = StaleNSSnapshot
+	case psStale:
+		pc.cause = StalePSSnapshot
+	case f.StatusPresent && f.StatusRecorded == vocab.Invalid:
+		pc.cause = StaleStatusFile
+	default:
+		pc.cause = StatusLost
+	}
+	return pc, ""
+}
+
+// young reports whether a pair first seen at since is within the grace; an
+// unknown first-seen time counts as just seen.
+func young(since, now time.Time, grace time.Duration) bool {
+	return since.IsZero() || now.Sub(since) < grace
+}

@@ -1,0 +1,178 @@
+package actions
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/itms-tools/reconciler/desired"
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Input is everything the planner reads.
+type Input struct {
+	Desired desired.State
+	Obs     *observed.Observation
+	Now     time.Time
+	// Held lists servers the controller holds back this pass (backoff after
+	// failures, a terminal error), with why; the key "" holds the NS. They
+	// get no action and are noted.
+	Held map[vocab.Host]string
+}
+
+// Compute is the planner: a pure function from the desired state and one
+// observation to the smallest ordered plan that reaches the desired state
+// (DESIGN §3). It reads no clock (Now is passed in) and does no I/O.
+func Compute(in Input) Plan {
+	b := newBuilder()
+	if reason := blocked(in.Obs, in.Held); reason != "" {
+		b.note(Target{}, "nothing_planned", reason)
+		return finish(b, in.Now)
+	}
+	want := in.Desired.Credential
+	diags := diagnoseServers(b, in)
+	drift := !in.Obs.NS.Credential.Equal(want)
+	cycle := needsCycle(diags, want)
+	g := globalSteps(b, in.Obs.NS, want, drift, cycle)
+	nsSnapshots(b, diags)
+	for _, sd := range diags {
+		planServer(b, sd, want, g)
+	}
+	return finish(b, in.Now)
+}
+
+// blocked returns why nothing may be planned from this observation.
+func blocked(obs *observed.Observation, held map[vocab.Host]string) string {
+	switch {
+	case obs.CMDBErr != nil:
+		return "CMDB could not be read, nothing is planned from stale data: " + obs.CMDBErr.Error()
+	case obs.NSErr != nil:
+		return "NS setting could not be read, nothing is planned: " + obs.NSErr.Error()
+	case held[""] != "":
+		return "the NS is held back: " + held[""]
+	}
+	return ""
+}
+
+func finish(b *builder, now time.Time) Plan {
+	as := order(b.actions())
+	return Plan{ID: planID(as), At: now, Actions: as, Notes: b.notes}
+}
+
+// diagnoseServers diagnoses every in-scope server the observation holds an
+// agent answer for, in name order. Servers out of scope, unreachable or not
+// observed are noted and get nothing.
+func diagnoseServers(b *builder, in Input) []*serverDiag {
+	d, obs := in.Desired, in.Obs
+	var out []*serverDiag
+	for _, h := range candidates(obs) {
+		t := Target{Server: h}
+		if !d.InScope(h) {
+			b.note(t, "out_of_scope", "outside the policy's scope: left alone")
+			continue
+		}
+		if why := in.Held[h]; why != "" {
+			b.note(t, "held", "held back: "+why)
+			continue
+		}
+		ag, ok := obs.Agent(h)
+		if !ok || !ag.Reachable {
+			msg := "not observed"
+			if ok && ag.Error != "" {
+				msg = "not observed: " + ag.Error
+			}
+			b.note(t, "not_observed", msg+": nothing planned for it")
+			continue
+		}
+		sd := &serverDiag{host: h, agent: ag.Facts}
+		sd.diagnoseCredential(obs.NS, d.Credential)
+		diagnosePairs(b, sd, obs, in.Now, d.PendingGrace)
+		out = append(out, sd)
+	}
+	return out
+}
+
+// candidates are the servers with rows in question and, when the server
+// list was read, every listed server.
+func candidates(obs *observed.Observation) []vocab.Host {
+	hosts := obs.ServersInQuestion()
+	seen := map[vocab.Host]bool{}
+	for _, h := range hosts {
+		seen[h] = true
+	}
+	for _, s := range obs.Servers() {
+		if !seen[s.Name] {
+			seen[s.Name] = true
+			hosts = append(hosts, s.Name)
+		}
+	}
+	return sortedHosts(hosts)
+}
+
+func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, now time.Time, grace time.Duration) {
+	for _, p := range obs.PairsOf(sd.host) {
+		f, fok := obs.Files(sd.host, p.Package)
+		s, sok := obs.Snapshot(p.Package)
+		pc, why := diagnosePair(p, f, fok, s, sok, now, grace)
+		if pc.cause == "" {
+			b.note(Target{Server: sd.host, Package: p.Package}, "left_alone", why)
+			continue
+		}
+		sd.pkgs = append(sd.pkgs, pc)
+		sd.inQuestion = true
+	}
+}
+
+// needsCycle reports whether a credential reset cycle is needed: some
+// observed server is stuck and the configured mode is not anonymous (an
+// anonymous NS setting unsticks a server by itself).
+func needsCycle(diags []*serverDiag, want vocab.Credential) bool {
+	if want.Mode == vocab.Anonymous {
+		return false
+	}
+	for _, sd := range diags {
+		if sd.stuck {
+			return true
+		}
+	}
+	return false
+}
+
+// globals names the global steps every server's plan depends on.
+type globals struct {
+	reset   string // set_credential_mode(anonymous), round 1 of the cycle; "" if none
+	restore string // set_credential_mode(want): the drift fix or round 2 of the cycle; "" if none
+}
+
+func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, cycle bool) globals {
+	var g globals
+	if cycle {
+		a := b.get(SetCredentialMode, Target{}, 1, vocab.Anonymous, "")
+		a.addReason(Reason{Cause: CredentialStuck,
+			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
+			Facts:   []Fact{{"ns_credential", ns.Credential.String()}}})
+		g.reset = a.ID
+	}
+	if !drift && !cycle {
+		return g
+	}
+	round := 0
+	if cycle {
+		round = 2
+	}
+	a := b.get(SetCredentialMode, Target{}, round, want.Mode, want.Account)
+	if drift {
+		a.addReason(Reason{Cause: NSCredentialDrift,
+			Message: fmt.Sprintf("NS Package Service credential is %s; the policy says %s", ns.Credential, want),
+			Facts:   []Fact{{"ns_credential", ns.Credential.String()}, {"policy_credential", want.String()}}})
+	}
+	if cycle {
+		a.addReason(Reason{Cause: CredentialStuck,
+			Message:  "reset cycle: restore the configured credential on the NS",
+			Facts:    []Fact{{"policy_credential", want.String()}},
+			Requires: []string{g.reset}})
+		a.after(g.reset)
+	}
+	g.restore = a.ID
+	return g
+}

@@ -1,0 +1,155 @@
+package actions
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// maxReasonsShown bounds the reasons printed under one action; the JSON form
+// always carries all of them.
+const maxReasonsShown = 3
+
+// RenderOptions adjusts the human-readable plan.
+type RenderOptions struct {
+	// Awaiting lists action ids held for approval, marked in the output.
+	Awaiting map[string]bool
+}
+
+// Render writes the plan for people, Terraform-like: per target (the NS
+// first, then servers by name) each action with its step number and why,
+// then the notes, then a summary line of counts per kind.
+func Render(w io.Writer, p Plan, opt RenderOptions) error {
+	ew := &errWriter{w: w}
+	if p.Empty() {
+		ew.printf("Plan %s: nothing to do; every in-scope package server matches the desired state.\n", p.ID)
+	} else {
+		ew.printf("Plan %s: %d actions, in this order:\n", p.ID, len(p.Actions))
+		renderGroups(ew, p, opt)
+	}
+	renderNotes(ew, p.Notes)
+	ew.printf("\n%s\n", SummaryLine(p))
+	return ew.err
+}
+
+func renderGroups(ew *errWriter, p Plan, opt RenderOptions) {
+	step := p.Index()
+	for _, g := range groupByServer(p.Actions) {
+		ew.printf("\n%s\n", g.title)
+		for _, a := range g.actions {
+			mark := "+"
+			if opt.Awaiting[a.ID] {
+				mark = "?"
+			}
+			ew.printf("  %s [%d] %s%s\n", mark, step[a.ID]+1, a.Kind, targetSuffix(a))
+			renderReasons(ew, a)
+		}
+	}
+}
+
+func renderReasons(ew *errWriter, a Action) {
+	for i, r := range a.Reasons {
+		if i == maxReasonsShown {
+			ew.printf("      (+%d more reasons; see --json)\n", len(a.Reasons)-i)
+			break
+		}
+		ew.printf("      %s\n", r.Message)
+	}
+}
+
+func renderNotes(ew *errWriter, notes []Note) {
+	if len(notes) == 0 {
+		return
+	}
+	ew.printf("\nNot acted on:\n")
+	for _, n := range notes {
+		ew.printf("  %s: %s\n", n.Target, n.Message)
+	}
+}
+
+// targetSuffix renders what an action acts on beyond its group title.
+func targetSuffix(a Action) string {
+	var parts []string
+	if a.Target.Package != "" {
+		parts = append(parts, a.Target.Package.Braced())
+	}
+	if a.Kind == SetCredentialMode {
+		parts = append(parts, "→ "+credentialLabel(a))
+	}
+	if a.Kind == GrantACL {
+		parts = append(parts, "to "+a.Account)
+	}
+	if a.Round > 0 {
+		parts = append(parts, fmt.Sprintf("(reset cycle, round %d)", a.Round))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, " ")
+}
+
+func credentialLabel(a Action) string {
+	if a.Account == "" {
+		return string(a.Mode)
+	}
+	return string(a.Mode) + " " + a.Account
+}
+
+// SummaryLine counts actions per kind, every kind listed in a fixed order.
+func SummaryLine(p Plan) string {
+	c := p.Counts()
+	parts := make([]string, 0, len(Kinds))
+	for _, k := range Kinds {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+	}
+	return fmt.Sprintf("Plan: %d actions (%s); %d notes.", len(p.Actions), strings.Join(parts, ", "), len(p.Notes))
+}
+
+type group struct {
+	title   string
+	actions []Action
+}
+
+// groupByServer groups actions by server, the NS first, servers by name,
+// keeping plan order inside each group.
+func groupByServer(as []Action) []group {
+	idx := map[string]int{}
+	var gs []group
+	for _, a := range as {
+		title := string(a.Target.Server)
+		if a.Target.IsNS() {
+			title = "NS (Notification Server)"
+		}
+		i, ok := idx[title]
+		if !ok {
+			i = len(gs)
+			idx[title] = i
+			gs = append(gs, group{title: title})
+		}
+		gs[i].actions = append(gs[i].actions, a)
+	}
+	slices.SortStableFunc(gs, func(a, b group) int {
+		na, nb := a.actions[0].Target.IsNS(), b.actions[0].Target.IsNS()
+		if na != nb {
+			if na {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.title, b.title)
+	})
+	return gs
+}
+
+// errWriter keeps the first write error so rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

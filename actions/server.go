@@ -1,0 +1,201 @@
+package actions
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// planServer plans the remedies of one diagnosed server: package deletions,
+// then update_configuration (one, or two inside the reset cycle), then
+// grant_acl, then one resend_status, last.
+func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
+	var pkgReqs [][]string
+	var restores []Reason
+	var deletions []string
+	for _, pc := range sd.pkgs {
+		reqs, restore := planPackage(b, sd.host, pc)
+		pkgReqs = append(pkgReqs, reqs)
+		deletions = union(deletions, psDeletions(reqs))
+		if restore != nil {
+			restores = append(restores, *restore)
+		}
+	}
+	credFix := planUpdate(b, sd, want, g, restores, deletions)
+	acl := planACL(b, sd, want, credFix)
+	if !sd.inQuestion {
+		return
+	}
+	planResend(b, sd, g, pkgReqs, credFix, acl)
+}
+
+// psDeletions keeps the ids of PS-side deletions.
+func psDeletions(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != refreshID && !isNSDelete(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func isNSDelete(id string) bool {
+	return len(id) > len(DeleteNSSnapshot) && id[:len(DeleteNSSnapshot)] == string(DeleteNSSnapshot)
+}
+
+// planUpdate plans update_configuration and returns the id of the one that
+// fixes the server's credential ("" when the credential needs no fix).
+func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, restores []Reason, deletions []string) string {
+	t := Target{Server: sd.host}
+	facts := []Fact{{"applied_credential", sd.agent.Applied.String()},
+		{"policy_version", fmt.Sprint(sd.agent.PolicyVersion)}}
+	if sd.stuck && g.reset != "" {
+		u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
+			Requires: []string{g.reset},
+			Message:  fmt.Sprintf("applied credential %s is stuck although the policy version is current; round 1 of the reset cycle", sd.agent.Applied)})
+		u1.after(deletions...)
+		b.byID[g.restore].after(u1.ID)
+		u2 := b.add(UpdateConfiguration, t, 2, Reason{Cause: CredentialStuck, Facts: facts,
+			Requires: []string{g.restore, u1.ID},
+			Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
+		addRestores(u2, restores)
+		return u2.ID
+	}
+	r, fixes := credentialReason(sd, want, g, facts)
+	if r == nil && len(restores) == 0 {
+		return ""
+	}
+	u := b.get(UpdateConfiguration, t, 0, "", "")
+	if r != nil {
+		u.addReason(*r)
+	}
+	addRestores(u, restores)
+	u.after(deletions...)
+	u.after(g.restore)
+	if fixes {
+		return u.ID
+	}
+	return ""
+}
+
+// credentialReason explains why the server must take a new configuration
+// for its credential, or returns nil when its credential is right.
+func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []Fact) (*Reason, bool) {
+	var req []string
+	if g.restore != "" {
+		req = []string{g.restore}
+	}
+	switch {
+	case sd.stuck:
+		return &Reason{Cause: CredentialStuck, Facts: facts, Requires: req,
+			Message: fmt.Sprintf("applied credential %s is stuck; an anonymous NS setting releases it", sd.agent.Applied)}, true
+	case sd.notReceived:
+		return &Reason{Cause: CredentialNotReceived, Facts: facts, Requires: req,
+			Message: fmt.Sprintf("applied credential %s ≠ %s; policy version %d not yet received", sd.agent.Applied, want, sd.agent.PolicyVersion)}, true
+	}
+	return nil, false
+}
+
+func addRestores(a *Action, rs []Reason) {
+	for _, r := range rs {
+		a.addReason(r)
+	}
+}
+
+// planACL plans grant_acl when the account lacks Full Control.
+func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) string {
+	if !sd.aclMissing {
+		return ""
+	}
+	a := b.get(GrantACL, Target{Server: sd.host}, 0, "", want.Account)
+	a.addReason(Reason{Cause: ACLMissing,
+		Facts:   []Fact{{"account", want.Account}, {"full_control", aclLabel(sd.agent.FullControl)}},
+		Message: fmt.Sprintf("%s lacks Full Control on Package Delivery (ACL: %s)", want.Account, aclLabel(sd.agent.FullControl))})
+	a.after(credFix)
+	return a.ID
+}
+
+// planResend plans the server's single resend_status, after everything
+// else on it. A stale pair's reason requires that pair's remedy; every
+// reason requires the credential and ACL fixes, without which any report
+// is Invalid. Pairs that only need reporting share one reason.
+func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credFix, acl string) {
+	t := Target{Server: sd.host}
+	hard := union(nil, []string{credFix, acl})
+	a := b.get(ResendStatus, t, 0, "", "")
+	update := MakeID(UpdateConfiguration, t, 0, "")
+	if sd.stuck && g.reset != "" {
+		update = MakeID(UpdateConfiguration, t, 2, "")
+	}
+	var lost []pkgCause
+	for i, pc := range sd.pkgs {
+		if pc.cause == StatusLost {
+			lost = append(lost, pc)
+			continue
+		}
+		reqs := union(hard, pkgReqs[i])
+		if pc.cause == StaleNSSnapshot || pc.cause == StalePSSnapshot {
+			reqs = union(reqs, []string{update})
+		}
+		a.addReason(Reason{Cause: pc.cause, Facts: pairFacts(pc), Requires: reqs,
+			Message: fmt.Sprintf("%s is %s in the CMDB; report it once fixed", packageLabel(pc), pc.pair.Status)})
+	}
+	if len(lost) > 0 {
+		a.addReason(lostReason(sd, lost, hard))
+	}
+	a.after(b.idsOn(sd.host)...)
+	a.after(g.restore)
+}
+
+// lostReason explains the pairs that only need a new status report: the
+// report was lost, or it failed for a server-wide cause fixed first.
+func lostReason(sd *serverDiag, lost []pkgCause, hard []string) Reason {
+	cause, why := StatusLost, "the package server holds current files; the last report was lost"
+	switch {
+	case sd.stuck:
+		cause, why = CredentialStuck, "reports fail until the credential is applied"
+	case sd.notReceived:
+		cause, why = CredentialNotReceived, "reports fail until the credential is applied"
+	case sd.aclMissing:
+		cause, why = ACLMissing, "reports fail until the account has Full Control"
+	}
+	counts := map[vocab.Status]int{}
+	var names []string
+	for _, pc := range lost {
+		counts[pc.pair.Status]++
+		if len(names) < 3 {
+			names = append(names, packageLabel(pc))
+		}
+	}
+	return Reason{Cause: cause, Requires: hard,
+		Message: fmt.Sprintf("%d pairs not Ready (%s): %s", len(lost), statusCounts(counts), why),
+		Facts:   []Fact{{"pairs_not_ready", fmt.Sprint(len(lost))}, {"statuses", statusCounts(counts)}, {"examples", strings.Join(names, "; ")}}}
+}
+
+func statusCounts(c map[vocab.Status]int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, string(k))
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, c[vocab.Status(k)])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// idsOn lists every action on a server (except resend_status).
+func (b *builder) idsOn(h vocab.Host) []string {
+	var out []string
+	for _, id := range b.order {
+		a := b.byID[id]
+		if a.Target.Server == h && a.Kind != ResendStatus {
+			out = append(out, id)
+		}
+	}
+	return out
+}
