@@ -1,0 +1,159 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Outcome is what became of one action in a pass.
+type Outcome string
+
+// Outcomes. Deferred actions wait for a later pass (a gate or an unmet
+// prerequisite held them); skipped actions were not run on purpose (dry run,
+// or an earlier action on the same target failed).
+const (
+	Applied  Outcome = "applied"
+	Failed   Outcome = "failed"
+	Deferred Outcome = "deferred"
+	Skipped  Outcome = "skipped"
+)
+
+// Hold says why a gate keeps an action from running in this pass.
+type Hold struct {
+	Rule    string  // e.g. "limit delete_ns_snapshot 20/1h", "mode dry-run"
+	Outcome Outcome // Deferred or Skipped
+}
+
+// Gates decide which actions may run now. Admit sees the whole plan at
+// once and decides in plan order, so budgets and blast radius are shared
+// deterministically; actions absent from the result are admitted.
+type Gates interface {
+	Admit(p Plan, now time.Time) map[string]Hold
+	// Spent tells the gates an action of kind k was started at.
+	Spent(k Kind, at time.Time)
+}
+
+// Driver applies one action to the site. It decides nothing.
+type Driver interface {
+	Apply(ctx context.Context, a Action) error
+}
+
+// Step is one audit event of the executor.
+type Step struct {
+	Pass    string
+	Plan    string
+	Action  Action
+	Outcome Outcome // empty for an intent
+	Rule    string
+	Err     error
+}
+
+// Recorder writes the audit trail. Intent must be durable when it returns:
+// the action runs only after.
+type Recorder interface {
+	Intent(ctx context.Context, s Step) error
+	Outcome(ctx context.Context, s Step) error
+}
+
+// Executor applies plans.
+type Executor struct {
+	Driver      Driver
+	Gates       Gates
+	Recorder    Recorder
+	Clock       clock.Clock
+	Concurrency int           // actions in flight at once, across targets
+	CallTimeout time.Duration // per driver call
+	Logger      *slog.Logger
+}
+
+// StepResult is the fate of one action.
+type StepResult struct {
+	Outcome Outcome
+	Rule    string
+	Err     error
+}
+
+// Result is what a pass applied.
+type Result struct {
+	Steps map[string]StepResult
+	// Failures holds the first failure per target server ("" for the NS).
+	Failures map[vocab.Host]error
+	// Interrupted is set when the context ended before every action was
+	// resolved; unresolved actions were not started and have no record.
+	Interrupted bool
+}
+
+// Count returns how many actions had the outcome, per kind.
+func (r Result) Count(p Plan, o Outcome) map[Kind]int {
+	c := map[Kind]int{}
+	for _, a := range p.Actions {
+		if s, ok := r.Steps[a.ID]; ok && s.Outcome == o {
+			c[a.Kind]++
+		}
+	}
+	return c
+}
+
+// Touched lists the servers on which an action was applied, sorted.
+func (r Result) Touched(p Plan) []vocab.Host {
+	var hs []vocab.Host
+	for _, a := range p.Actions {
+		if !a.Target.IsNS() && r.Steps[a.ID].Outcome == Applied {
+			hs = append(hs, a.Target.Server)
+		}
+	}
+	return sortedHosts(hs)
+}
+
+// ErrJournal wraps a failure to write the audit trail: the pass stops,
+// since nothing may run unrecorded.
+var ErrJournal = errors.New("audit journal")
+
+// Run applies the plan in dependency order: one action at a time per
+// target, at most Concurrency at once. It returns when every action is
+// resolved, or the context ends (in-flight actions finish and are recorded),
+// or the journal fails.
+func (e *Executor) Run(ctx context.Context, pass string, p Plan) (Result, error) {
+	r := newRun(e, pass, p)
+	return r.loop(ctx)
+}
+
+// callDriver runs one action with its own timeout, detached from the pass's
+// cancellation so a shutdown lets it finish; a panic becomes an error.
+func (e *Executor) callDriver(ctx context.Context, a Action) (err error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.callTimeout())
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("driver panic: %v", v)
+		}
+	}()
+	return e.Driver.Apply(cctx, a)
+}
+
+func (e *Executor) callTimeout() time.Duration {
+	if e.CallTimeout <= 0 {
+		return time.Minute
+	}
+	return e.CallTimeout
+}
+
+func (e *Executor) concurrency() int {
+	if e.Concurrency < 1 {
+		return 1
+	}
+	return e.Concurrency
+}
+
+func (e *Executor) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}

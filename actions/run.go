@@ -1,0 +1,256 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// run is the state of one Executor.Run.
+type run struct {
+	e       *Executor
+	pass    string
+	plan    Plan
+	holds   map[string]Hold
+	idx     map[string]int
+	deps    [][]int // deps[i]: actions i must follow
+	next    [][]int // next[i]: actions that follow i
+	waiting []int   // unresolved deps count
+	res     Result
+	ready   map[vocab.Host][]int // per target, plan-ordered ready actions
+	busy    map[vocab.Host]bool
+	broken  map[vocab.Host]string // target → id of the action that failed
+	left    int
+	done    chan completion
+	flying  int
+}
+
+type completion struct {
+	i   int
+	err error
+}
+
+func newRun(e *Executor, pass string, p Plan) *run {
+	r := &run{e: e, pass: pass, plan: p, idx: p.Index(),
+		res:   Result{Steps: map[string]StepResult{}, Failures: map[vocab.Host]error{}},
+		ready: map[vocab.Host][]int{}, busy: map[vocab.Host]bool{}, broken: map[vocab.Host]string{},
+		left: len(p.Actions), done: make(chan completion)}
+	r.holds = e.Gates.Admit(p, e.Clock.Now())
+	r.deps = make([][]int, len(p.Actions))
+	r.next = make([][]int, len(p.Actions))
+	r.waiting = make([]int, len(p.Actions))
+	for i, a := range p.Actions {
+		for _, d := range deps(a) {
+			j, ok := r.idx[d]
+			if !ok {
+				continue
+			}
+			r.deps[i] = append(r.deps[i], j)
+			r.next[j] = append(r.next[j], i)
+			r.waiting[i]++
+		}
+	}
+	for i := range p.Actions {
+		if r.waiting[i] == 0 {
+			r.enqueue(i)
+		}
+	}
+	return r
+}
+
+func (r *run) enqueue(i int) {
+	t := r.plan.Actions[i].Target.Server
+	r.ready[t] = insertSorted(r.ready[t], i)
+}
+
+func insertSorted(q []int, i int) []int {
+	at := len(q)
+	for k, v := range q {
+		if v > i {
+			at = k
+			break
+		}
+	}
+	q = append(q, 0)
+	copy(q[at+1:], q[at:])
+	q[at] = i
+	return q
+}
+
+func (r *run) loop(ctx context.Context) (Result, error) {
+	var jerr error
+	for r.left > 0 {
+		if jerr == nil && ctx.Err() == nil {
+			jerr = r.dispatch(ctx)
+		}
+		if r.flying == 0 {
+			break
+		}
+		c := <-r.done
+		r.flying--
+		if err := r.finish(ctx, c); err != nil && jerr == nil {
+			jerr = err
+		}
+	}
+	r.res.Interrupted = r.left > 0
+	return r.res, jerr
+}
+
+// dispatch resolves every ready action it can without running it and
+// starts ready actions while there is room.
+func (r *run) dispatch(ctx context.Context) error {
+	for progressed := true; progressed; {
+		progressed = false
+		for _, t := range r.readyTargets() {
+			if r.busy[t] || r.flying >= r.e.concurrency() {
+				continue
+			}
+			i := r.ready[t][0]
+			r.ready[t] = r.ready[t][1:]
+			started, err := r.decide(ctx, i)
+			if err != nil {
+				return err
+			}
+			if started {
+				r.busy[t] = true
+			}
+			progressed = true
+		}
+	}
+	return nil
+}
+
+// readyTargets lists targets with ready actions, NS first then by name.
+func (r *run) readyTargets() []vocab.Host {
+	var ts []vocab.Host
+	for t, q := range r.ready {
+		if len(q) > 0 {
+			ts = append(ts, t)
+		}
+	}
+	return sortedHosts(ts)
+}
+
+// decide resolves action i without running it when a gate, an unmet
+// prerequisite or a failure on its target says so; otherwise it records the
+// intent and starts it.
+func (r *run) decide(ctx context.Context, i int) (bool, error) {
+	a := r.plan.Actions[i]
+	if o, rule := r.hold(a); o != "" {
+		return false, r.resolve(ctx, i, StepResult{Outcome: o, Rule: rule})
+	}
+	if err := r.e.Recorder.Intent(ctx, r.step(a, "", "", nil)); err != nil {
+		return false, fmt.Errorf("%w: intent %s: %w", ErrJournal, a.ID, err)
+	}
+	r.e.Gates.Spent(a.Kind, r.e.Clock.Now())
+	r.flying++
+	go func() {
+		r.done <- completion{i: i, err: r.e.callDriver(ctx, a)}
+	}()
+	return true, nil
+}
+
+// hold returns the outcome and rule that keep a from running, if any.
+func (r *run) hold(a Action) (Outcome, string) {
+	if id, ok := r.broken[a.Target.Server]; ok && !r.restoresCycle(a) {
+		return Skipped, "after failure of " + id
+	}
+	if unmet := r.unmet(a); unmet != "" {
+		return Deferred, "dependency " + unmet
+	}
+	if h, ok := r.holds[a.ID]; ok {
+		return h.Outcome, h.Rule
+	}
+	return "", ""
+}
+
+// restoresCycle reports whether a is round 2 of the reset cycle and round 1
+// was applied: the NS must get its credential back whatever else failed.
+func (r *run) restoresCycle(a Action) bool {
+	if a.Kind != SetCredentialMode || a.Round != 2 {
+		return false
+	}
+	for id, s := range r.res.Steps {
+		if s.Outcome == Applied && r.plan.Actions[r.idx[id]].Kind == SetCredentialMode &&
+			r.plan.Actions[r.idx[id]].Round == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// unmet returns a prerequisite that keeps every reason of a unsatisfied,
+// or "" when some reason has all its prerequisites applied.
+func (r *run) unmet(a Action) string {
+	first := ""
+	for _, rs := range a.Reasons {
+		missing := ""
+		for _, id := range rs.Requires {
+			if r.res.Steps[id].Outcome != Applied {
+				missing = id
+				break
+			}
+		}
+		if missing == "" {
+			return ""
+		}
+		if first == "" {
+			first = missing
+		}
+	}
+	return first
+}
+
+// finish records the outcome of a driver call.
+func (r *run) finish(ctx context.Context, c completion) error {
+	a := r.plan.Actions[c.i]
+	r.busy[a.Target.Server] = false
+	sr := StepResult{Outcome: Applied}
+	if c.err != nil {
+		sr = StepResult{Outcome: Failed, Err: c.err}
+		r.broken[a.Target.Server] = a.ID
+		if _, ok := r.res.Failures[a.Target.Server]; !ok {
+			r.res.Failures[a.Target.Server] = c.err
+		}
+	}
+	return r.resolve(ctx, c.i, sr)
+}
+
+// resolve records an outcome and releases the actions that follow.
+func (r *run) resolve(ctx context.Context, i int, sr StepResult) error {
+	a := r.plan.Actions[i]
+	r.res.Steps[a.ID] = sr
+	r.left--
+	r.log(a, sr)
+	for _, j := range r.next[i] {
+		if r.waiting[j]--; r.waiting[j] == 0 {
+			r.enqueue(j)
+		}
+	}
+	err := r.e.Recorder.Outcome(context.WithoutCancel(ctx), r.step(a, sr.Outcome, sr.Rule, sr.Err))
+	if err != nil {
+		return fmt.Errorf("%w: outcome %s: %w", ErrJournal, a.ID, err)
+	}
+	return nil
+}
+
+func (r *run) step(a Action, o Outcome, rule string, err error) Step {
+	return Step{Pass: r.pass, Plan: r.plan.ID, Action: a, Outcome: o, Rule: rule, Err: err}
+}
+
+func (r *run) log(a Action, sr StepResult) {
+	lvl := slog.LevelInfo
+	if sr.Outcome == Failed {
+		lvl = slog.LevelWarn
+	}
+	attrs := []any{"action", a.ID, "kind", a.Kind, "server", a.Target.String(), "outcome", sr.Outcome}
+	if sr.Rule != "" {
+		attrs = append(attrs, "rule", sr.Rule)
+	}
+	if sr.Err != nil {
+		attrs = append(attrs, "err", sr.Err)
+	}
+	r.e.logger().Log(context.Background(), lvl, "action", attrs...)
+}
