@@ -1,0 +1,24 @@
+// Package sim is the simulated ITMS site: a Notification Server with its
+// Package Service credential setting and snapshot files, a CMDB with the
+// SWDPackageServer, SWDPackage and vItem tables, and package servers whose
+// agents hold applied credentials, Package Delivery ACLs, snapshot.xml and
+// PackageStatus.xml files and an agent.log. It is the embedded default
+// driver of the reconciler and the ground truth of its tests, benchmarks
+// and virtual-time simulator.
+//
+// A site is built from a Scenario (DESIGN §7) and a seed, and reacts to
+// actions exactly as DESIGN §6 says. The effects are written once, against
+// an internal state interface with two implementations: a disk store (Open)
+// that lays the site out as on Windows with a SQLite CMDB, so that a file
+// browser and any SQLite client can inspect it while the daemon runs, and
+// a memory store (NewMemory) that keeps only what deviates from a healthy
+// site, for millions of pairs.
+//
+// The package owns the simulated site's state, its fault schedule and its
+// time-driven events (downloads ending, the CMDB coming back). It must not
+// decide what to do about what it holds (that is the planner's job), must
+// not sleep or read the wall clock (time comes from the injected clock),
+// and must never let an untrusted value (an action target, a row, a file's
+// content) reach a file path unchecked: every file operation goes through
+// one guard that refuses and counts anything outside the allowed set.
+package sim
