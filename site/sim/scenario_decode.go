@@ -79,14 +79,14 @@ type rawScenario struct {
 
 // rawFault is one fault as written, with the position of each field.
 type rawFault struct {
-	at        map[string]int64
-	start     int64
-	kind      string
-	servers   []string
-	count     int
-	packages  int
+	at           map[string]int64
+	start        int64
+	kind         string
+	servers      []string
+	count        int
+	packages     int
 	from, forDur string
-	packageID string
+	packageID    string
 }
 
 func (d *jsonDoc) scenario() (*rawScenario, error) {
