@@ -1,0 +1,80 @@
+// Package failure classifies errors by what the controller should do next
+// (see STYLE.md): a terminal error stops retries for that target and is
+// shown to the admin; a waiting error retries after a given delay; any other
+// error is transient and backs off exponentially.
+//
+// Drivers wrap their errors with Terminal or Waiting; the controller reads
+// them with Classify in one switch. The package holds no state and decides
+// no policy.
+package failure
+
+import (
+	"errors"
+	"time"
+)
+
+// Class is what to do after an error.
+type Class int
+
+// The classes.
+const (
+	Transient Class = iota // back off and retry
+	Waiting                // retry after the given delay
+	Terminal               // stop retrying; tell the admin
+)
+
+func (c Class) String() string {
+	switch c {
+	case Waiting:
+		return "waiting"
+	case Terminal:
+		return "terminal"
+	}
+	return "transient"
+}
+
+type terminalError struct{ err error }
+
+func (e *terminalError) Error() string  { return e.err.Error() }
+func (e *terminalError) Unwrap() error  { return e.err }
+func (e *terminalError) Terminal() bool { return true }
+
+// MarkTerminal marks err as terminal: retrying will not help (for example
+// the agent's policy forbids remote configuration). nil stays nil.
+func MarkTerminal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &terminalError{err}
+}
+
+type waitingError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *waitingError) Error() string             { return e.err.Error() }
+func (e *waitingError) Unwrap() error             { return e.err }
+func (e *waitingError) RetryAfter() time.Duration { return e.after }
+
+// MarkWaiting marks err as a wait: retry after d (for example the agent is
+// busy downloading). nil stays nil.
+func MarkWaiting(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &waitingError{err, d}
+}
+
+// Classify returns the class of err and, for Waiting, the delay.
+func Classify(err error) (Class, time.Duration) {
+	var t interface{ Terminal() bool }
+	if errors.As(err, &t) && t.Terminal() {
+		return Terminal, 0
+	}
+	var w interface{ RetryAfter() time.Duration }
+	if errors.As(err, &w) {
+		return Waiting, w.RetryAfter()
+	}
+	return Transient, 0
+}
