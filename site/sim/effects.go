@@ -1,0 +1,246 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Apply applies one action with the effects of DESIGN §6, synchronously.
+// A target that is not well-formed is refused before anything is touched
+// (and counted as an unsafe path when it would have named a file); an
+// unknown server or package, or an unreachable package server, is an
+// error that changes nothing.
+func (s *Site) Apply(ctx context.Context, a actions.Action) error {
+	err := s.do(ctx, func(now time.Time) error {
+		if err := s.apply(now, a); err != nil {
+			return err
+		}
+		s.m.Applied[a.Kind]++
+		return s.sample(now)
+	})
+	if err != nil {
+		return fmt.Errorf("apply %s %s: %w", vocab.Clip(string(a.Kind)), vocab.Clip(a.Target.String()), err)
+	}
+	return nil
+}
+
+func (s *Site) apply(now time.Time, a actions.Action) error {
+	t := a.Target
+	switch a.Kind {
+	case actions.SetCredentialMode:
+		if err := nsTarget(t, false); err != nil {
+			return err
+		}
+		return s.setCredential(a.Mode, a.Account)
+	case actions.RunPackageRefresh:
+		if err := nsTarget(t, false); err != nil {
+			return err
+		}
+		return s.refresh()
+	case actions.DeleteNSSnapshot:
+		p, err := s.nsPackage(t)
+		if err != nil {
+			return err
+		}
+		return s.st.putNSSnapshot(p, fileVer{})
+	case actions.UpdateConfiguration, actions.GrantACL, actions.ResendStatus:
+		return s.applyServer(now, a)
+	case actions.DeletePSSnapshot, actions.DeletePSStatus:
+		return s.applyPair(now, a)
+	}
+	return fmt.Errorf("unknown action kind %q", vocab.Clip(string(a.Kind)))
+}
+
+func (s *Site) applyServer(now time.Time, a actions.Action) error {
+	path := pathAgentJSON(string(a.Target.Server))
+	if a.Kind == actions.ResendStatus {
+		path = pathAgentLog(string(a.Target.Server))
+	}
+	srv, err := s.psTarget(now, a.Target, path, opWrite)
+	if err != nil {
+		return err
+	}
+	if a.Target.Package != "" {
+		return errors.New("target names a package; this kind acts on a whole server")
+	}
+	switch a.Kind {
+	case actions.UpdateConfiguration:
+		return s.updateConfiguration(srv)
+	case actions.GrantACL:
+		return s.grantACL(srv, a.Account)
+	}
+	return s.report(now, srv, nil)
+}
+
+func (s *Site) applyPair(now time.Time, a actions.Action) error {
+	server, pkg := string(a.Target.Server), string(a.Target.Package)
+	path := pathSnapshot(server, pkg)
+	if a.Kind == actions.DeletePSStatus {
+		path = pathStatus(server, pkg)
+	}
+	srv, err := s.psTarget(now, a.Target, path, opDelete)
+	if err != nil {
+		return err
+	}
+	p, err := s.knownPackage(a.Target.Package)
+	if err != nil {
+		return err
+	}
+	if a.Kind == actions.DeletePSStatus {
+		return s.st.putStatusFile(srv, p, statusFile{})
+	}
+	return s.st.putSnapshot(srv, p, fileVer{})
+}
+
+// psTarget checks a package server target: the would-be path through the
+// guard, the name re-validated, the server known and reachable now.
+func (s *Site) psTarget(now time.Time, t actions.Target, path string, op fileOp) (int, error) {
+	if err := s.check(op, path); err != nil {
+		return 0, err
+	}
+	h, err := vocab.ParseHost(string(t.Server))
+	if err != nil {
+		return 0, err
+	}
+	srv, ok := s.cat.server(h)
+	if !ok {
+		return 0, fmt.Errorf("unknown server %s", h)
+	}
+	if !s.reachable(srv, now) {
+		return 0, fmt.Errorf("%s: %w", s.cat.servers[srv].name, ErrUnreachable)
+	}
+	return srv, nil
+}
+
+// nsPackage checks an NS snapshot target.
+func (s *Site) nsPackage(t actions.Target) (int, error) {
+	if err := s.check(opDelete, pathNSSnapshot(string(t.Package))); err != nil {
+		return 0, err
+	}
+	if err := nsTarget(t, true); err != nil {
+		return 0, err
+	}
+	return s.knownPackage(t.Package)
+}
+
+func (s *Site) knownPackage(g vocab.GUID) (int, error) {
+	if !g.Valid() {
+		return 0, fmt.Errorf("not a GUID: %q", vocab.Clip(string(g)))
+	}
+	p, ok := s.cat.pkg(g)
+	if !ok {
+		return 0, fmt.Errorf("unknown package %s", g)
+	}
+	return p, nil
+}
+
+// nsTarget checks that a target names the NS (and a package when the
+// kind acts on one).
+func nsTarget(t actions.Target, withPackage bool) error {
+	if !t.IsNS() {
+		return fmt.Errorf("not an NS target: server %q", vocab.Clip(string(t.Server)))
+	}
+	if !withPackage && t.Package != "" {
+		return errors.New("target names a package; this kind acts on the NS")
+	}
+	return nil
+}
+
+// setCredential is set_credential_mode: the NS setting changes and the
+// policy version grows by one.
+func (s *Site) setCredential(mode vocab.Mode, account string) error {
+	c := vocab.Credential{Mode: mode, Account: account}
+	if !mode.NeedsAccount() {
+		c.Account = ""
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	ns, err := s.st.ns()
+	if err != nil {
+		return err
+	}
+	return s.st.putNS(nsSetting{Cred: c, Version: ns.Version + 1})
+}
+
+// refresh is run_package_refresh: every absent NS snapshot gets the
+// package version.
+func (s *Site) refresh() error {
+	for p, info := range s.cat.packages {
+		f, err := s.st.nsSnapshot(p)
+		if err != nil {
+			return err
+		}
+		if !f.Present {
+			if err := s.st.putNSSnapshot(p, fileVer{true, info.version}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// updateConfiguration is update_configuration: the PS takes the policy,
+// applies the NS credential unless stuck (a stuck PS only lets go for
+// anonymous), and fetches the NS snapshot of every package it lacks one
+// for.
+func (s *Site) updateConfiguration(srv int) error {
+	ns, err := s.st.ns()
+	if err != nil {
+		return err
+	}
+	a, err := s.st.agent(srv)
+	if err != nil {
+		return err
+	}
+	a = a.clone()
+	a.Received = ns.Version
+	switch {
+	case !s.m.Stuck[srv]:
+		a.Applied = ns.Cred
+	case ns.Cred.Mode == vocab.Anonymous:
+		a.Applied = vocab.Credential{Mode: vocab.Anonymous}
+		delete(s.m.Stuck, srv)
+	}
+	if err := s.st.putAgent(srv, a); err != nil {
+		return err
+	}
+	absent, err := s.st.absentSnapshots(srv)
+	if err != nil {
+		return err
+	}
+	for _, p := range absent {
+		f, err := s.st.nsSnapshot(p)
+		if err != nil {
+			return err
+		}
+		if f.Present {
+			if err := s.st.putSnapshot(srv, p, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// grantACL is grant_acl: the account gets Full Control.
+func (s *Site) grantACL(srv int, account string) error {
+	if err := vocab.ValidAccount(account); err != nil {
+		return err
+	}
+	a, err := s.st.agent(srv)
+	if err != nil {
+		return err
+	}
+	if hasPrincipal(a.FullControl, account) {
+		return nil
+	}
+	a = a.clone()
+	a.FullControl = append(a.FullControl, account)
+	return s.st.putAgent(srv, a)
+}

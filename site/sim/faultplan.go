@@ -1,0 +1,84 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// planFaults resolves a scenario's faults against a catalog: which servers
+// and packages each hits, and its window. Servers and packages chosen by
+// count come from a seeded PCG that prefers ones no earlier fault used,
+// so that each fault shows alone where the site is large enough.
+func planFaults(sc *Scenario, cat *catalog, seed int64) ([]plannedFault, error) {
+	r := rng(seed, streamFaults)
+	usedServers := map[int]bool{}
+	usedPackages := map[int]bool{}
+	var out []plannedFault
+	for i, f := range sc.Faults {
+		pf := plannedFault{Index: i, Kind: f.Kind, From: f.From, PackageID: f.PackageID}
+		pf.End = sc.Duration
+		if f.For > 0 {
+			pf.End = f.From + f.For
+		}
+		for _, name := range f.Servers {
+			s, ok := cat.server(vocab.Host(name))
+			if !ok {
+				return nil, fmt.Errorf("faults[%d]: unknown server %q", i, vocab.Clip(name))
+			}
+			pf.Servers = append(pf.Servers, s)
+			usedServers[s] = true
+		}
+		if f.Count > 0 {
+			pf.Servers = pick(r, f.Count, len(cat.servers), usedServers)
+		}
+		slices.Sort(pf.Servers)
+		switch {
+		case f.Packages >= len(cat.packages):
+			pf.Packages = allIndices(len(cat.packages))
+		case f.Packages > 0:
+			pf.Packages = pick(r, f.Packages, len(cat.packages), usedPackages)
+		}
+		if f.Kind == BadRow {
+			if g, err := vocab.ParseGUID(f.PackageID); err == nil {
+				if _, known := cat.pkg(g); known {
+					return nil, fmt.Errorf("faults[%d]: bad_row package_id names a real package", i)
+				}
+			}
+		}
+		out = append(out, pf)
+	}
+	return out, nil
+}
+
+// pick draws n distinct indices below total, those not in used first, and
+// marks them used. The result is sorted.
+func pick(r *rand.Rand, n, total int, used map[int]bool) []int {
+	var fresh, stale []int
+	for i := range total {
+		if used[i] {
+			stale = append(stale, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	r.Shuffle(len(fresh), func(i, j int) { fresh[i], fresh[j] = fresh[j], fresh[i] })
+	r.Shuffle(len(stale), func(i, j int) { stale[i], stale[j] = stale[j], stale[i] })
+	out := append(fresh, stale...)[:n]
+	for _, i := range out {
+		used[i] = true
+	}
+	out = slices.Clone(out)
+	slices.Sort(out)
+	return out
+}
+
+func allIndices(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}

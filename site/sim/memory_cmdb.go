@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// The memory store's CMDB answers the same questions as cmdb.Reader over
+// SQL (cmdb/query.go is the reference), from maintained indexes: the rows
+// in question per server, the rows per status, the not-Ready count.
+
+func (st *memStore) row(s, p int) (row, error) {
+	d := st.delta(s, p)
+	if d.flags&fRow == 0 {
+		return row{Status: vocab.Ready, Version: st.cat.packages[p].version}, nil
+	}
+	return row{Status: statusCodes[d.rowStatus], Version: st.vers.str(d.rowVer), TrustErr: d.flags&fRowErr != 0}, nil
+}
+
+func (st *memStore) writeRows(w rowWrite) error {
+	sv := &st.srv[w.Server]
+	if w.RestReady {
+		set := make(map[int]bool, len(w.Rows))
+		for _, r := range w.Rows {
+			set[r.P] = true
+		}
+		for p, d := range sv.pairs {
+			if d.flags&fRow != 0 && !set[int(p)] {
+				st.setRow(w.Server, int(p), row{Status: vocab.Ready, Version: st.cat.packages[p].version})
+			}
+		}
+	}
+	for _, r := range w.Rows {
+		st.setRow(w.Server, r.P, r.Row)
+	}
+	if w.BadRow != "" && !slices.Contains(sv.bad, w.BadRow) {
+		sv.bad = append(sv.bad, w.BadRow)
+		sv.nonRd[statusCode(vocab.Invalid)]++
+	}
+	return nil
+}
+
+// setRow changes one row and keeps the indexes.
+func (st *memStore) setRow(s, p int, r row) {
+	old, _ := st.row(s, p)
+	if old == r {
+		return
+	}
+	sv := &st.srv[s]
+	if old.Status != vocab.Ready {
+		sv.nonRd[statusCode(old.Status)]--
+	}
+	if r.Status != vocab.Ready {
+		sv.nonRd[statusCode(r.Status)]++
+	}
+	version := st.cat.packages[p].version
+	wasQ := old.Status != vocab.Ready || old.Version != version
+	isQ := r.Status != vocab.Ready || r.Version != version
+	if wasQ != isQ {
+		if isQ {
+			if sv.inQ == nil {
+				sv.inQ = map[int32]struct{}{}
+			}
+			sv.inQ[int32(p)] = struct{}{}
+		} else {
+			delete(sv.inQ, int32(p))
+		}
+		switch {
+		case !st.inScope[s]:
+		case isQ:
+			st.notRdy++
+		default:
+			st.notRdy--
+		}
+	}
+	d := st.delta(s, p)
+	d.flags &^= fRow | fRowErr
+	d.rowStatus, d.rowVer = 0, 0
+	if r != (row{Status: vocab.Ready, Version: version}) {
+		d.flags |= fRow
+		d.rowStatus, d.rowVer = statusCode(r.Status), st.vers.id(r.Version)
+		if r.TrustErr {
+			d.flags |= fRowErr
+		}
+	}
+	st.setDelta(s, p, d)
+}
+
+func (st *memStore) notReady() (int, error) { return st.notRdy, nil }
+
+// inQuestion returns the rows in question by server name, then PackageId.
+func (st *memStore) inQuestion(context.Context) ([]observed.RawRow, error) {
+	var out []observed.RawRow
+	for s := range st.srv {
+		sv := &st.srv[s]
+		if len(sv.inQ) == 0 && len(sv.bad) == 0 {
+			continue
+		}
+		info := st.cat.servers[s]
+		start := len(out)
+		for p := range sv.inQ {
+			r, _ := st.row(s, int(p))
+			pk := st.cat.packages[p]
+			out = append(out, observed.RawRow{
+				ServerID: info.upper, ServerName: string(info.name), PackageID: pk.upper, PackageName: pk.name,
+				Status: string(r.Status), Version: r.Version, PackageVersion: pk.version, PackageKnown: true,
+			})
+		}
+		for _, id := range sv.bad {
+			out = append(out, observed.RawRow{
+				ServerID: info.upper, ServerName: string(info.name), PackageID: id, Status: string(vocab.Invalid),
+			})
+		}
+		slices.SortFunc(out[start:], func(a, b observed.RawRow) int { return strings.Compare(a.PackageID, b.PackageID) })
+	}
+	return out, nil
+}
+
+// servers lists every server with its rows counted by status.
+func (st *memStore) servers(context.Context) ([]observed.RawServer, error) {
+	out := make([]observed.RawServer, 0, len(st.srv))
+	for s := range st.srv {
+		sv := &st.srv[s]
+		counts := map[string]int{}
+		ready := len(st.cat.packages) + len(sv.bad)
+		for c, n := range sv.nonRd {
+			if n > 0 {
+				counts[string(statusCodes[c])] = int(n)
+				ready -= int(n)
+			}
+		}
+		if ready > 0 {
+			counts[string(vocab.Ready)] = ready
+		}
+		info := st.cat.servers[s]
+		out = append(out, observed.RawServer{ID: info.upper, Name: string(info.name), Counts: counts})
+	}
+	slices.SortFunc(out, func(a, b observed.RawServer) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}

@@ -1,0 +1,88 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Clone returns a deep copy of a memory site, for brute-force searches
+// over action sequences. The copy shares the clock and the immutable
+// catalog, nothing else. It panics on a disk site, whose state is its
+// folder.
+func (s *Site) Clone() *Site {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mst, ok := s.st.(*memStore)
+	if !ok {
+		panic("sim: Clone needs a memory site")
+	}
+	c := &Site{
+		clk: s.clk, cat: s.cat, inScope: s.inScope, sched: s.sched,
+		timeline: slices.Clone(s.timeline), last: s.last, notes: slices.Clone(s.notes),
+	}
+	c.m = s.m.clone()
+	c.st = mst.clone(c.m, c.check)
+	return c
+}
+
+func (st *memStore) clone(m *meta, check func(fileOp, string) error) *memStore {
+	c := *st
+	c.m, c.check = m, check
+	c.nsSnaps = maps.Clone(st.nsSnaps)
+	c.vers = st.vers.clone()
+	c.srv = make([]memServer, len(st.srv))
+	for i, sv := range st.srv {
+		sv.agent = sv.agent.clone()
+		sv.pairs = maps.Clone(sv.pairs)
+		sv.inQ = maps.Clone(sv.inQ)
+		sv.bad = slices.Clone(sv.bad)
+		sv.log = slices.Clone(sv.log)
+		c.srv[i] = sv
+	}
+	return &c
+}
+
+// StateKey returns a canonical string of a memory site's complete state:
+// the NS, every deviation of every server and pair, the hidden stuck
+// flags, the queued reports and how far the schedule has run. Equal
+// states give equal keys. Counters (applied actions, unsafe paths, the
+// timeline) are not state and are left out; of agent.log only what an
+// observation reads (the signatures) counts. It panics on a disk site.
+func (s *Site) StateKey() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.st.(*memStore)
+	if !ok {
+		panic("sim: StateKey needs a memory site")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ns %s|%s|%d done %d\n", st.nsSet.Cred.Mode, st.nsSet.Cred.Account, st.nsSet.Version, s.m.Done)
+	for _, p := range slices.Sorted(maps.Keys(st.nsSnaps)) {
+		fmt.Fprintf(&b, "nssnap %d %v\n", p, st.nsSnaps[p])
+	}
+	for i := range st.srv {
+		st.serverKey(&b, i, s.m.Stuck[i])
+	}
+	for _, w := range s.m.Queue {
+		fmt.Fprintf(&b, "queued %d %d %v %t %q\n", w.At.UnixNano(), w.Server, w.Rows, w.RestReady, w.BadRow)
+	}
+	return b.String()
+}
+
+func (st *memStore) serverKey(b *strings.Builder, i int, stuck bool) {
+	sv := &st.srv[i]
+	a := sv.agent
+	fmt.Fprintf(b, "s%d %s|%s|%d|%q|%v|%t|%q\n", i, a.Applied.Mode, a.Applied.Account, a.Received,
+		a.FullControl, a.Downloading, stuck, signatures(sv.log))
+	for _, p := range slices.Sorted(maps.Keys(sv.pairs)) {
+		snap, _ := st.snapshot(i, int(p))
+		file, _ := st.statusFile(i, int(p))
+		r, _ := st.row(i, int(p))
+		fmt.Fprintf(b, " p%d %v %v %v\n", p, snap, file, r)
+	}
+	for _, id := range sv.bad {
+		fmt.Fprintf(b, " bad %q\n", id)
+	}
+}

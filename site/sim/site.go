@@ -1,0 +1,208 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Options configures a site.
+type Options struct {
+	// Clock tells the site's time. Required: a clock.Fake in tests and in
+	// the virtual-time simulator, clock.Real for the demo.
+	Clock clock.Clock
+	// InScope selects the servers NotReady and Timeline count; nil counts
+	// every server.
+	InScope func(vocab.Host) bool
+}
+
+// Errors an operation can wrap; test with errors.Is.
+var (
+	// ErrUnreachable: the package server's agent does not answer now.
+	ErrUnreachable = errors.New("agent unreachable")
+	// ErrCMDBDown: the CMDB does not answer now.
+	ErrCMDBDown = errors.New("CMDB unreachable")
+	// ErrUnsafePath: an operation would touch a file outside the allowed
+	// set; it was refused and counted.
+	ErrUnsafePath = errors.New("unsafe path")
+)
+
+// Site is a simulated ITMS site. It implements observed.CMDB,
+// observed.NSSource, observed.AgentSource and the driver's Apply. It is
+// safe for concurrent use: every operation holds one mutex and, on disk,
+// the site's file lock.
+type Site struct {
+	mu       sync.Mutex
+	clk      clock.Clock
+	cat      *catalog
+	inScope  []bool
+	st       store
+	m        *meta // the bookkeeping of the operation in progress
+	sched    schedule
+	timeline []Sample
+	last     int
+	quiet    bool // creating: no timeline samples yet
+	notes    []string
+	disk     bool
+}
+
+var (
+	_ observed.CMDB        = (*Site)(nil)
+	_ observed.NSSource    = (*Site)(nil)
+	_ observed.AgentSource = (*Site)(nil)
+	_ interface {
+		Apply(context.Context, actions.Action) error
+	} = (*Site)(nil)
+)
+
+// Sample is one point of the not-Ready timeline.
+type Sample struct {
+	At       time.Time
+	NotReady int
+}
+
+// NewMemory builds a site from a scenario and seed with all its state in
+// memory: for `reconciler sim`, tests and benchmarks at millions of pairs.
+func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
+	cat, m, ns, err := prepare(sc, seed, opt)
+	if err != nil {
+		return nil, err
+	}
+	s := newSite(cat, m, opt)
+	s.st = newMemStore(cat, s.inScope, m, ns, s.check)
+	if err := s.start(context.Background()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepare validates the inputs and draws everything a new site needs
+// from the seed.
+func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting, error) {
+	if opt.Clock == nil {
+		return nil, nil, nsSetting{}, errors.New("sim: Options.Clock is required")
+	}
+	if sc == nil {
+		return nil, nil, nsSetting{}, errors.New("sim: no scenario")
+	}
+	cat := newCatalog(sc, seed)
+	faults, err := planFaults(sc, cat, seed)
+	if err != nil {
+		return nil, nil, nsSetting{}, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	m := &meta{
+		Scenario: sc.Name, Seed: seed, Epoch: opt.Clock.Now(), Duration: sc.Duration,
+		Faults: faults, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
+	}
+	cred := sc.Credential
+	if !cred.Mode.NeedsAccount() {
+		cred.Account = ""
+	}
+	ns := nsSetting{Cred: cred, Version: int64(2 + rng(seed, streamNS).IntN(20))}
+	return cat, m, ns, nil
+}
+
+func newSite(cat *catalog, m *meta, opt Options) *Site {
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults, m.Duration)}
+	s.inScope = make([]bool, len(cat.servers))
+	for i, sv := range cat.servers {
+		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.name)
+	}
+	return s
+}
+
+// start processes the events due at creation (the faults of time 0)
+// and takes the timeline's first sample.
+func (s *Site) start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quiet = true
+	return s.doLocked(ctx, func(time.Time) error {
+		s.quiet = false
+		n, err := s.st.notReady()
+		if err != nil {
+			return err
+		}
+		at := s.clk.Now()
+		if at.Before(s.m.Epoch) {
+			at = s.m.Epoch
+		}
+		s.timeline = []Sample{{At: at, NotReady: n}}
+		s.last = n
+		return nil
+	})
+}
+
+// Close releases the site's files; a memory site has none.
+func (s *Site) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.close()
+}
+
+// Notes returns what the site noticed when it was opened, such as a
+// scenario that differs from the one the disk site was created from.
+func (s *Site) Notes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.notes...)
+}
+
+// do runs one operation: under the mutex and the store's lock, after the
+// events due by now.
+func (s *Site) do(ctx context.Context, fn func(now time.Time) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doLocked(ctx, fn)
+}
+
+func (s *Site) doLocked(ctx context.Context, fn func(now time.Time) error) (err error) {
+	m, err := s.st.begin(ctx)
+	if err != nil {
+		return err
+	}
+	s.m = m
+	defer func() {
+		if e := s.st.end(s.m); e != nil && err == nil {
+			err = e
+		}
+	}()
+	now := s.clk.Now()
+	if err := s.advance(now); err != nil {
+		return err
+	}
+	return fn(now)
+}
+
+// sample appends a timeline sample when the not-Ready count changed.
+func (s *Site) sample(at time.Time) error {
+	if s.quiet {
+		return nil
+	}
+	n, err := s.st.notReady()
+	if err != nil {
+		return err
+	}
+	if n != s.last {
+		s.timeline = append(s.timeline, Sample{At: at, NotReady: n})
+		s.last = n
+	}
+	return nil
+}
+
+// check is the one guard of every file operation: it refuses and counts
+// anything outside the allowed set.
+func (s *Site) check(op fileOp, rel string) error {
+	if err := checkPath(op, rel); err != nil {
+		s.m.Unsafe++
+		return fmt.Errorf("%w: %w", ErrUnsafePath, err)
+	}
+	return nil
+}
