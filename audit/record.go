@@ -24,8 +24,9 @@ const (
 	TypePassEnd        Type = "pass_end"
 	TypePolicyReload   Type = "policy_reload"
 	TypePolicyRejected Type = "policy_rejected"
-	// TypeApproval records who approved which plan or action; its Actor is
-	// the approver.
+	// TypeApproval records who approved what: Plan, and Action for one
+	// approved action (one record per action id) or empty for the whole
+	// plan. Its Actor is the approver.
 	TypeApproval Type = "approval"
 	// TypeBreaker records the circuit breaker tripping or resetting.
 	TypeBreaker Type = "breaker"

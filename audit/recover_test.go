@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestTornTailCut(t *testing.T) {
@@ -41,15 +42,13 @@ func TestTornTailCut(t *testing.T) {
 			if v, err := Verify(path); err != nil || !v.OK() || v.Torn != tt.cut {
 				t.Fatalf("Verify before Open = %+v, %v; want intact with %d torn bytes", v, err, tt.cut)
 			}
-			j := reopen(t, path, Options{})
-			rec := j.Recovered()
-			j.Close()
-			got := readFile(t, path)
-			if !bytes.HasPrefix(got, tt.content[:tt.keep]) {
-				t.Fatalf("kept bytes changed")
+			wantPrefix := tt.content[:tt.keep]
+			if tt.newline {
+				wantPrefix = orig
 			}
+			rec := openRecovering(t, path, wantPrefix)
 			if tt.cut == 0 && !tt.newline {
-				if len(rec) != 0 || !bytes.Equal(got, tt.content) {
+				if len(rec) != 0 || !bytes.Equal(readFile(t, path), tt.content) {
 					t.Fatalf("Open changed a clean journal; recovered %+v", rec)
 				}
 				return
@@ -62,13 +61,6 @@ func TestTornTailCut(t *testing.T) {
 				(d["added_newline"] == true) != tt.newline {
 				t.Fatalf("recovered detail %v, want cut %d after seq %d newline %v", d, tt.cut, tt.afterSeq, tt.newline)
 			}
-			wantPrefix := tt.content[:tt.keep]
-			if tt.newline {
-				wantPrefix = orig
-			}
-			if !bytes.HasPrefix(got, wantPrefix) || len(splitLines(got)) != bytes.Count(wantPrefix, []byte("\n"))+1 {
-				t.Fatalf("file after Open:\n%s", got)
-			}
 			mustVerify(t, path)
 			again := reopen(t, path, Options{})
 			if r := again.Recovered(); len(r) != 0 {
@@ -77,6 +69,20 @@ func TestTornTailCut(t *testing.T) {
 			again.Close()
 		})
 	}
+}
+
+// openRecovering opens path and checks that the file then holds prefix
+// followed by at most the one line Open appended.
+func openRecovering(t *testing.T, path string, prefix []byte) []Record {
+	t.Helper()
+	j := reopen(t, path, Options{})
+	rec := j.Recovered()
+	j.Close()
+	got := readFile(t, path)
+	if !bytes.HasPrefix(got, prefix) || len(splitLines(got)) != bytes.Count(prefix, []byte("\n"))+len(rec) {
+		t.Fatalf("file after Open:\n%s", got)
+	}
+	return rec
 }
 
 func cat(b []byte, s string) []byte { return append(bytes.Clone(b), s...) }
@@ -130,16 +136,7 @@ func TestIndeterminate(t *testing.T) {
 			j.Close()
 			var got []int64
 			for _, r := range rec {
-				seq := int64(detailOf(t, r)["intent_seq"].(float64))
-				in := tt.rs[seq-1]
-				want := Record{Type: TypeIndeterminate, Pass: in.Pass, Plan: in.Plan, Action: in.Action,
-					Kind: in.Kind, Server: in.Server, Outcome: Indeterminate}
-				r2 := r
-				r2.Seq, r2.Time, r2.Actor, r2.Detail, r2.Prev, r2.Hash = 0, want.Time, want.Actor, nil, "", ""
-				if !reflect.DeepEqual(r2, want) {
-					t.Errorf("indeterminate record %+v, want %+v", r2, want)
-				}
-				got = append(got, seq)
+				got = append(got, checkIndeterminate(t, tt.rs, r))
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("indeterminate for intents %v, want %v", got, tt.want)
@@ -154,4 +151,19 @@ func TestIndeterminate(t *testing.T) {
 			mustVerify(t, path)
 		})
 	}
+}
+
+// checkIndeterminate checks that r repeats its intent's action fields and
+// returns the intent's seq.
+func checkIndeterminate(t *testing.T, rs []Record, r Record) int64 {
+	t.Helper()
+	seq := int64(detailOf(t, r)["intent_seq"].(float64))
+	in := rs[seq-1]
+	want := Record{Type: TypeIndeterminate, Pass: in.Pass, Plan: in.Plan, Action: in.Action,
+		Kind: in.Kind, Server: in.Server, Outcome: Indeterminate}
+	r.Seq, r.Time, r.Actor, r.Detail, r.Prev, r.Hash = 0, time.Time{}, Actor{}, nil, "", ""
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("indeterminate record %+v, want %+v", r, want)
+	}
+	return seq
 }
