@@ -132,6 +132,9 @@ func (r *rawFault) servers0(info kindInfo, sc *Scenario, f *Fault) (string, stri
 		f.Servers = append(f.Servers, c)
 	}
 	if r.kind == BadRow && (len(f.Servers) > 1 || f.Count > 1) {
+		if !hasServers {
+			return "count", "bad_row takes one server"
+		}
 		return "servers", "bad_row takes one server"
 	}
 	return "", ""
