@@ -3,7 +3,9 @@ package policy
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +67,39 @@ func TestLoadRepoPolicy(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestRepoPolicyExamples uncomments the approve and window examples of the
+// repository's policy and checks that they are valid, so that they do not
+// rot.
+func TestRepoPolicyExamples(t *testing.T) {
+	file, err := filepath.Abs(filepath.Join("..", "policy.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	for i, l := range lines {
+		for _, prefix := range []string{"# approve", "# window", "#   ", "# }"} {
+			if strings.HasPrefix(l, prefix) {
+				lines[i] = strings.TrimPrefix(l, "# ")
+			}
+		}
+	}
+	p, err := Parse([]byte(strings.Join(lines, "\n")), file)
+	if err != nil {
+		t.Fatalf("examples uncommented: %v", err)
+	}
+	if len(p.Windows) != 1 || len(p.Approve) != 1 {
+		t.Fatalf("got %d windows and %d approvals, want 1 and 1", len(p.Windows), len(p.Approve))
+	}
+	w := p.Windows[0]
+	if w.Location.String() != "Europe/Paris" || !slices.Equal(w.Deny, []actions.Kind{actions.SetCredentialMode}) {
+		t.Errorf("window %+v: want deny set_credential_mode in Europe/Paris", w)
 	}
 }
 

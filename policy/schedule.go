@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // cronDetail says what a schedule attribute accepts.
 const cronDetail = `a cron spec with five fields (minute hour day-of-month month day-of-week), ` +
 	`e.g. "*/5 * * * *" or "0 22 * * 1-5", or a descriptor: @hourly, @daily, @weekly, @monthly, @yearly, @every 10m`
+
+var errCronTZ = errors.New("time zones go in the timezone attribute, not in the schedule")
 
 // parseCron parses spec and binds the schedule to loc, so that Next gives
 // the same instants whatever the location of the time passed to it.

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/vocab"
 
 	_ "time/tzdata" // time zones must resolve on Windows hosts without a zoneinfo database
 )
@@ -28,14 +28,14 @@ func (d *decoder) duration(attrs hcl.Attributes, name string, dst *time.Duration
 	switch {
 	case err != nil:
 		d.fail(a.Expr.Range(), "Invalid duration",
-			"%s takes a Go duration: a number and a unit (ms, s, m, h), e.g. \"30s\" or \"1h30m\"; got %q.", name, s)
+			"%s takes a Go duration: a number and a unit (ms, s, m, h), e.g. \"30s\" or \"1h30m\"; got %q.", name, clip(s))
 		return nil
 	case v < 0 || v == 0 && !zeroOK:
 		want := "greater than zero"
 		if zeroOK {
 			want = "zero or more"
 		}
-		d.fail(a.Expr.Range(), "Duration out of range", "%s must be %s; got %q.", name, want, s)
+		d.fail(a.Expr.Range(), "Duration out of range", "%s must be %s; got %q.", name, want, clip(s))
 		return nil
 	}
 	*dst = v
@@ -106,7 +106,7 @@ func (d *decoder) windowsPath(attrs hcl.Attributes, name string, dst *string) *h
 	drive := len(s) >= 3 && isLetter(s[0]) && s[1] == ':' && s[2] == '\\'
 	if !drive && !strings.HasPrefix(s, `\\`) || strings.ContainsAny(s, `"<>|?*`) {
 		d.fail(a.Expr.Range(), "Invalid Windows path",
-			"%s takes an absolute Windows path such as \"C:\\\\ProgramData\\\\...\" (backslashes doubled in HCL strings); got %q.", name, s)
+			"%s takes an absolute Windows path such as \"C:\\\\ProgramData\\\\...\" (backslashes doubled in HCL strings); got %q.", name, clip(s))
 		return nil
 	}
 	*dst = s
@@ -238,6 +238,8 @@ func (d *decoder) location(attrs hcl.Attributes, name string) *time.Location {
 		return time.UTC
 	}
 	loc, err := time.LoadLocation(s)
+	// "Local" would tie the policy to the host's settings; "" means UTC
+	// in Go but reads as a mistake in a policy.
 	if err != nil || s == "" || s == "Local" {
 		d.fail(a.Expr.Range(), "Unknown time zone",
 			"%s takes an IANA time zone name such as \"UTC\" or \"Europe/Paris\"; got %q.", name, clip(s))
@@ -247,12 +249,4 @@ func (d *decoder) location(attrs hcl.Attributes, name string) *time.Location {
 }
 
 // clip shortens a value echoed in a diagnostic.
-func clip(s string) string {
-	const max = 60
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
-
-var errCronTZ = errors.New("time zones go in the timezone attribute, not in the schedule")
+func clip(s string) string { return vocab.Clip(s) }
