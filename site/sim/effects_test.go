@@ -66,8 +66,10 @@ func effectCases() []effectCase {
 
 func credentialCases() []effectCase {
 	return []effectCase{{
-		name:  "set_credential_mode sets the NS and bumps the policy version",
-		steps: func(testing.TB, *Site) []actions.Action { return []actions.Action{setMode(vocab.AppID, `CORP\svc-app`)} },
+		name: "set_credential_mode sets the NS and bumps the policy version",
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{setMode(vocab.AppID, `CORP\svc-app`)}
+		},
 		check: func(t *testing.T, _ *Site, before, after view) {
 			want := observed.NSState{Credential: vocab.Credential{Mode: vocab.AppID, Account: `CORP\svc-app`}, PolicyVersion: before.NS.PolicyVersion + 1}
 			if after.NS != want {
@@ -85,7 +87,9 @@ func credentialCases() []effectCase {
 	}, {
 		name:   "update_configuration takes the policy and the credential",
 		faults: `{"kind": "credential_not_received", "servers": ["PS001"]}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.UpdateConfiguration, "PS001", "")} },
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.UpdateConfiguration, "PS001", "")}
+		},
 		check: func(t *testing.T, _ *Site, before, after view) {
 			b, a := agentOf(t, before, "PS001").Facts, agentOf(t, after, "PS001").Facts
 			if b.PolicyVersion != before.NS.PolicyVersion-1 || b.Applied.Mode != vocab.Anonymous {
@@ -101,7 +105,9 @@ func credentialCases() []effectCase {
 	}, {
 		name:   "a stuck PS keeps its credential on update_configuration",
 		faults: `{"kind": "credential_stuck", "servers": ["PS001"]}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.UpdateConfiguration, "PS001", "")} },
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.UpdateConfiguration, "PS001", "")}
+		},
 		check: func(t *testing.T, s *Site, _, after view) {
 			a := agentOf(t, after, "PS001")
 			if a.Facts.Applied.Mode != vocab.Anonymous || !a.Truth.Stuck || a.Facts.PolicyVersion != after.NS.PolicyVersion {
@@ -166,13 +172,17 @@ func reportCases() []effectCase {
 	return []effectCase{{
 		name:   "resend_status with a credential not received is refused",
 		faults: `{"kind": "credential_not_received", "servers": ["PS001"]}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.ResendStatus, "PS001", "")} },
-		check:  refused,
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS001", "")}
+		},
+		check: refused,
 	}, {
 		name:   "resend_status without Full Control is refused",
 		faults: `{"kind": "acl_missing", "servers": ["PS001"]}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.ResendStatus, "PS001", "")} },
-		check:  refused,
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS001", "")}
+		},
+		check: refused,
 	}, {
 		name:   "grant_acl then resend_status makes every row Ready",
 		faults: `{"kind": "acl_missing", "servers": ["PS001"]}`,
@@ -190,7 +200,9 @@ func reportCases() []effectCase {
 	}, {
 		name:   "resend_status repairs a lost status",
 		faults: `{"kind": "status_lost", "servers": ["PS002"]}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.ResendStatus, "PS002", "")} },
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS002", "")}
+		},
 		check: func(t *testing.T, _ *Site, before, after view) {
 			if len(rowsOf(before, "PS002")) != 4 || after.NotReady != 0 || len(after.Rows) != 0 {
 				t.Fatalf("before %d rows, after %+v", len(rowsOf(before, "PS002")), after.Rows)
@@ -220,7 +232,9 @@ func reportCases() []effectCase {
 	}, {
 		name:   "a download in progress reports Pending",
 		faults: `{"kind": "downloading", "servers": ["PS003"], "packages": 2, "for": "1h"}`,
-		steps:  func(testing.TB, *Site) []actions.Action { return []actions.Action{act(actions.ResendStatus, "PS003", "")} },
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS003", "")}
+		},
 		check: func(t *testing.T, s *Site, before, after view) {
 			f := faultOf(t, s, Downloading)
 			for _, v := range []view{before, after} {
