@@ -245,7 +245,9 @@ func ver(s *Site, g vocab.GUID) string {
 	return v
 }
 
-func prevVer(t testing.TB, s *Site, g vocab.GUID) string { return fmt.Sprint(mustAtoi(t, ver(s, g)) - 1) }
+func prevVer(t testing.TB, s *Site, g vocab.GUID) string {
+	return fmt.Sprint(mustAtoi(t, ver(s, g)) - 1)
+}
 
 func indexOf(s *Site, g vocab.GUID) int {
 	for i, p := range s.Packages() {
