@@ -13,8 +13,9 @@ const maxReasonsShown = 3
 
 // RenderOptions adjusts the human-readable plan.
 type RenderOptions struct {
-	// Awaiting lists action ids held for approval, marked in the output.
-	Awaiting map[string]bool
+	// Holds are the gates' decisions for this plan now (Gates.Admit):
+	// held actions are marked and their rule shown.
+	Holds map[string]Hold
 }
 
 // Render writes the plan for people, Terraform-like: per target (the NS
@@ -30,6 +31,9 @@ func Render(w io.Writer, p Plan, opt RenderOptions) error {
 	}
 	renderNotes(ew, p.Notes)
 	ew.printf("\n%s\n", SummaryLine(p))
+	if n := len(opt.Holds); n > 0 {
+		ew.printf("%d actions would be held now (~); those needing approval: reconciler approve %s\n", n, p.ID)
+	}
 	return ew.err
 }
 
@@ -38,12 +42,16 @@ func renderGroups(ew *errWriter, p Plan, opt RenderOptions) {
 	for _, g := range groupByServer(p.Actions) {
 		ew.printf("\n%s\n", g.title)
 		for _, a := range g.actions {
+			h, held := opt.Holds[a.ID]
 			mark := "+"
-			if opt.Awaiting[a.ID] {
-				mark = "?"
+			if held {
+				mark = "~"
 			}
 			ew.printf("  %s [%d] %s%s\n", mark, step[a.ID]+1, a.Kind, targetSuffix(a))
 			renderReasons(ew, a)
+			if held {
+				ew.printf("      held now: %s\n", h.Rule)
+			}
 		}
 	}
 }

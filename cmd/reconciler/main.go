@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/itms-tools/reconciler/clock"
 )
 
 // Exit codes. They are a contract: scripts depend on them.
@@ -42,12 +44,14 @@ type env struct {
 	getenv         func(string) string
 	// isTerminal reports whether w is a terminal (tables and colour).
 	isTerminal func(w io.Writer) bool
+	// clock is the wall clock in production, a fake in tests.
+	clock clock.Clock
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, clock: clock.Real{}}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/controller"
+)
+
+// openJournal opens the policy's journal for writing, logs what its
+// recovery did and records the start with the security-relevant notes of
+// the site.
+func (s *session) openJournal(command string) (*audit.Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(s.pol.Audit.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal folder: %w", err)
+	}
+	j, err := audit.Open(s.pol.Audit.Path, audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.site.Secrets})
+	if err != nil {
+		return nil, fmt.Errorf("open audit journal: %w", err)
+	}
+	for _, r := range j.Recovered() {
+		s.log.Warn("journal recovery", "type", r.Type, "action", r.Action, "outcome", r.Outcome)
+	}
+	detail := map[string]any{"command": command, "policy": s.pol.File, "mode": s.pol.Mode,
+		"site": s.pol.Site.Kind, "notes": s.site.Notes}
+	if _, err := j.Append(audit.Record{Type: audit.TypeStartup, Detail: audit.JSON(detail)}); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("record start: %w", err)
+	}
+	return j, nil
+}
+
+// leaderController builds a controller that writes to j, with its gates
+// rebuilt from the journal.
+func (s *session) leaderController(j *audit.Journal, m *controller.Metrics) (*controller.Controller, error) {
+	ctl, err := s.controller(j, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
+		s.log.Error("budgets", "error", err)
+	}
+	return ctl, nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+func init() {
+	register(command{name: "run", summary: "reconcile: as a daemon, or one pass with --once", run: runRun})
+}
+
+func runRun(ctx context.Context, e *env, args []string) int {
+	fs, c := newFlags(e, "run")
+	once := fs.Bool("once", false, "run one pass (observe, plan, apply, verify) and exit")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	s, code := open(ctx, e, c)
+	if s == nil {
+		return code
+	}
+	defer s.close()
+	if *once {
+		return runOnce(ctx, s)
+	}
+	return runDaemon(ctx, s)
+}
+
+// runOnce runs one pass as the leader, then re-reads the CMDB for the
+// servers it touched and reports what is still not Ready.
+func runOnce(ctx context.Context, s *session) int {
+	e := s.e
+	j, err := s.openJournal("run --once")
+	if err != nil {
+		return e.errorf("%v", err)
+	}
+	defer j.Close()
+	ctl, err := s.leaderController(j, nil)
+	if err != nil {
+		return e.errorf("%v", err)
+	}
+	defer ctl.Close()
+	res, err := ctl.ReconcileOnce(ctx)
+	printPass(e.stdout, res)
+	if err != nil {
+		return e.errorf("pass %s: %v", res.ID, err)
+	}
+	if !res.Leader {
+		return e.errorf("not the leader (another reconciler holds %s): nothing applied", s.site.Lock)
+	}
+	if res.Obs.CMDBErr != nil || res.Obs.NSErr != nil {
+		return exitError
+	}
+	touched := res.Exec.Touched(res.Plan)
+	if len(touched) == 0 {
+		return exitOK
+	}
+	left, err := ctl.Verify(ctx, touched)
+	if err != nil {
+		return e.errorf("verify: %v", err)
+	}
+	printVerify(e.stdout, touched, left)
+	return exitOK
+}
+
+func printPass(w io.Writer, res controller.PassResult) {
+	if res.Obs != nil && res.Obs.CMDBErr != nil {
+		fmt.Fprintf(w, "pass %s: CMDB not read, nothing planned: %v\n", res.ID, res.Obs.CMDBErr)
+		return
+	}
+	counts := map[actions.Outcome]int{}
+	for _, st := range res.Exec.Steps {
+		counts[st.Outcome]++
+	}
+	fmt.Fprintf(w, "pass %s: plan %s, %d actions: %d applied, %d deferred, %d skipped, %d failed\n",
+		res.ID, res.Plan.ID, len(res.Plan.Actions), counts[actions.Applied], counts[actions.Deferred],
+		counts[actions.Skipped], counts[actions.Failed])
+	for _, a := range res.Plan.Actions {
+		st, ok := res.Exec.Steps[a.ID]
+		if !ok || st.Outcome == actions.Applied {
+			continue
+		}
+		line := fmt.Sprintf("  %-8s %s", st.Outcome, a.ID)
+		if st.Rule != "" {
+			line += " (" + st.Rule + ")"
+		}
+		if st.Err != nil {
+			line += ": " + st.Err.Error()
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func printVerify(w io.Writer, touched []vocab.Host, left map[vocab.Host]map[vocab.Status]int) {
+	var still []string
+	for _, h := range touched {
+		if m := left[h]; len(m) > 0 {
+			still = append(still, fmt.Sprintf("%s (%s)", h, statusSummary(m)))
+		}
+	}
+	if len(still) == 0 {
+		fmt.Fprintf(w, "verified: every pair of the %d servers touched is Ready\n", len(touched))
+		return
+	}
+	fmt.Fprintf(w, "still not Ready on %d of %d servers touched: %s\n", len(still), len(touched), strings.Join(still, ", "))
+}
+
+func statusSummary(m map[vocab.Status]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[vocab.Status(k)], k)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runDaemon is the long-running loop.
+func runDaemon(ctx context.Context, s *session) int {
+	return s.e.errorf("daemon mode: not in this build yet; use --once")
+}

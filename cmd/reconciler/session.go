@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/site"
+)
+
+// session is what most commands need: the policy, a logger and the site.
+type session struct {
+	e    *env
+	pol  *policy.Policy
+	log  *slog.Logger
+	site *site.Opened
+	clk  clock.Clock
+}
+
+// open loads the policy and opens its site; on failure it has printed the
+// problem and returns the exit code.
+func open(ctx context.Context, e *env, c *common) (*session, int) {
+	log, err := c.logger(e)
+	if err != nil {
+		return nil, e.errorf("%v", err)
+	}
+	path, err := c.absPolicy()
+	if err != nil {
+		return nil, e.errorf("%v", err)
+	}
+	pol, err := policy.Load(path)
+	if err != nil {
+		return nil, printPolicyError(e, err)
+	}
+	clk := e.clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	s, err := site.Open(ctx, pol, clk, log)
+	if err != nil {
+		return nil, e.errorf("%v", err)
+	}
+	for _, n := range s.Notes {
+		log.Warn("site note", "note", n)
+	}
+	return &session{e: e, pol: pol, log: log, site: s, clk: clk}, exitOK
+}
+
+// printPolicyError prints policy diagnostics (file:line:col) or a plain error.
+func printPolicyError(e *env, err error) int {
+	var perr *policy.Error
+	if errors.As(err, &perr) {
+		_ = perr.Write(e.stderr, e.isTerminal(e.stderr))
+		return exitError
+	}
+	return e.errorf("%v", err)
+}
+
+func (s *session) close() {
+	if err := s.site.Close(); err != nil {
+		s.log.Warn("close site", "error", err)
+	}
+}
+
+// controller builds a controller for this session.
+func (s *session) controller(j controller.Journal, m *controller.Metrics) (*controller.Controller, error) {
+	return controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Journal: j,
+		Clock: s.clk, Logger: s.log, Metrics: m})
+}

@@ -1,0 +1,144 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/desired"
+	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/health"
+	"github.com/itms-tools/reconciler/leader"
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Site is what the controller needs of a site driver.
+type Site struct {
+	CMDB   observed.CMDB
+	NS     observed.NSSource
+	Agents observed.AgentSource
+	Driver actions.Driver
+	// Lock makes this controller the leader; nil means always leader.
+	Lock leader.Lock
+}
+
+// Journal is the audit trail the controller writes.
+type Journal interface {
+	Append(audit.Record) (audit.Record, error)
+}
+
+// Options configure a Controller.
+type Options struct {
+	Policy  *policy.Policy
+	Site    Site
+	Journal Journal
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: no metrics
+	// Attach opens the journal when this controller becomes leader without
+	// one (a follower daemon taking over); it should also Restore.
+	Attach func(context.Context) (Journal, error)
+}
+
+// Controller runs passes. Its methods are safe for concurrent use, but
+// passes never overlap: ReconcileOnce holds the pass lock.
+type Controller struct {
+	site    Site
+	journal Journal
+	clock   clock.Clock
+	log     *slog.Logger
+	metrics *Metrics
+	attach  func(context.Context) (Journal, error)
+
+	passMu sync.Mutex // one pass at a time
+
+	mu        sync.Mutex // guards the fields below
+	policy    *policy.Policy
+	limiter   *guard.Limiter
+	breaker   *guard.Breaker
+	approvals *guard.Approvals
+	ages      *observed.Ages
+	retry     *retries
+	verify    map[vocab.Host]time.Time
+	actedLast bool
+	passes    int
+	lastObsOK bool
+	report    *health.Report
+	leader    bool
+}
+
+// New returns a controller with fresh budgets; call Restore to rebuild
+// them from the journal before the first pass.
+func New(o Options) (*Controller, error) {
+	if o.Policy == nil || o.Clock == nil {
+		return nil, fmt.Errorf("controller: policy and clock are required")
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := o.Policy
+	return &Controller{
+		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach,
+		policy:    p,
+		limiter:   guard.NewLimiter(p.Limits),
+		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),
+		approvals: guard.NewApprovals(p.Reconcile.ApprovalTTL),
+		ages:      &observed.Ages{},
+		retry:     newRetries(p.Reconcile.BackoffBase, p.Reconcile.BackoffCap),
+		verify:    map[vocab.Host]time.Time{},
+	}, nil
+}
+
+// Policy returns the policy in force.
+func (c *Controller) Policy() *policy.Policy {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.policy
+}
+
+// Limiter, Breaker and Approvals expose the gates' state (for status,
+// metrics and tests).
+func (c *Controller) Limiter() *guard.Limiter     { return c.limiter }
+func (c *Controller) Breaker() *guard.Breaker     { return c.breaker }
+func (c *Controller) Approvals() *guard.Approvals { return c.approvals }
+
+// desired returns the desired state of a policy.
+func desiredOf(p *policy.Policy) desired.State {
+	return desired.New(p.Credential, p.Scope, p.Reconcile.PendingGrace)
+}
+
+// observer builds the observer for a policy.
+func (c *Controller) observer(p *policy.Policy) *observed.Observer {
+	return &observed.Observer{CMDB: c.site.CMDB, NS: c.site.NS, Agents: c.site.Agents,
+		Concurrency: p.Reconcile.Concurrency, CallTimeout: p.Reconcile.CallTimeout,
+		Ages: c.ages, Logger: c.log}
+}
+
+// Ready reports whether the first observation succeeded (for /readyz).
+func (c *Controller) Ready() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastObsOK
+}
+
+// Report returns the last health report, nil before the first pass.
+func (c *Controller) Report() *health.Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.report
+}
+
+// IsLeader reports whether the last pass held the leader lock.
+func (c *Controller) IsLeader() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.leader
+}

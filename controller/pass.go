@@ -1,0 +1,209 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/health"
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// PassResult is what one pass saw and did.
+type PassResult struct {
+	ID     string
+	Start  time.Time
+	End    time.Time
+	Obs    *observed.Observation
+	Plan   actions.Plan
+	Exec   actions.Result
+	Leader bool // the pass held the leader lock and could act
+	Err    error
+}
+
+// Applied counts the actions applied in the pass.
+func (r PassResult) Applied() int {
+	n := 0
+	for _, s := range r.Exec.Steps {
+		if s.Outcome == actions.Applied {
+			n++
+		}
+	}
+	return n
+}
+
+// errPassTimeout is the cause of a pass cut by reconcile.pass_timeout.
+var errPassTimeout = errors.New("pass timeout reached")
+
+// ReconcileOnce runs one pass: observe, plan, apply (when leader), record.
+// It never panics (a panic becomes the returned error) and ends within the
+// policy's pass timeout plus one driver call timeout.
+func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err error) {
+	c.passMu.Lock()
+	defer c.passMu.Unlock()
+	p := c.Policy()
+	res.Start = c.clock.Now()
+	res.ID = c.nextPassID(res.Start)
+	ctx, cancel := context.WithTimeoutCause(ctx, p.Reconcile.PassTimeout, errPassTimeout)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("pass %s panicked: %v", res.ID, v)
+			c.log.Error("pass panicked", "pass", res.ID, "panic", v, "stack", string(debug.Stack()))
+		}
+		res.End, res.Err = c.clock.Now(), err
+		c.endPass(res)
+	}()
+	res.Leader = c.checkLeader(ctx)
+	if err := c.startPass(res); err != nil {
+		return res, err
+	}
+	in := c.observe(ctx, p, res.Start)
+	res.Obs = in.Obs
+	c.afterObserve(p, in.Obs, res.Start)
+	res.Plan = actions.Compute(in)
+	if !res.Leader || res.Plan.Empty() {
+		return res, nil
+	}
+	res.Exec, err = c.executor(p).Run(ctx, res.ID, res.Plan)
+	c.afterExec(p, res)
+	return res, err
+}
+
+func (c *Controller) nextPassID(now time.Time) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.passes++
+	return fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405.000Z"), c.passes)
+}
+
+// observe reads the site: the CMDB and the NS setting, the server list when
+// the planner needs every server, then the agents and NS snapshots the
+// planner needs.
+func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Time) actions.Input {
+	o := c.observer(p)
+	obs := o.ReadSite(ctx, now, false)
+	d := desiredOf(p)
+	if actions.NeedsServerList(d, obs) {
+		o.ListServers(ctx, obs)
+	}
+	c.mu.Lock()
+	held := c.retry.held(now)
+	c.mu.Unlock()
+	in := actions.Input{Desired: d, Obs: obs, Now: now, Held: held}
+	if need, pkgs := actions.Needs(in); len(need) > 0 || len(pkgs) > 0 {
+		o.ObserveAgents(ctx, obs, need, pkgs)
+	}
+	return in
+}
+
+// afterObserve updates readiness, the health report and the breaker.
+func (c *Controller) afterObserve(p *policy.Policy, obs *observed.Observation, now time.Time) {
+	c.mu.Lock()
+	prev := c.report
+	acted := c.actedLast
+	c.mu.Unlock()
+	rep := health.Evaluate(desiredOf(p), obs, prev, now)
+	ok := obs.CMDBErr == nil && obs.NSErr == nil
+	c.mu.Lock()
+	c.report = &rep
+	if ok {
+		c.lastObsOK = true
+	}
+	c.mu.Unlock()
+	c.metrics.observed(obs, rep)
+	if !ok {
+		return
+	}
+	t := c.breaker.Observe(now, actionable(obs), acted)
+	if t.Tripped || t.Closed {
+		c.recordBreaker(t)
+	}
+}
+
+// actionable counts pairs not Ready that are not a download in progress.
+func actionable(obs *observed.Observation) int {
+	n := 0
+	for _, pr := range obs.Pairs() {
+		if pr.Status != vocab.Ready && !pr.Status.InProgress() {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Controller) executor(p *policy.Policy) *actions.Executor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &actions.Executor{Driver: c.site.Driver,
+		Gates:    guardGates(p, c),
+		Recorder: recorder{c}, Clock: c.clock,
+		Concurrency: p.Reconcile.Concurrency, CallTimeout: p.Reconcile.CallTimeout, Logger: c.log}
+}
+
+// afterExec updates backoff, verification requeues and approvals.
+func (c *Controller) afterExec(p *policy.Policy, res PassResult) {
+	now := c.clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, err := range res.Exec.Failures {
+		c.retry.fail(h, err, now)
+	}
+	for _, a := range res.Plan.Actions {
+		if res.Exec.Steps[a.ID].Outcome != actions.Applied {
+			continue
+		}
+		if _, failed := res.Exec.Failures[a.Target.Server]; !failed {
+			c.retry.ok(a.Target.Server)
+		}
+		if a.Kind == actions.ResendStatus {
+			c.verify[a.Target.Server] = now.Add(p.Reconcile.VerifyAfter)
+		}
+		c.approvals.Consume(a.ID)
+	}
+	c.actedLast = res.Applied() > 0
+	c.metrics.executed(res)
+}
+
+// startPass records the start of a pass when this controller may act.
+func (c *Controller) startPass(res PassResult) error {
+	if !res.Leader {
+		return nil
+	}
+	return c.append(audit.Record{Type: audit.TypePassStart, Pass: res.ID})
+}
+
+// endPass records the end of a pass, with its counts and error.
+func (c *Controller) endPass(res PassResult) {
+	c.metrics.pass(res)
+	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	if !res.Leader {
+		return
+	}
+	detail := map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
+		"duration": res.End.Sub(res.Start).String()}
+	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
+	if res.Err != nil {
+		rec.Error = res.Err.Error()
+	}
+	if err := c.append(rec); err != nil {
+		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
+	}
+}
+
+// append writes a record when a journal is attached.
+func (c *Controller) append(r audit.Record) error {
+	if c.journal == nil {
+		return nil
+	}
+	if _, err := c.journal.Append(r); err != nil {
+		return fmt.Errorf("%w: %w", actions.ErrJournal, err)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package controller
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
+)
+
+// ApprovalDetail is the Detail of an approval record: the action ids it
+// approves (a plan approval lists every action of the plan that needs one).
+type ApprovalDetail struct {
+	Actions []string `json:"actions"`
+}
+
+// BreakerDetail is the Detail of a breaker record.
+type BreakerDetail struct {
+	State  string `json:"state"` // tripped, closed, reset
+	Reason string `json:"reason"`
+}
+
+// Restore rebuilds budgets, approvals and the breaker from the journal at
+// path, so a restart never grants a fresh budget or forgets an approval or
+// a tripped breaker. A journal that cannot be read spends the whole budget
+// of every destructive limited kind, and the error says so.
+func (c *Controller) Restore(path string) error {
+	now := c.clock.Now()
+	err := audit.ReadAll(path, func(r audit.Record) error {
+		c.replay(r, now)
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a new journal: nothing was ever spent
+	}
+	c.exhaustDestructive(now)
+	return fmt.Errorf("rebuild budgets from %s (destructive kinds get no budget until it is readable): %w", path, err)
+}
+
+// replay applies one journal record to the gates' state.
+func (c *Controller) replay(r audit.Record, now time.Time) {
+	switch r.Type {
+	case audit.TypeIntent:
+		c.limiter.Record(actions.Kind(r.Kind), r.Time)
+	case audit.TypeOutcome:
+		if r.Outcome == audit.Applied {
+			c.approvals.Consume(r.Action)
+		}
+	case audit.TypeApproval:
+		var d ApprovalDetail
+		if json.Unmarshal(r.Detail, &d) == nil {
+			c.approvals.Approve(r.Time, d.Actions...)
+		}
+	case audit.TypeBreaker:
+		var d BreakerDetail
+		if json.Unmarshal(r.Detail, &d) == nil {
+			if d.State == "tripped" {
+				c.breaker.Trip(r.Time, d.Reason)
+			} else {
+				c.breaker.Reset()
+			}
+		}
+	}
+}
+
+// exhaustDestructive spends the budget of every limited destructive kind.
+func (c *Controller) exhaustDestructive(now time.Time) {
+	for _, x := range c.Policy().Limits {
+		if x.Kind.Destructive() {
+			c.limiter.Exhaust(x.Kind, now)
+		}
+	}
+}
