@@ -29,7 +29,7 @@ func lock(path string) (*flock.Flock, error) {
 		return nil, fmt.Errorf("lock journal: %w", err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("journal %s is in use by another process (lock %s)", path, lockPath(path))
+		return nil, fmt.Errorf("journal %s (lock %s): %w", path, lockPath(path), ErrInUse)
 	}
 	return lk, nil
 }

@@ -32,6 +32,9 @@ type Options struct {
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("audit journal closed")
 
+// ErrInUse is returned by Open when another process holds the journal.
+var ErrInUse = errors.New("in use by another process")
+
 // Journal is an open, locked, append-only journal. It is safe for
 // concurrent use.
 type Journal struct {

@@ -181,7 +181,7 @@ func TestOpenRefusesNonRegularFile(t *testing.T) {
 
 func TestLockIsExclusive(t *testing.T) {
 	path, j, _ := testJournal(t, Options{})
-	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrInUse) {
 		t.Fatalf("second Open err = %v, want in use", err)
 	}
 	if err := j.Close(); err != nil {
