@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
@@ -94,31 +93,48 @@ func (st *memStore) setRow(s, p int, r row) {
 func (st *memStore) notReady() (int, error) { return st.notRdy, nil }
 
 // inQuestion returns the rows in question by server name, then PackageId.
+// Package indices are in GUID order, so sorting them sorts the rows; the
+// bad rows are merged in by their PackageId.
 func (st *memStore) inQuestion(context.Context) ([]observed.RawRow, error) {
-	var out []observed.RawRow
+	total := 0
+	for s := range st.srv {
+		total += len(st.srv[s].inQ) + len(st.srv[s].bad)
+	}
+	out := make([]observed.RawRow, 0, total)
+	var ps []int
 	for s := range st.srv {
 		sv := &st.srv[s]
 		if len(sv.inQ) == 0 && len(sv.bad) == 0 {
 			continue
 		}
-		info := st.cat.servers[s]
-		start := len(out)
+		ps = ps[:0]
 		for p := range sv.inQ {
-			r, _ := st.row(s, int(p))
+			ps = append(ps, int(p))
+		}
+		slices.Sort(ps)
+		bad := slices.Sorted(slices.Values(sv.bad))
+		info := st.cat.servers[s]
+		for _, p := range ps {
 			pk := st.cat.packages[p]
+			for len(bad) > 0 && bad[0] < pk.upper {
+				out = append(out, st.badRow(info, bad[0]))
+				bad = bad[1:]
+			}
+			r, _ := st.row(s, p)
 			out = append(out, observed.RawRow{
 				ServerID: info.upper, ServerName: string(info.name), PackageID: pk.upper, PackageName: pk.name,
 				Status: string(r.Status), Version: r.Version, PackageVersion: pk.version, PackageKnown: true,
 			})
 		}
-		for _, id := range sv.bad {
-			out = append(out, observed.RawRow{
-				ServerID: info.upper, ServerName: string(info.name), PackageID: id, Status: string(vocab.Invalid),
-			})
+		for _, id := range bad {
+			out = append(out, st.badRow(info, id))
 		}
-		slices.SortFunc(out[start:], func(a, b observed.RawRow) int { return strings.Compare(a.PackageID, b.PackageID) })
 	}
 	return out, nil
+}
+
+func (st *memStore) badRow(info serverInfo, id string) observed.RawRow {
+	return observed.RawRow{ServerID: info.upper, ServerName: string(info.name), PackageID: id, Status: string(vocab.Invalid)}
 }
 
 // servers lists every server with its rows counted by status.
