@@ -34,13 +34,14 @@ func TestStoresAgree(t *testing.T) {
 		notReady int // at the end; -1: any
 	}{
 		{"demo repaired by the cause table", demo, repairDemo, 0},
-		{"random actions on the demo", demo, randomSteps(1, 60), -1},
+		{"random actions on the demo", demo, randomSteps(1, 30), -1},
 		{"random actions on a mixed site", small(t, allFaults), randomSteps(2, 80), -1},
 		{"random actions on an anonymous site", mustParse(t, `{"seed": 9, "servers": 3, "packages": 3,
 			"credential": {"mode": "anonymous"}, "faults": [`+allFaults+`]}`), randomSteps(3, 60), -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			b := newStores(t, tc.sc)
 			for i, st := range tc.steps(t, b.mem) {
 				b.clk.Advance(st.wait)
