@@ -39,10 +39,11 @@ func (r realTimer) Stop() bool          { return r.t.Stop() }
 
 // Fake is a clock that moves only when told to. It is safe for concurrent use.
 type Fake struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-	waitCh chan struct{}
+	mu      sync.Mutex
+	now     time.Time
+	timers  []*fakeTimer
+	created int
+	waitCh  chan struct{}
 }
 
 // NewFake returns a fake clock set to t.
@@ -66,6 +67,7 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 		return t
 	}
 	f.timers = append(f.timers, t)
+	f.created++
 	close(f.waitCh)
 	f.waitCh = make(chan struct{})
 	return t
@@ -100,6 +102,10 @@ func (f *Fake) Set(t time.Time) {
 func (f *Fake) Pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.pendingLocked()
+}
+
+func (f *Fake) pendingLocked() int {
 	n := 0
 	for _, t := range f.timers {
 		if !t.stopped && !t.fired {
@@ -129,11 +135,28 @@ func (f *Fake) Next() (time.Time, bool) {
 // WaitForTimers blocks until at least n timers are pending, so a test can
 // advance the clock only once the code under test is waiting on it.
 func (f *Fake) WaitForTimers(n int) {
+	f.waitFor(func() bool { return f.pendingLocked() >= n })
+}
+
+// Created returns how many timers with a positive duration were created.
+func (f *Fake) Created() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.created
+}
+
+// WaitForCreated blocks until at least n timers were created in all and
+// one is pending: the code under test armed a new timer.
+func (f *Fake) WaitForCreated(n int) {
+	f.waitFor(func() bool { return f.created >= n && f.pendingLocked() > 0 })
+}
+
+func (f *Fake) waitFor(cond func() bool) {
 	for {
 		f.mu.Lock()
-		ch := f.waitCh
+		ch, ok := f.waitCh, cond()
 		f.mu.Unlock()
-		if f.Pending() >= n {
+		if ok {
 			return
 		}
 		<-ch

@@ -33,7 +33,7 @@ type Metrics struct {
 // NewMetrics registers every metric (and the Go and process collectors).
 func NewMetrics() *Metrics {
 	m := &Metrics{Registry: prometheus.NewRegistry()}
-	m.passes = counterVec("reconciler_passes_total", "Passes by result: acted, idle, follower, observe_failed, error.", "result")
+	m.passes = counterVec("reconciler_passes_total", "Passes by result: acted, idle, follower, observe_failed, error; skipped counts schedule times that went by during a pass.", "result")
 	m.passDuration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "reconciler_pass_duration_seconds",
 		Help: "Duration of passes.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)})
 	m.actions = counterVec("reconciler_actions_total", "Actions by kind and outcome (applied, failed, deferred, skipped).", "kind", "outcome")
@@ -84,6 +84,13 @@ func passResult(res PassResult) string {
 		return "acted"
 	}
 	return "idle"
+}
+
+func (m *Metrics) skipped(n int) {
+	if m == nil {
+		return
+	}
+	m.passes.WithLabelValues("skipped").Add(float64(n))
 }
 
 func (m *Metrics) executed(res PassResult) {

@@ -38,6 +38,9 @@ func (r PassResult) Applied() int {
 	return n
 }
 
+// testHookAfterObserve lets tests inject a fault into a pass.
+var testHookAfterObserve func()
+
 // errPassTimeout is the cause of a pass cut by reconcile.pass_timeout.
 var errPassTimeout = errors.New("pass timeout reached")
 
@@ -60,6 +63,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 		res.End, res.Err = c.clock.Now(), err
 		c.endPass(res)
 	}()
+	c.served(res.Start)
 	res.Leader = c.checkLeader(ctx)
 	if err := c.startPass(res); err != nil {
 		return res, err
@@ -67,6 +71,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	in := c.observe(ctx, p, res.Start)
 	res.Obs = in.Obs
 	c.afterObserve(p, in.Obs, res.Start)
+	if testHookAfterObserve != nil {
+		testHookAfterObserve()
+	}
 	res.Plan = actions.Compute(in)
 	if !res.Leader || res.Plan.Empty() {
 		return res, nil
@@ -74,6 +81,17 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	res.Exec, err = c.executor(p).Run(ctx, res.ID, res.Plan)
 	c.afterExec(p, res)
 	return res, err
+}
+
+// served forgets verification requeues that this pass serves.
+func (c *Controller) served(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, at := range c.verify {
+		if !at.After(now) {
+			delete(c.verify, h)
+		}
+	}
 }
 
 func (c *Controller) nextPassID(now time.Time) string {

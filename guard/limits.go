@@ -89,3 +89,14 @@ func (l *Limiter) Remaining(k actions.Kind, now time.Time) int {
 func limitRule(x policy.Limit) string {
 	return fmt.Sprintf("limit %s %d/%s", x.Kind, x.Max, x.Per)
 }
+
+// Reconfigure replaces the limits (a policy reload), keeping every spend
+// of the kinds still limited.
+func (l *Limiter) Reconfigure(ls []policy.Limit) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.limits = map[actions.Kind]policy.Limit{}
+	for _, x := range ls {
+		l.limits[x.Kind] = x
+	}
+}
