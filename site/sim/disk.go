@@ -82,7 +82,7 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		st.close()
 		return nil, fmt.Errorf("create site in %s: %w", dir, err)
 	}
-	if err := s.start(ctx); err != nil {
+	if err := s.start(ctx, m.Epoch); err != nil {
 		st.close()
 		return nil, fmt.Errorf("create site in %s: %w", dir, err)
 	}
@@ -113,7 +113,7 @@ func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		s.notes = append(s.notes, fmt.Sprintf("site %s was created from scenario %q seed %d; scenario %q seed %d ignored",
 			dir, m.Scenario, m.Seed, sc.Name, seed))
 	}
-	if err := s.start(ctx); err != nil {
+	if err := s.start(ctx, time.Time{}); err != nil {
 		st.close()
 		return nil, fmt.Errorf("open site %s: %w", dir, err)
 	}

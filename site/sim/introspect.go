@@ -10,7 +10,8 @@ import (
 )
 
 // NotReady counts the in-scope valid pairs whose row is not Ready at the
-// package version, now. Bad rows never count.
+// package version, now. Bad rows never count. It returns -1 when the site
+// cannot be read (a disk site whose files are broken).
 func (s *Site) NotReady() int {
 	var n int
 	err := s.do(context.Background(), func(time.Time) error {

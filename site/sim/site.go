@@ -77,7 +77,7 @@ func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
 	}
 	s := newSite(cat, m, opt)
 	s.st = newMemStore(cat, s.inScope, m, ns, s.check)
-	if err := s.start(context.Background()); err != nil {
+	if err := s.start(context.Background(), m.Epoch); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -118,9 +118,9 @@ func newSite(cat *catalog, m *meta, opt Options) *Site {
 	return s
 }
 
-// start processes the events due at creation (the faults of time 0)
-// and takes the timeline's first sample.
-func (s *Site) start(ctx context.Context) error {
+// start processes the events due by now (at creation, the faults of time
+// 0) and takes the timeline's first sample, at first or, if zero, now.
+func (s *Site) start(ctx context.Context, first time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.quiet = true
@@ -130,11 +130,10 @@ func (s *Site) start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		at := s.clk.Now()
-		if at.Before(s.m.Epoch) {
-			at = s.m.Epoch
+		if first.IsZero() {
+			first = s.clk.Now()
 		}
-		s.timeline = []Sample{{At: at, NotReady: n}}
+		s.timeline = []Sample{{At: first, NotReady: n}}
 		s.last = n
 		return nil
 	})
