@@ -125,7 +125,3 @@ func statusSummary(m map[vocab.Status]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// runDaemon is the long-running loop.
-func runDaemon(ctx context.Context, s *session) int {
-	return s.e.errorf("daemon mode: not in this build yet; use --once")
-}
