@@ -260,3 +260,37 @@ func TestConcurrentApply(t *testing.T) {
 		t.Fatalf("not ready %d, applied %v", v.NotReady, v.Applied)
 	}
 }
+
+// TestDiskQueueSurvivesReopen: reports queued while the CMDB is down are
+// kept in site.json and delivered by whichever process sees it come back.
+func TestDiskQueueSurvivesReopen(t *testing.T) {
+	sc := small(t, `{"kind": "status_lost", "servers": ["PS003"]}, {"kind": "cmdb_down", "from": "1m", "for": "9m"}`)
+	clk := newClock()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, sc, sc.Seed, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(2 * time.Minute))
+	if err := s.Apply(ctx, act(actions.ResendStatus, "PS003", "")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	data, err := os.ReadFile(filepath.Join(dir, siteFile))
+	if err != nil || !strings.Contains(string(data), `"server": "PS003"`) {
+		t.Fatalf("site.json holds no queued report: %v\n%s", err, data)
+	}
+	clk.Set(t0.Add(5 * time.Minute))
+	s, err = Open(ctx, dir, sc, sc.Seed, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := s.NotReady(); n != 4 {
+		t.Fatalf("not ready %d while down", n)
+	}
+	clk.Set(t0.Add(11 * time.Minute))
+	if n, tl := s.NotReady(), s.Timeline(); n != 0 || !reflect.DeepEqual(tl, []Sample{{t0.Add(5 * time.Minute), 4}, {t0.Add(10 * time.Minute), 0}}) {
+		t.Fatalf("not ready %d, timeline %v", n, tl)
+	}
+}

@@ -128,6 +128,10 @@ func (s *Site) process(ev event, at time.Time) error {
 	case evCMDBUp:
 		return s.deliverQueue()
 	case evInject:
+		// Faults of time 0 predate the site: their rows are in the CMDB
+		// already, even when the CMDB is down from the start.
+		s.preexisting = ev.At == 0
+		defer func() { s.preexisting = false }()
 		return s.inject(ev.Faults, at)
 	case evDownloadEnd:
 		return s.downloadEnd(s.m.Faults[ev.Faults[0]], at)
@@ -151,7 +155,7 @@ func (s *Site) deliverQueue() error {
 // rowsOut delivers a batch of row changes to the CMDB, or queues it while
 // the CMDB is down.
 func (s *Site) rowsOut(w rowWrite) error {
-	if s.cmdbDown(w.At) {
+	if !s.preexisting && s.cmdbDown(w.At) {
 		s.m.Queue = append(s.m.Queue, w)
 		return nil
 	}

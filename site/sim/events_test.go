@@ -181,3 +181,26 @@ func TestInScope(t *testing.T) {
 		}
 	}
 }
+
+// TestCMDBDownFromTheStart: the rows of time 0 are there even when the
+// CMDB is down from the start, and a report made then waits for it.
+func TestCMDBDownFromTheStart(t *testing.T) {
+	b := newStores(t, small(t, `{"kind": "status_lost", "servers": ["PS001", "PS002"]}, {"kind": "cmdb_down", "for": "10m"}`))
+	for _, st := range b.each() {
+		if n := st.s.NotReady(); n != 8 {
+			t.Fatalf("%s: not ready %d at time 0", st.name, n)
+		}
+		if err := st.s.Apply(ctx, act(actions.ResendStatus, "PS001", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.clk.Set(t0.Add(5 * time.Minute))
+	v := sameView(t, "down", b)
+	if v.NotReady != 8 || v.RowsErr == "" {
+		t.Fatalf("not ready %d, rows error %q", v.NotReady, v.RowsErr)
+	}
+	b.clk.Set(t0.Add(10 * time.Minute))
+	if v := sameView(t, "back", b); v.NotReady != 4 || !reflect.DeepEqual(v.Timeline, []Sample{{t0, 8}, {t0.Add(10 * time.Minute), 4}}) {
+		t.Fatalf("not ready %d, timeline %v", v.NotReady, v.Timeline)
+	}
+}

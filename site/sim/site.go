@@ -49,8 +49,10 @@ type Site struct {
 	timeline []Sample
 	last     int
 	quiet    bool // creating: no timeline samples yet
-	notes    []string
-	disk     bool
+	// preexisting is set while the faults of time 0 are injected.
+	preexisting bool
+	notes       []string
+	disk        bool
 }
 
 var (
