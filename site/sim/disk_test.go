@@ -294,3 +294,29 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 		t.Fatalf("not ready %d, timeline %v", n, tl)
 	}
 }
+
+// TestDiskLogRotation: agent.log is cut back to its last events when it
+// grows past maxLogBytes.
+func TestDiskLogRotation(t *testing.T) {
+	b := newStores(t, small(t, ""))
+	rel := pathAgentLog("PS001")
+	line := formatLogEvent("PS001", t0, logEvent{t0, logTrust})
+	big := strings.Repeat(line, maxLogBytes/len(line)+1)
+	if err := os.WriteFile(filepath.Join(b.dir, filepath.FromSlash(rel)), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.disk.Apply(ctx, act(actions.ResendStatus, "PS001", "")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(b.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != logTailEvents {
+		t.Fatalf("%d lines after rotation", n)
+	}
+	f, err := b.disk.Agent(ctx, "PS001", nil)
+	if err != nil || len(f.LogSignatures) != 0 {
+		t.Fatalf("signatures %v %v", f.LogSignatures, err)
+	}
+}
