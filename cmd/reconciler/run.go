@@ -124,4 +124,3 @@ func statusSummary(m map[vocab.Status]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
