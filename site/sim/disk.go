@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -40,8 +41,9 @@ var _ store = (*diskStore)(nil)
 var _ store = (*memStore)(nil)
 
 // Open opens the disk-backed site in dir, creating it from sc and seed
-// when dir is missing or empty. An existing site is reused as it is: sc
-// and seed are then ignored, and a mismatch is reported in Notes.
+// when dir is missing or empty (lock files aside). An existing site is
+// reused as it is: sc and seed are then ignored, and a mismatch is
+// reported in Notes.
 func Open(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
 	if opt.Clock == nil {
 		return nil, errors.New("sim: Options.Clock is required")
@@ -54,10 +56,21 @@ func Open(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open site: %w", err)
 	}
-	if len(entries) == 0 {
+	if onlyLocks(entries) {
 		return create(ctx, dir, sc, seed, opt)
 	}
 	return reopen(ctx, dir, sc, seed, opt)
+}
+
+// onlyLocks reports whether a folder holds nothing but lock files (its
+// own, or a daemon's leader lock kept beside the site).
+func onlyLocks(entries []os.DirEntry) bool {
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
+			return false
+		}
+	}
+	return true
 }
 
 func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
@@ -72,7 +85,6 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		return nil, fmt.Errorf("create site: %w", err)
 	}
 	s := newSite(cat, m, opt)
-	s.disk = true
 	st, err := openDisk(dir, cat, s.inScope, s.check)
 	if err != nil {
 		return nil, err
@@ -106,7 +118,6 @@ func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		return nil, fmt.Errorf("open site %s: %w", dir, err)
 	}
 	s := newSite(st.cat, m, opt)
-	s.disk = true
 	st.inScope, st.check = s.inScope, s.check
 	s.st = st
 	if sc != nil && (sc.Name != m.Scenario || seed != m.Seed) {

@@ -141,6 +141,15 @@ func TestDiskOpenRefusesOtherFolders(t *testing.T) {
 	if _, err := Open(ctx, t.TempDir(), nil, 1, Options{Clock: newClock()}); err == nil {
 		t.Fatal("created a site without a scenario")
 	}
+	locked := t.TempDir()
+	if err := os.WriteFile(filepath.Join(locked, "leader.lock"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, locked, sc, 1, Options{Clock: newClock()})
+	if err != nil {
+		t.Fatalf("a folder with only a lock file: %v", err)
+	}
+	s.Close()
 	big := mustParse(t, `{"servers": 1000, "packages": 1000, "credential": {"mode": "anonymous"}}`)
 	if _, err := Open(ctx, t.TempDir(), big, 1, Options{Clock: newClock()}); err == nil || !strings.Contains(err.Error(), "use the memory site") {
 		t.Fatalf("error %v", err)

@@ -52,7 +52,6 @@ type Site struct {
 	// preexisting is set while the faults of time 0 are injected.
 	preexisting bool
 	notes       []string
-	disk        bool
 }
 
 var (
