@@ -12,7 +12,28 @@
 // that lays the site out as on Windows with a SQLite CMDB, so that a file
 // browser and any SQLite client can inspect it while the daemon runs, and
 // a memory store (NewMemory) that keeps only what deviates from a healthy
-// site, for millions of pairs.
+// site, for millions of pairs. Both show the same observations.
+//
+// The disk site's folder:
+//
+//	site.json                 the sim's bookkeeping: scenario, seed, epoch,
+//	                          resolved faults and their windows, queued
+//	                          reports, stuck flags, counters
+//	cmdb.sqlite               vItem, SWDPackage, SWDPackageServer (WAL)
+//	ns/settings.json          credential mode, account, policy version
+//	ns/ProgramData/Symantec/SMP/Snapshots/{guid}.xml
+//	servers/PS001/agent.json  applied credential, policy version received,
+//	                          Full Control principals, downloads
+//	servers/PS001/ProgramData/Symantec/Symantec Agent/
+//	    Package Delivery/{guid}/snapshot.xml
+//	    Package Server Agent/PackageStatus/{guid}/PackageStatus.xml
+//	    Logs/agent.log
+//
+// Snapshot files hold <Snapshot PackageId="{guid}" Version="7"/>, status
+// files <PackageStatus PackageId="{guid}" Status="Ready" Version="7"/>,
+// agent.log one <event ...><![CDATA[...]]></event> per line. Each
+// operation holds the folder's file lock (.site.lock), so that a daemon
+// and a CLI can share it; files are replaced atomically.
 //
 // The package owns the simulated site's state, its fault schedule and its
 // time-driven events (downloads ending, the CMDB coming back). It must not
