@@ -12,6 +12,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/controller"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -39,12 +40,20 @@ func runCLI(t *testing.T, clk clock.Clock, args ...string) cmdResult {
 	return cmdResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-// simPolicy writes policy.hcl into dir: the simulated site "demo" under
-// dir/site, the demo's credential, the journal at dir/audit.jsonl, and
-// extra HCL lines. It returns the policy's path.
+// stuckScenario is a small simulated estate whose one fault, a stuck
+// credential, makes a plan with the reset cycle's two set_credential_mode
+// actions.
+const stuckScenario = `{"name": "stuck", "seed": 7, "servers": 3, "packages": 2,
+  "credential": {"mode": "acc", "account": "CORP\\svc-itms-acc"}, "duration": "1h",
+  "faults": [{"kind": "credential_stuck", "servers": ["PS002"]}]}`
+
+// simPolicy writes policy.hcl into dir: a simulated site under dir/site
+// seeded with stuckScenario, its credential, the journal at
+// dir/audit.jsonl, and extra HCL lines. It returns the policy's path.
 func simPolicy(t *testing.T, dir, extra string) string {
 	t.Helper()
-	text := "site \"sim\" {\n  dir      = \"site\"\n  scenario = \"demo\"\n  seed     = 1\n}\n" +
+	writeFile(t, dir, "stuck.json", stuckScenario)
+	text := "site \"sim\" {\n  dir      = \"site\"\n  scenario = \"stuck.json\"\n}\n" +
 		"credential {\n  mode    = \"acc\"\n  account = \"CORP\\\\svc-itms-acc\"\n}\n" +
 		"audit {\n  path = \"audit.jsonl\"\n}\n" + extra
 	return writeFile(t, dir, "policy.hcl", text)
@@ -103,4 +112,45 @@ func golden(t *testing.T, name, got string) {
 	if got != string(want) {
 		t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
 	}
+}
+
+// testSession opens the policy's site as a command would, with clk; it is
+// closed when the test ends.
+func testSession(t *testing.T, policyPath string, clk clock.Clock) *session {
+	t.Helper()
+	var stderr bytes.Buffer
+	e := &env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" },
+		isTerminal: func(io.Writer) bool { return false }, clock: clk}
+	s, code := open(context.Background(), e, &common{policyPath: policyPath, logLevel: "error"})
+	if s == nil {
+		t.Fatalf("open site: exit %d: %s", code, stderr.String())
+	}
+	t.Cleanup(s.close)
+	return s
+}
+
+// daemonController is the controller of a daemon that holds j (nil: a
+// controller that only reads the journal): what picks up requests from the
+// inbox. Its gates are restored from the journal.
+func daemonController(t *testing.T, policyPath string, j controller.Journal, clk clock.Clock) *controller.Controller {
+	t.Helper()
+	s := testSession(t, policyPath, clk)
+	ctl, err := s.controller(j, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
+		t.Fatal(err)
+	}
+	return ctl
+}
+
+// inboxFiles lists the request files waiting in the inbox of journal.
+func inboxFiles(t *testing.T, journal string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(controller.InboxDir(journal), "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/guard"
+)
+
+func init() {
+	register(command{name: "breaker", summary: "circuit breaker: breaker status, breaker reset [--reason TEXT]", run: runBreaker})
+}
+
+func runBreaker(_ context.Context, e *env, args []string) int {
+	verb, rest := splitVerb(args)
+	switch verb {
+	case "reset":
+		return breakerReset(e, rest)
+	case "status":
+		return breakerStatus(e, rest)
+	case "":
+		breakerUsage(e.stderr)
+		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help") {
+			return exitOK
+		}
+		return exitError
+	}
+	fmt.Fprintf(e.stderr, "reconciler breaker: unknown verb %q\n\n", clipArg(verb))
+	breakerUsage(e.stderr)
+	return exitError
+}
+
+func breakerUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: reconciler breaker status | reset [--reason TEXT]")
+	fmt.Fprintln(w, "\nstatus shows the circuit breaker as the journal leaves it; reset closes it")
+	fmt.Fprintln(w, "(at the running daemon's next pass, or at the next start).")
+}
+
+// breakerReset records a reset: in the journal, or in the inbox of the
+// daemon that holds it.
+func breakerReset(e *env, args []string) int {
+	fs, c := newFlags(e, "breaker reset")
+	reason := fs.String("reason", "", "why you reset it (recorded in the journal)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return e.errorf("breaker reset: unexpected argument %q", clipArg(fs.Arg(0)))
+	}
+	log, err := c.logger(e)
+	if err != nil {
+		return e.errorf("%v", err)
+	}
+	pol, code := loadPolicy(e, c)
+	if pol == nil {
+		return code
+	}
+	req := controller.Request{Type: audit.TypeBreaker, Reason: *reason, Actor: audit.CurrentActor(), At: e.clock.Now()}
+	seq, queued, err := deliver(e, log, pol.Audit.Path, req)
+	if err != nil {
+		return e.errorf("breaker reset: %v", err)
+	}
+	if queued != "" {
+		fmt.Fprintf(e.stdout, "breaker reset queued for the running daemon: %s (recorded at its next pass)\n", queued)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "breaker reset (journal seq %d): closed from the next start on\n", seq)
+	return exitOK
+}
+
+// breakerStatus prints the breaker's state from the last breaker record,
+// and any reset still waiting in the inbox.
+func breakerStatus(e *env, args []string) int {
+	fs, c := newFlags(e, "breaker status")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return e.errorf("breaker status: unexpected argument %q", clipArg(fs.Arg(0)))
+	}
+	pol, code := loadPolicy(e, c)
+	if pol == nil {
+		return code
+	}
+	path := pol.Audit.Path
+	st, err := lastBreakerState(path)
+	switch {
+	case journalMissing(err):
+		fmt.Fprintf(e.stdout, "breaker closed (no journal at %s yet)\n", path)
+		return exitOK
+	case err != nil:
+		return e.errorf("breaker status: %v", err)
+	case st.Open:
+		fmt.Fprintf(e.stdout, "breaker OPEN since %s: %s\n", stamp(st.Since), cell(st.Reason))
+	default:
+		fmt.Fprintln(e.stdout, "breaker closed")
+	}
+	if files := queuedResets(path); len(files) > 0 {
+		fmt.Fprintf(e.stdout, "reset queued for the running daemon: %s\n", strings.Join(files, ", "))
+	}
+	return exitOK
+}
+
+// lastBreakerState replays the breaker records of the journal the way
+// controller.Restore does: tripped opens, anything else closes.
+func lastBreakerState(path string) (guard.BreakerState, error) {
+	var st guard.BreakerState
+	err := audit.Filter(path, audit.Query{Type: string(audit.TypeBreaker)}, func(r audit.Record) error {
+		var d controller.BreakerDetail
+		if json.Unmarshal(r.Detail, &d) != nil {
+			return nil
+		}
+		if d.State == "tripped" {
+			st = guard.BreakerState{Open: true, Since: r.Time, Reason: d.Reason}
+		} else {
+			st = guard.BreakerState{}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// queuedResets lists the breaker requests waiting in the journal's inbox.
+// An unreadable inbox or file is left to the daemon to report.
+func queuedResets(path string) []string {
+	dir := controller.InboxDir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, en := range entries {
+		if !en.Type().IsRegular() || !strings.HasSuffix(en.Name(), ".json") {
+			continue
+		}
+		name := filepath.Join(dir, en.Name())
+		b, err := os.ReadFile(name)
+		var req controller.Request
+		if err == nil && json.Unmarshal(b, &req) == nil && req.Type == audit.TypeBreaker {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
