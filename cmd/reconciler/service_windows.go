@@ -1,0 +1,106 @@
+//go:build windows
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/itms-tools/reconciler/winsvc"
+)
+
+// platformServiceDeps drives the SCM of this machine.
+func platformServiceDeps() serviceDeps {
+	return serviceDeps{mgr: winsvc.Manager{}, executable: os.Executable, tempDir: os.TempDir()}
+}
+
+// runAsService is main's hook: when the SCM started this process it runs
+// the command in args (the registered `run --policy ...`) as the service
+// and returns handled == true with the exit code; otherwise it returns
+// handled == false at once and main goes on as a console program.
+//
+// Under the SCM there is no console: the command's stdout and stderr go to
+// the event log (source "reconciler"), or as JSON lines to the file named
+// by --log-file, which is taken out of args here. A stop or shutdown
+// request cancels the command's context.
+func runAsService(ctx context.Context, e *env, args []string) (handled bool, code int) {
+	if !winsvc.IsService() {
+		return false, exitOK
+	}
+	return true, serveWindows(ctx, e, args)
+}
+
+// serveWindows sets up the service's output and runs args under svc.Run.
+func serveWindows(ctx context.Context, e *env, args []string) int {
+	args, logFile, argErr := takeLogFile(args)
+	out, err := openServiceOutput(logFile)
+	if err != nil {
+		// Nowhere to write: the SCM records the exit code.
+		return exitError
+	}
+	defer out.close()
+	if argErr != nil {
+		out.log.Error("service command line", "error", argErr)
+		return exitError
+	}
+	se := *e
+	se.stdout, se.stderr = out.stdout, out.stderr
+	res, err := winsvc.Run(ctx, serviceName, func(ctx context.Context) int { return run(ctx, &se, args) },
+		winsvc.Options{Logger: out.log})
+	if err != nil {
+		out.log.Error("run as a Windows service", "error", err)
+		return exitError
+	}
+	return res.Code
+}
+
+// serviceOutput is where a service's output goes.
+type serviceOutput struct {
+	stdout, stderr *winsvc.LineWriter
+	log            *slog.Logger // the service loop's own messages
+	closer         func() error
+}
+
+// close flushes a last unterminated line and closes the destination.
+func (o *serviceOutput) close() {
+	_ = o.stdout.Flush()
+	_ = o.stderr.Flush()
+	_ = o.closer()
+}
+
+// openServiceOutput opens the log file (JSON lines, appended) when one is
+// named, else the event log. Plain stdout lines are Info, plain stderr
+// lines (a command's error) are Error.
+func openServiceOutput(logFile string) (*serviceOutput, error) {
+	if logFile != "" {
+		if err := os.MkdirAll(filepath.Dir(logFile), 0o700); err != nil {
+			return nil, fmt.Errorf("log folder: %w", err)
+		}
+		f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open log file: %w", err)
+		}
+		return &serviceOutput{
+			stdout: winsvc.NewJSONLinesWriter(f, slog.LevelInfo, time.Now),
+			stderr: winsvc.NewJSONLinesWriter(f, slog.LevelError, time.Now),
+			log:    slog.New(slog.NewJSONHandler(f, nil)).With("component", "service"),
+			closer: f.Close,
+		}, nil
+	}
+	el, err := winsvc.OpenEventLog(serviceName)
+	if err != nil {
+		return nil, fmt.Errorf("open event log: %w", err)
+	}
+	// The command's logger has already filtered by --log-level.
+	all := winsvc.NewHandler(el, slog.LevelDebug)
+	return &serviceOutput{
+		stdout: winsvc.NewEventWriter(all, slog.LevelInfo, time.Now),
+		stderr: winsvc.NewEventWriter(all, slog.LevelError, time.Now),
+		log:    slog.New(winsvc.NewHandler(el, slog.LevelInfo)).With("component", "service"),
+		closer: el.Close,
+	}, nil
+}
