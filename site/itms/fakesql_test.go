@@ -106,8 +106,10 @@ var (
 	_ driver.Pinger         = (*fakeConn)(nil)
 )
 
-func (c *fakeConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("fake SQL: no prepare") }
-func (c *fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("fake SQL: no transactions") }
+func (c *fakeConn) Prepare(string) (driver.Stmt, error) {
+	return nil, errors.New("fake SQL: no prepare")
+}
+func (c *fakeConn) Begin() (driver.Tx, error) { return nil, errors.New("fake SQL: no transactions") }
 
 func (c *fakeConn) Close() error {
 	c.f.record("CLOSE")
