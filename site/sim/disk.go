@@ -35,6 +35,9 @@ type diskStore struct {
 	tx      *sql.Tx         // its CMDB writes
 	m       *meta           // its bookkeeping
 	loaded  []byte          // site.json as the operation found it
+	// creating is set while a new site is laid out, before its
+	// site.json exists: files are written in place then.
+	creating bool
 }
 
 var _ store = (*diskStore)(nil)
@@ -202,6 +205,8 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) er
 	}
 	defer st.lock.Unlock()
 	st.ctx, st.m = ctx, m
+	st.creating = true
+	defer func() { st.creating = false }()
 	if err := st.createTables(ctx); err != nil {
 		return err
 	}
@@ -219,6 +224,7 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) er
 			return err
 		}
 	}
+	st.creating = false
 	return st.write(siteFile, encodeSite(st.cat, m))
 }
 

@@ -77,6 +77,13 @@ func (st *diskStore) write(rel string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
+	if st.creating {
+		// Nobody reads a site before its site.json exists.
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", rel, err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)

@@ -21,7 +21,8 @@ func wait(d time.Duration) step                   { return step{wait: d} }
 func doAt(d time.Duration, a actions.Action) step { return step{wait: d, a: &a} }
 
 // TestStoresAgree runs one table of action sequences against both stores
-// and compares everything they show after every step.
+// and compares what they show after every step: the CMDB, the NS and the
+// counters each time, every agent's files every fifth step and at the end.
 func TestStoresAgree(t *testing.T) {
 	demo, err := Builtin("demo")
 	if err != nil {
@@ -43,7 +44,8 @@ func TestStoresAgree(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := newStores(t, tc.sc)
-			for i, st := range tc.steps(t, b.mem) {
+			steps := tc.steps(t, b.mem)
+			for i, st := range steps {
 				b.clk.Advance(st.wait)
 				if st.a != nil {
 					em, ed := b.mem.Apply(ctx, *st.a), b.disk.Apply(ctx, *st.a)
@@ -51,7 +53,7 @@ func TestStoresAgree(t *testing.T) {
 						t.Fatalf("step %d %s %s: memory %v, disk %v", i, st.a.Kind, st.a.Target, em, ed)
 					}
 				}
-				sameView(t, fmt.Sprintf("step %d", i), b)
+				sameSome(t, fmt.Sprintf("step %d", i), b, i%5 == 4 || i == len(steps)-1)
 			}
 			if n := b.mem.NotReady(); tc.notReady >= 0 && n != tc.notReady {
 				t.Fatalf("not ready at the end: %d", n)
