@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/vocab"
@@ -24,9 +27,24 @@ func (s *Site) Apply(ctx context.Context, a actions.Action) error {
 		return s.sample(now)
 	})
 	if err != nil {
-		return fmt.Errorf("apply %s %s: %w", vocab.Clip(string(a.Kind)), vocab.Clip(a.Target.String()), err)
+		return fmt.Errorf("apply %s %s: %w", safeText(string(a.Kind)), targetText(a.Target), err)
 	}
 	return nil
+}
+
+// targetText renders a target for an error message (see safeText).
+func targetText(t actions.Target) string { return safeText(t.String()) }
+
+// safeText clips an untrusted string for an error message, and quotes it
+// unless it holds only the characters of host names, GUIDs and kinds, so
+// that no control character or path trick reaches a log line unquoted.
+func safeText(s string) string {
+	for _, r := range s {
+		if r > unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-/", r)) {
+			return strconv.Quote(vocab.Clip(s))
+		}
+	}
+	return vocab.Clip(s)
 }
 
 func (s *Site) apply(now time.Time, a actions.Action) error {

@@ -36,7 +36,7 @@ type schedule struct {
 	unreach map[int][]window // per server
 }
 
-func newSchedule(faults []plannedFault, duration time.Duration) schedule {
+func newSchedule(faults []plannedFault) schedule {
 	sc := schedule{unreach: map[int][]window{}}
 	inject := map[time.Duration][]int{}
 	var down []window

@@ -112,7 +112,7 @@ func (s *Site) Agent(ctx context.Context, server vocab.Host, packages []vocab.GU
 		return err
 	})
 	if err != nil {
-		return observed.AgentFacts{}, fmt.Errorf("agent %s: %w", vocab.Clip(string(server)), err)
+		return observed.AgentFacts{}, fmt.Errorf("agent %s: %w", targetText(observeTarget(server)), err)
 	}
 	return out, nil
 }

@@ -158,3 +158,29 @@ func tree(t *testing.T, root string) map[string]string {
 	}
 	return out
 }
+
+// TestErrorsQuoteUntrustedText: a malformed target reaches an error
+// message quoted, a well-formed one plain.
+func TestErrorsQuoteUntrustedText(t *testing.T) {
+	s, err := NewMemory(small(t, ""), 11, Options{Clock: newClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		a    actions.Action
+		want string
+	}{
+		{act(actions.ResendStatus, "PS009", ""), "apply resend_status PS009: unknown server PS009"},
+		{act(actions.ResendStatus, "PS001\nlevel=INFO msg=forged", ""), `apply resend_status "PS001\nlevel=INFO msg=forged": unsafe path: `},
+		{act("x\ny", "PS001", ""), `apply "x\ny" PS001: unknown action kind "x\ny"`},
+	}
+	for _, tc := range tests {
+		err := s.Apply(ctx, tc.a)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("error %q, want prefix %q", err, tc.want)
+		}
+	}
+	if _, err := s.Agent(ctx, "a\tb", nil); err == nil || !strings.HasPrefix(err.Error(), `agent "a\tb": `) {
+		t.Errorf("agent error %q", err)
+	}
+}

@@ -111,7 +111,7 @@ func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting,
 }
 
 func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults, m.Duration)}
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults)}
 	s.inScope = make([]bool, len(cat.servers))
 	for i, sv := range cat.servers {
 		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.name)
