@@ -106,7 +106,7 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 
 func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
 	if _, err := os.Stat(filepath.Join(dir, siteFile)); err != nil {
-		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site", dir, siteFile)
+		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, siteFile)
 	}
 	st, err := openDisk(dir, nil, nil, func(op fileOp, rel string) error { return checkPath(op, rel) })
 	if err != nil {
