@@ -91,7 +91,11 @@ func buildScript(o op, params any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: encode parameters: %w", o, err)
 	}
-	b64 := base64.StdEncoding.EncodeToString(js)
+	return assemble(o, base64.StdEncoding.EncodeToString(js))
+}
+
+// assemble frames o's script around the base64 parameters.
+func assemble(o op, b64 string) (string, error) {
 	if !isBase64Text(b64) {
 		return "", errors.New("parameters: not base64") // cannot happen; guards the quoting
 	}
