@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/itms-tools/reconciler/winsvc"
@@ -31,6 +33,11 @@ func runAsService(ctx context.Context, e *env, args []string) (handled bool, cod
 	if !winsvc.IsService() {
 		return false, exitOK
 	}
+	// Go turns console events into signals, and Windows sends every
+	// service CTRL_LOGOFF_EVENT whenever any user logs off: with main's
+	// SIGTERM handler in place, that would stop the daemon. Under the SCM
+	// only its stop and shutdown requests end the service.
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
 	return true, serveWindows(ctx, e, args)
 }
 
