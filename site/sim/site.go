@@ -58,9 +58,7 @@ var (
 	_ observed.CMDB        = (*Site)(nil)
 	_ observed.NSSource    = (*Site)(nil)
 	_ observed.AgentSource = (*Site)(nil)
-	_ interface {
-		Apply(context.Context, actions.Action) error
-	} = (*Site)(nil)
+	_ actions.Driver       = (*Site)(nil)
 )
 
 // Sample is one point of the not-Ready timeline.
