@@ -235,54 +235,71 @@ func TestTakeLogFile(t *testing.T) {
 	}
 }
 
-func TestServiceInstall(t *testing.T) {
+// installFixture is a policy file and an executable path in a temp folder,
+// and deps that install through m from there.
+type installFixture struct {
+	dir, policy, exe string
+}
+
+func newInstallFixture(t *testing.T) installFixture {
+	t.Helper()
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "policy.hcl")
 	if err := os.WriteFile(policy, []byte("mode = \"dry-run\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	exe := filepath.Join(dir, "bin dir", "reconciler.exe")
-	deps := func(m *fakeManager) serviceDeps {
-		return serviceDeps{mgr: m, executable: func() (string, error) { return exe, nil }, tempDir: filepath.Join(dir, "tmp")}
+	return installFixture{dir: dir, policy: policy, exe: filepath.Join(dir, "bin dir", "reconciler.exe")}
+}
+
+func (f installFixture) deps(m *fakeManager) serviceDeps {
+	return serviceDeps{mgr: m, executable: func() (string, error) { return f.exe, nil }, tempDir: filepath.Join(f.dir, "tmp")}
+}
+
+func TestServiceInstall(t *testing.T) {
+	f := newInstallFixture(t)
+	m := &fakeManager{}
+	e, stdout, stderr := serviceEnv(map[string]string{"SVC_PW": "s3cret"})
+	code := runService(t.Context(), e, []string{"install", "--policy", f.policy, "--log-file", "logs/r.jsonl",
+		"--account", `CORP\svc-reconciler`, "--password-env", "SVC_PW"}, f.deps(m))
+	if code != exitOK || len(m.installed) != 1 {
+		t.Fatalf("exit %d, %d installs, stderr %q", code, len(m.installed), stderr)
 	}
-	t.Run("registers", func(t *testing.T) {
-		m := &fakeManager{}
-		e, stdout, stderr := serviceEnv(map[string]string{"SVC_PW": "s3cret"})
-		code := runService(t.Context(), e, []string{"install", "--policy", policy, "--log-file", "logs/r.jsonl",
-			"--account", `CORP\svc-reconciler`, "--password-env", "SVC_PW"}, deps(m))
-		if code != exitOK || len(m.installed) != 1 {
-			t.Fatalf("exit %d, %d installs, stderr %q", code, len(m.installed), stderr)
+	cfg := m.installed[0]
+	cwd, _ := os.Getwd()
+	wantArgs := []string{"run", "--policy", f.policy, "--log-file", filepath.Join(cwd, "logs", "r.jsonl")}
+	if cfg.Name != "reconciler" || cfg.DisplayName != "ITMS Package Server reconciler" ||
+		!strings.Contains(cfg.Description, "KB 179719") || cfg.Exe != f.exe || !slices.Equal(cfg.Args, wantArgs) ||
+		cfg.Account != `CORP\svc-reconciler` || cfg.Password != "s3cret" || cfg.RestartAfter != time.Minute {
+		t.Errorf("config %+v", cfg)
+	}
+	out := stdout.String()
+	if strings.Contains(out+stderr.String(), "s3cret") {
+		t.Errorf("password printed:\n%s", out)
+	}
+	for _, want := range []string{`installed service "reconciler"`, `"` + f.exe + `" run --policy`,
+		"Log on as a service", "next: reconciler service start"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
-		cfg := m.installed[0]
-		cwd, _ := os.Getwd()
-		wantArgs := []string{"run", "--policy", policy, "--log-file", filepath.Join(cwd, "logs", "r.jsonl")}
-		if cfg.Name != "reconciler" || cfg.DisplayName != "ITMS Package Server reconciler" ||
-			!strings.Contains(cfg.Description, "KB 179719") || cfg.Exe != exe || !slices.Equal(cfg.Args, wantArgs) ||
-			cfg.Account != `CORP\svc-reconciler` || cfg.Password != "s3cret" || cfg.RestartAfter != time.Minute {
-			t.Errorf("config %+v", cfg)
-		}
-		out := stdout.String()
-		if strings.Contains(out+stderr.String(), "s3cret") {
-			t.Errorf("password printed:\n%s", out)
-		}
-		for _, want := range []string{`installed service "reconciler"`, `"` + exe + `" run --policy`,
-			"Log on as a service", "next: reconciler service start"} {
-			if !strings.Contains(out, want) {
-				t.Errorf("output lacks %q:\n%s", want, out)
-			}
-		}
-	})
-	t.Run("relative policy made absolute", func(t *testing.T) {
-		t.Chdir(dir)
-		m := &fakeManager{}
-		e, _, stderr := serviceEnv(nil)
-		if code := runService(t.Context(), e, []string{"install"}, deps(m)); code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		if got := m.installed[0].Args; !slices.Equal(got, []string{"run", "--policy", policy}) {
-			t.Errorf("args %q", got)
-		}
-	})
+	}
+}
+
+func TestServiceInstallRelativePolicy(t *testing.T) {
+	f := newInstallFixture(t)
+	t.Chdir(f.dir)
+	m := &fakeManager{}
+	e, _, stderr := serviceEnv(nil)
+	if code := runService(t.Context(), e, []string{"install"}, f.deps(m)); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := m.installed[0].Args; !slices.Equal(got, []string{"run", "--policy", f.policy}) {
+		t.Errorf("args %q", got)
+	}
+}
+
+func TestServiceInstallRefuses(t *testing.T) {
+	f := newInstallFixture(t)
+	policy := []string{"install", "--policy", f.policy}
 	tests := []struct {
 		name   string
 		args   []string
@@ -290,30 +307,26 @@ func TestServiceInstall(t *testing.T) {
 		mgrErr error
 		stderr string
 	}{
-		{name: "already installed", args: []string{"install", "--policy", policy}, mgrErr: winsvc.ErrExists,
+		{name: "already installed", args: policy, mgrErr: winsvc.ErrExists,
 			stderr: `service "reconciler" is already installed; 'reconciler service status' shows its command line`},
-		{name: "access denied", args: []string{"install", "--policy", policy}, mgrErr: winsvc.ErrAccessDenied,
-			stderr: "elevated prompt"},
-		{name: "missing policy", args: []string{"install", "--policy", filepath.Join(dir, "nope.hcl")},
+		{name: "access denied", args: policy, mgrErr: winsvc.ErrAccessDenied, stderr: "elevated prompt"},
+		{name: "missing policy", args: []string{"install", "--policy", filepath.Join(f.dir, "nope.hcl")},
 			stderr: "not a policy file"},
-		{name: "policy is a folder", args: []string{"install", "--policy", dir}, stderr: "not a policy file"},
-		{name: "go run binary", args: []string{"install", "--policy", policy}, stderr: "temporary folder",
-			deps: func(m *fakeManager) serviceDeps {
-				return serviceDeps{mgr: m, tempDir: dir, executable: func() (string, error) { return exe, nil }}
-			}},
-		{name: "no executable", args: []string{"install", "--policy", policy}, stderr: "find this program's path",
-			deps: func(m *fakeManager) serviceDeps {
-				return serviceDeps{mgr: m, executable: func() (string, error) { return "", errors.New("gone") }}
-			}},
-		{name: "account without password", args: []string{"install", "--policy", policy, "--account", `CORP\u`},
-			stderr: "needs a password"},
+		{name: "policy is a folder", args: []string{"install", "--policy", f.dir}, stderr: "not a policy file"},
+		{name: "go run binary", args: policy, stderr: "temporary folder", deps: func(m *fakeManager) serviceDeps {
+			return serviceDeps{mgr: m, tempDir: f.dir, executable: func() (string, error) { return f.exe, nil }}
+		}},
+		{name: "no executable", args: policy, stderr: "find this program's path", deps: func(m *fakeManager) serviceDeps {
+			return serviceDeps{mgr: m, executable: func() (string, error) { return "", errors.New("gone") }}
+		}},
+		{name: "account without password", args: append(policy, "--account", `CORP\u`), stderr: "needs a password"},
 		{name: "password on the command line", args: []string{"install", "--password", "x"},
 			stderr: "flag provided but not defined: -password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &fakeManager{err: tt.mgrErr}
-			d := deps(m)
+			d := f.deps(m)
 			if tt.deps != nil {
 				d = tt.deps(m)
 			}
