@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,7 @@ type serviceDeps struct {
 	tempDir string
 }
 
+// runServiceCmd is the registered command: runService on this platform.
 func runServiceCmd(ctx context.Context, e *env, args []string) int {
 	return runService(ctx, e, args, platformServiceDeps())
 }
@@ -132,6 +134,12 @@ func parseInstall(e *env, args []string) (installOptions, error) {
 			o.logLevel = c.logLevel
 		}
 	})
+	if o.logLevel != "" {
+		var lvl slog.Level
+		if err := lvl.UnmarshalText([]byte(o.logLevel)); err != nil {
+			return o, fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+		}
+	}
 	return o, nil
 }
 

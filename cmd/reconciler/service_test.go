@@ -147,6 +147,9 @@ func TestParseInstall(t *testing.T) {
 	if _, err := parseInstall(e, []string{"extra"}); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
 		t.Errorf("positional argument: %v", err)
 	}
+	if _, err := parseInstall(e, []string{"--log-level", "loud"}); err == nil || !strings.Contains(err.Error(), "want debug, info") {
+		t.Errorf("bad log level: %v", err)
+	}
 }
 
 func TestServiceCredentials(t *testing.T) {
