@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -42,27 +44,47 @@ func runAsService(ctx context.Context, e *env, args []string) (handled bool, cod
 }
 
 // serveWindows sets up the service's output and runs args under svc.Run.
+// Even when the service cannot start (a bad command line, no output), it
+// goes through svc.Run, so that the SCM records a service-specific error
+// (and applies the recovery actions) rather than a start timeout.
 func serveWindows(ctx context.Context, e *env, args []string) int {
-	args, logFile, argErr := takeLogFile(args)
-	out, err := openServiceOutput(logFile)
-	if err != nil {
-		// Nowhere to write: the SCM records the exit code.
-		return exitError
-	}
+	args, logFile, err := takeLogFile(args)
+	out, outErr := chooseServiceOutput(logFile)
 	defer out.close()
-	if argErr != nil {
-		out.log.Error("service command line", "error", argErr)
-		return exitError
-	}
 	se := *e
 	se.stdout, se.stderr = out.stdout, out.stderr
-	res, err := winsvc.Run(ctx, serviceName, func(ctx context.Context) int { return run(ctx, &se, args) },
-		winsvc.Options{Logger: out.log})
+	work := func(ctx context.Context) int { return run(ctx, &se, args) }
+	if startErr := errors.Join(err, outErr); startErr != nil {
+		work = func(context.Context) int {
+			out.log.Error("service cannot start", "error", startErr)
+			return exitError
+		}
+	}
+	res, err := winsvc.Run(ctx, serviceName, work, winsvc.Options{Logger: out.log})
 	if err != nil {
 		out.log.Error("run as a Windows service", "error", err)
 		return exitError
 	}
 	return res.Code
+}
+
+// chooseServiceOutput opens the log file, or the event log. A log file
+// that cannot be opened falls back to the event log, which says why; with
+// no event log either, output is discarded and the error returned.
+func chooseServiceOutput(logFile string) (*serviceOutput, error) {
+	out, err := openServiceOutput(logFile)
+	if err == nil {
+		return out, nil
+	}
+	if logFile != "" {
+		if ev, evErr := openServiceOutput(""); evErr == nil {
+			ev.log.Error("log file unusable; logging to the event log instead", "file", logFile, "error", err)
+			return ev, nil
+		}
+	}
+	discard := func() *winsvc.LineWriter { return winsvc.NewJSONLinesWriter(io.Discard, slog.LevelInfo, time.Now) }
+	return &serviceOutput{stdout: discard(), stderr: discard(), log: slog.New(slog.DiscardHandler),
+		closer: func() error { return nil }}, err
 }
 
 // serviceOutput is where a service's output goes.
