@@ -157,7 +157,11 @@ func (s *Site) credentialRequest(a actions.Action) (request, error) {
 	if !a.Target.IsNS() || a.Target.Package != "" {
 		return request{}, errors.New("set_credential_mode targets the NS only")
 	}
-	c := vocab.Credential{Mode: a.Mode, Account: a.Account}
+	mode, err := vocab.ParseMode(string(a.Mode))
+	if err != nil {
+		return request{}, err
+	}
+	c := vocab.Credential{Mode: mode, Account: a.Account}
 	if err := c.Validate(); err != nil {
 		return request{}, err
 	}

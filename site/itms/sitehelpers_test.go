@@ -73,12 +73,15 @@ func testConfig(port int) policy.ITMSSite {
 
 // openAgainst opens a site whose WinRM calls go to f, trusting its
 // certificate and nothing else.
-func openAgainst(t *testing.T, f *fakeWinRM, env *testEnv) *Site {
+func openAgainst(t *testing.T, f *fakeWinRM, env *testEnv, mutate ...func(*Options)) *Site {
 	t.Helper()
 	port := f.srv.Listener.Addr().(*net.TCPAddr).Port
 	opt := env.options()
 	opt.rootCAs = x509.NewCertPool()
 	opt.rootCAs.AddCert(f.srv.Certificate())
+	for _, m := range mutate {
+		m(&opt)
+	}
 	s, err := Open(context.Background(), testConfig(port), opt)
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,8 @@ const refusedPathChars = `<>"|*?[]$` + "`" + `'%/`
 // at least one folder below the drive, no trailing backslash, no `..`, no
 // \\?\ or \\.\ prefix, no UNC share, no colon after the drive letter (no
 // alternate data streams), no component ending in a dot or a space, no
-// wildcard or quoting characters, and no device names. The driver builds
+// wildcard or quoting characters, no device names, and nothing in or
+// below the Windows folder of any drive. The driver builds
 // every file path it touches from such a folder and a validated GUID.
 func checkRoot(p string) error {
 	switch {
@@ -47,6 +48,9 @@ func checkRoot(p string) error {
 		case strings.ContainsRune(refusedPathChars, c):
 			return fmt.Errorf("%q: character %q is refused in configured folders", vocab.Clip(p), c)
 		}
+	}
+	if first, _, _ := strings.Cut(p[3:], `\`); strings.EqualFold(first, "Windows") {
+		return fmt.Errorf("%q: the Windows folder is never an ITMS folder", vocab.Clip(p))
 	}
 	for _, comp := range strings.Split(p[3:], `\`) {
 		if err := checkComponent(comp); err != nil {
