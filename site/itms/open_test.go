@@ -13,37 +13,39 @@ import (
 	mssql "github.com/microsoft/go-mssqldb"
 )
 
+// openCases are settings Open must refuse (wantErr) or accept and note.
+var openCases = []struct {
+	name    string
+	dsn     string
+	mutate  func(*policy.ITMSSite)
+	wantErr string
+	note    string
+}{
+	{"SQL encrypt=disable", urlDSN("database=Symantec_CMDB&encrypt=disable"), nil,
+		"allow_insecure = true", ""},
+	{"SQL encrypt=disable allowed", urlDSN("database=Symantec_CMDB&encrypt=disable"),
+		func(c *policy.ITMSSite) { c.CMDB.AllowInsecure = true }, "", "CMDB connection not encrypted"},
+	{"SQL TrustServerCertificate", urlDSN("database=Symantec_CMDB&TrustServerCertificate=true"), nil,
+		"TrustServerCertificate=true", ""},
+	{"SQL TrustServerCertificate allowed", urlDSN("database=Symantec_CMDB&TrustServerCertificate=true"),
+		func(c *policy.ITMSSite) { c.CMDB.AllowInsecure = true }, "", "CMDB server certificate not verified"},
+	{"WinRM plain HTTP", "", func(c *policy.ITMSSite) { c.WinRM.HTTPS = false },
+		"https = false needs allow_http = true", ""},
+	{"WinRM plain HTTP allowed", "", func(c *policy.ITMSSite) { c.WinRM.HTTPS, c.WinRM.AllowHTTP = false, true },
+		"", "WinRM over plain HTTP by policy"},
+	{"WinRM TLS verification off", "", func(c *policy.ITMSSite) { c.WinRM.InsecureSkipVerify = true },
+		"", "WinRM TLS verification disabled by policy (insecure_skip_verify = true)"},
+	{"Kerberos", "", func(c *policy.ITMSSite) { c.WinRM.Auth = "kerberos" }, `auth = "kerberos" is not supported yet`, ""},
+	{"no WinRM user", "", func(c *policy.ITMSSite) { c.WinRM.UserEnv = "UNSET" }, `environment variable "UNSET" is not set`, ""},
+	{"no password", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv = "UNSET" }, "WinRM password: environment variable UNSET is not set", ""},
+	{"password file missing", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv, c.WinRM.PasswordFile = "", "/nope" }, "/nope", ""},
+	{"no DSN", "", func(c *policy.ITMSSite) { c.CMDB.DSNEnv = "UNSET" }, "CMDB DSN: environment variable UNSET is not set", ""},
+	{"credential command missing", "", func(c *policy.ITMSSite) { c.NS.CredentialCommand = "/nope.ps1" }, "credential_command", ""},
+	{"UNC folder", "", func(c *policy.ITMSSite) { c.Agent.Logs = `\\fileserver\logs\agents` }, "UNC paths are refused", ""},
+}
+
 func TestOpenInsecureNeedsTheSwitch(t *testing.T) {
-	tests := []struct {
-		name    string
-		dsn     string
-		mutate  func(*policy.ITMSSite)
-		wantErr string
-		note    string
-	}{
-		{"SQL encrypt=disable", urlDSN("database=Symantec_CMDB&encrypt=disable"), nil,
-			"allow_insecure = true", ""},
-		{"SQL encrypt=disable allowed", urlDSN("database=Symantec_CMDB&encrypt=disable"),
-			func(c *policy.ITMSSite) { c.CMDB.AllowInsecure = true }, "", "CMDB connection not encrypted"},
-		{"SQL TrustServerCertificate", urlDSN("database=Symantec_CMDB&TrustServerCertificate=true"), nil,
-			"TrustServerCertificate=true", ""},
-		{"SQL TrustServerCertificate allowed", urlDSN("database=Symantec_CMDB&TrustServerCertificate=true"),
-			func(c *policy.ITMSSite) { c.CMDB.AllowInsecure = true }, "", "CMDB server certificate not verified"},
-		{"WinRM plain HTTP", "", func(c *policy.ITMSSite) { c.WinRM.HTTPS = false },
-			"https = false needs allow_http = true", ""},
-		{"WinRM plain HTTP allowed", "", func(c *policy.ITMSSite) { c.WinRM.HTTPS, c.WinRM.AllowHTTP = false, true },
-			"", "WinRM over plain HTTP by policy"},
-		{"WinRM TLS verification off", "", func(c *policy.ITMSSite) { c.WinRM.InsecureSkipVerify = true },
-			"", "WinRM TLS verification disabled by policy (insecure_skip_verify = true)"},
-		{"Kerberos", "", func(c *policy.ITMSSite) { c.WinRM.Auth = "kerberos" }, `auth = "kerberos" is not supported yet`, ""},
-		{"no WinRM user", "", func(c *policy.ITMSSite) { c.WinRM.UserEnv = "UNSET" }, `environment variable "UNSET" is not set`, ""},
-		{"no password", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv = "UNSET" }, "WinRM password: environment variable UNSET is not set", ""},
-		{"password file missing", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv, c.WinRM.PasswordFile = "", "/nope" }, "/nope", ""},
-		{"no DSN", "", func(c *policy.ITMSSite) { c.CMDB.DSNEnv = "UNSET" }, "CMDB DSN: environment variable UNSET is not set", ""},
-		{"credential command missing", "", func(c *policy.ITMSSite) { c.NS.CredentialCommand = "/nope.ps1" }, "credential_command", ""},
-		{"UNC folder", "", func(c *policy.ITMSSite) { c.Agent.Logs = `\\fileserver\logs\agents` }, "UNC paths are refused", ""},
-	}
-	for _, tc := range tests {
+	for _, tc := range openCases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newTestEnv()
 			if tc.dsn != "" {
