@@ -1,0 +1,127 @@
+# reconciler policy for a real ITMS 8.x Notification Server (site "itms").
+# Check it with:  reconciler policy check examples/policy-itms.hcl
+# Try it read-only first: keep mode = "dry-run" and run `reconciler plan`;
+# docs/itms.md says what the driver does, what each setting means, and what
+# was never verified against a real ITMS.
+#
+# Secrets never go in this file: the CMDB connection string and the WinRM
+# password come from environment variables (or files) named below.
+# Relative paths are relative to this file's folder. Durations use Go
+# syntax: "90s", "10m", "1h30m".
+
+# "dry-run" plans and audits every action and applies none. Switch to
+# "enforce" only after the plans of a few passes look right.
+mode = "dry-run"
+
+# Kinds that wait for `reconciler approve` even in enforce mode. Changing
+# the NS credential setting touches every package server, and deleting NS
+# snapshots makes every client download them again (KB 179719's warning).
+approve = ["set_credential_mode", "delete_ns_snapshot", "run_package_refresh"]
+
+site "itms" {
+  # The Symantec_CMDB database, read-only. The DSN is a go-mssqldb
+  # connection string, for example
+  #   sqlserver://svc-reconciler:PASSWORD@sql01.corp.example?database=Symantec_CMDB&encrypt=strict
+  # or the ADO form server=...;user id=...;password=...;database=Symantec_CMDB.
+  # Without encrypt the driver forces encrypt=true and checks the server
+  # certificate; encrypt=disable or TrustServerCertificate=true are refused
+  # unless allow_insecure = true, and then logged and audited at start.
+  cmdb {
+    dsn_env         = "RECONCILER_CMDB_DSN"
+    connect_timeout = "15s" # TCP, TLS and login of one connection
+    query_timeout   = "1m"  # one CMDB query
+  }
+
+  # The Notification Server, reached over WinRM with the account below.
+  ns {
+    host = "ns01.corp.example"
+    # KB 179719's folder of NS snapshots ({GUID}.xml).
+    snapshots_dir = "C:\\ProgramData\\Symantec\\SMP\\Snapshots"
+    # KB 179719 calls the task NS.Package.Refresh; another KB writes
+    # "NS.Package Refresh". Check the name in Task Scheduler on the NS.
+    refresh_task = "NS.Package.Refresh"
+    # ITMS documents no single call that reads or sets the Package Service
+    # security setting. Without this command the reconciler neither reads
+    # nor changes it (and plans no credential actions). With it, the
+    # PowerShell file (on this machine) is sent to the NS and run with
+    # -Verb observe|set -Mode ... -Account ...; docs/itms.md gives its
+    # contract. Write and test it yourself before enabling it.
+    # credential_command = "set-credential.ps1"
+  }
+
+  # WinRM to the NS and the package servers: HTTPS on 5986 with NTLM, the
+  # server certificate checked against this machine's trust store.
+  # https = false (with allow_http = true) or insecure_skip_verify = true are
+  # possible, and logged and audited at start; auth = "kerberos" is not
+  # supported yet.
+  winrm {
+    port         = 5986
+    https        = true
+    auth         = "ntlm"
+    user_env     = "RECONCILER_WINRM_USER"     # DOMAIN\user
+    password_env = "RECONCILER_WINRM_PASSWORD"
+    timeout      = "60s" # one script run on one server
+  }
+
+  # The agent's folders on every package server (KB 179719's defaults).
+  # Local drive paths only: no UNC, no "..", nothing under C:\Windows.
+  agent {
+    package_delivery = "C:\\ProgramData\\Symantec\\Symantec Agent\\Package Delivery"
+    package_status   = "C:\\ProgramData\\Symantec\\Symantec Agent\\Package Server Agent\\PackageStatus"
+    logs             = "C:\\ProgramData\\Symantec\\Symantec Agent\\Logs"
+    client_policies  = "C:\\Program Files\\Altiris\\Altiris Agent\\Client Policies"
+  }
+}
+
+# The Package Service credential the NS must hold (Settings > Notification
+# Server > Site Server Settings > Package Service Settings > Security
+# Settings). Spell the account as Windows shows it in folder permissions
+# (DOMAIN\user): the ACL check compares names.
+credential {
+  mode    = "acc"
+  account = "CORP\\svc-itms-acc"
+}
+
+reconcile {
+  schedule             = "*/15 * * * *"
+  pending_grace        = "30m" # Pending/Downloading younger than this is left alone
+  concurrency          = 8     # package servers observed or acted on at once
+  call_timeout         = "2m"  # one driver call (observe one server, one action)
+  max_servers_per_pass = 10    # blast radius
+}
+
+limit "delete_ns_snapshot" {
+  max = 10
+  per = "1h"
+}
+
+limit "delete_ps_snapshot" {
+  max = 100
+  per = "1h"
+}
+
+limit "set_credential_mode" {
+  max = 2
+  per = "24h"
+}
+
+# Destructive work only at night, Monday to Friday.
+window "nights" {
+  schedule = "0 22 * * 1-5"
+  duration = "6h"
+  timezone = "Europe/Paris"
+  allow    = ["delete_ns_snapshot", "run_package_refresh", "delete_ps_snapshot", "delete_ps_status"]
+}
+
+scope {
+  include = ["*"]
+  exclude = ["PS-LAB-*"]
+}
+
+audit {
+  path = "audit/itms-audit.jsonl"
+}
+
+http {
+  listen = "127.0.0.1:9464"
+}
