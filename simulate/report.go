@@ -1,0 +1,137 @@
+package simulate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/site/sim"
+)
+
+// Report is the outcome of a simulation: the fields of DESIGN §7 first, in
+// that order, then extras that help tune a policy. Maps encode with their
+// keys sorted, so the same simulation gives the same bytes.
+type Report struct {
+	Scenario string `json:"scenario"`
+	// Converged: every in-scope pair is Ready at the end and stays so.
+	Converged bool `json:"converged"`
+	// ConvergedAfter is the time from Start from which every in-scope
+	// pair stays Ready to the end, as a Go duration ("1h35m0s"); null
+	// when the site did not converge.
+	ConvergedAfter *string `json:"converged_after"`
+	// NotReadyAtEnd counts the in-scope pairs not Ready at the end.
+	NotReadyAtEnd int `json:"not_ready_at_end"`
+	// Actions counts the applied actions of every kind (zero included).
+	Actions map[string]int `json:"actions"`
+	// MaxInWindow is, per kind the policy limits, the most actions applied
+	// within any one rolling window of the limit's length.
+	MaxInWindow map[string]int `json:"max_in_window"`
+	// LimitViolations counts the applied actions that went over their
+	// kind's cap in the trailing window ending at them. Must be 0.
+	LimitViolations    int  `json:"limit_violations"`
+	UnsafePathsTouched int  `json:"unsafe_paths_touched"`
+	AuditChainValid    bool `json:"audit_chain_valid"`
+
+	Seed     int64  `json:"seed"`
+	Start    string `json:"start"`    // RFC 3339, UTC
+	Duration string `json:"duration"` // Go duration
+	// Passes counts the passes run (pass_start records).
+	Passes int `json:"passes"`
+	// Deferrals counts the actions deferred or skipped, by the class of
+	// the rule that held them (see RuleClasses; every class present).
+	Deferrals map[string]int `json:"deferrals"`
+	// Failed counts the actions whose driver call failed, by kind.
+	Failed map[string]int `json:"failed"`
+	// GlobalActions counts the applied actions on the NS, which every
+	// server feels: set_credential_mode, delete_ns_snapshot and
+	// run_package_refresh.
+	GlobalActions int `json:"global_actions"`
+	// RejectedRows is the most rows and agent answers one pass rejected as
+	// malformed (reported, never acted on).
+	RejectedRows int `json:"rejected_rows"`
+}
+
+// JSON encodes the report, indented, with a final newline.
+func (r Report) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// collect builds the result from the site and the closed journal.
+func collect(o Options, pol *policy.Policy, site *sim.Site, rejects int) (Result, error) {
+	facts, err := readJournal(o.AuditPath)
+	if err != nil {
+		return Result{}, fmt.Errorf("read journal: %w", err)
+	}
+	v, err := audit.Verify(o.AuditPath)
+	if err != nil {
+		return Result{}, err
+	}
+	timeline := collapse(site.Timeline())
+	r := Report{
+		Scenario: o.Scenario.Name, NotReadyAtEnd: site.NotReady(),
+		Actions: map[string]int{}, MaxInWindow: map[string]int{},
+		UnsafePathsTouched: site.UnsafePathsTouched(), AuditChainValid: v.OK() && v.Torn == 0,
+		Seed: o.Scenario.Seed, Start: o.Start.Format(time.RFC3339), Duration: o.Scenario.Duration.String(),
+		Passes: facts.passes, Deferrals: map[string]int{}, Failed: map[string]int{}, RejectedRows: rejects,
+	}
+	r.Converged, r.ConvergedAfter = converged(timeline, o.Start, r.NotReadyAtEnd)
+	for k, n := range site.Applied() {
+		r.Actions[string(k)] = n
+		if k.Global() {
+			r.GlobalActions += n
+		}
+	}
+	for _, k := range actions.Kinds {
+		r.Failed[string(k)] = facts.failed[k]
+	}
+	for _, c := range RuleClasses {
+		r.Deferrals[c] = 0
+	}
+	for c, n := range facts.deferrals {
+		r.Deferrals[c] += n
+	}
+	for _, l := range pol.Limits {
+		ts := facts.applied[l.Kind]
+		r.MaxInWindow[string(l.Kind)] = maxInWindow(ts, l.Per)
+		r.LimitViolations += overCap(ts, l.Max, l.Per)
+	}
+	s := Series{Start: o.Start, End: o.End(), Summary: o.Scenario.Summary(), Schedule: pol.Reconcile.Schedule, NotReady: timeline, Applied: facts.applied,
+		Limits: pol.Limits, Windows: windowSpans(pol.Windows, o.Start, o.End())}
+	return Result{Report: r, Series: s}, nil
+}
+
+// converged reads the timeline: the site converged when its last sample
+// (the count from then to the end) is zero and nothing is left at the end;
+// it converged at that sample's time.
+func converged(tl []sim.Sample, start time.Time, atEnd int) (bool, *string) {
+	if len(tl) == 0 || atEnd != 0 || tl[len(tl)-1].NotReady != 0 {
+		return false, nil
+	}
+	after := max(tl[len(tl)-1].At.Sub(start), 0).String()
+	return true, &after
+}
+
+// collapse keeps the last sample of each instant: several actions at one
+// virtual time change the count in an order that concurrency decides, but
+// the count they leave does not depend on it.
+func collapse(tl []sim.Sample) []sim.Sample {
+	var out []sim.Sample
+	for _, s := range tl {
+		if n := len(out); n > 0 && out[n-1].At.Equal(s.At) {
+			out[n-1] = s
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}

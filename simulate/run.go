@@ -1,0 +1,62 @@
+package simulate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/site/sim"
+)
+
+// Result is what a simulation gives: the report, and the series the HTML
+// charts draw.
+type Result struct {
+	Report Report
+	Series Series
+}
+
+// Run simulates the scenario under the policy from o.Start for the
+// scenario's duration, on a virtual clock, and returns the report. The
+// journal at o.AuditPath is left in place (closed) for the caller.
+//
+// It fails when the inputs are unusable or ctx ends; a simulation that ran
+// returns a report whether or not the site converged.
+func Run(ctx context.Context, o Options) (Result, error) {
+	o, err := o.check()
+	if err != nil {
+		return Result{}, err
+	}
+	clk := clock.NewFake(o.Start)
+	pol := simPolicy(o.Policy)
+	site, err := sim.NewMemory(o.Scenario, o.Scenario.Seed, sim.Options{Clock: clk, InScope: pol.Scope.Match})
+	if err != nil {
+		return Result{}, fmt.Errorf("build site: %w", err)
+	}
+	defer site.Close()
+	j, err := audit.Open(o.AuditPath, audit.Options{Clock: clk, Actor: Actor, Logger: o.Logger})
+	if err != nil {
+		return Result{}, fmt.Errorf("open journal: %w", err)
+	}
+	defer j.Close()
+	ctl, err := controller.New(controller.Options{Policy: pol, Journal: j, Clock: clk, Logger: o.Logger,
+		Site: controller.Site{CMDB: site, NS: site, Agents: site, Driver: site}})
+	if err != nil {
+		return Result{}, err
+	}
+	defer ctl.Close()
+	rejects := 0
+	d := &driver{clk: clk, end: o.End(), afterWake: func() {
+		if rep := ctl.Report(); rep != nil {
+			rejects = max(rejects, rep.Totals.Rejects)
+		}
+	}}
+	if _, err := d.run(ctx, ctl); err != nil {
+		return Result{}, fmt.Errorf("simulation stopped at %s: %w", clk.Now().Sub(o.Start), err)
+	}
+	if err := j.Close(); err != nil {
+		return Result{}, err
+	}
+	return collect(o, pol, site, rejects)
+}
