@@ -2,10 +2,12 @@ package simulate
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/controller"
 )
 
 // RuleClasses are the classes of the rules that hold actions, as the
@@ -23,15 +25,31 @@ type journalFacts struct {
 	deferrals map[string]int
 }
 
-// readJournal reads the facts of the journal at path.
-func readJournal(path string) (journalFacts, error) {
-	f := journalFacts{applied: map[actions.Kind][]time.Time{}, failed: map[actions.Kind]int{},
+func newFacts() *journalFacts {
+	return &journalFacts{applied: map[actions.Kind][]time.Time{}, failed: map[actions.Kind]int{},
 		deferrals: map[string]int{}}
-	err := audit.ReadAll(path, func(r audit.Record) error {
-		f.add(r)
-		return nil
-	})
-	return f, err
+}
+
+// tally is the controller's journal: it appends to the audit journal and
+// keeps the facts of every record written, so that the report needs no
+// second reading of a journal that may hold millions of records.
+type tally struct {
+	j     controller.Journal
+	mu    sync.Mutex
+	facts *journalFacts
+}
+
+var _ controller.Journal = (*tally)(nil)
+
+func (t *tally) Append(r audit.Record) (audit.Record, error) {
+	r, err := t.j.Append(r)
+	if err != nil {
+		return r, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.facts.add(r)
+	return r, nil
 }
 
 func (f *journalFacts) add(r audit.Record) {

@@ -32,7 +32,8 @@ type Options struct {
 	// AuditPath is the journal file. It must not exist or be empty, so that
 	// no earlier spend counts against the budgets.
 	AuditPath string
-	// Logger receives the controller's logs; nil discards them.
+	// Logger receives the controller's logs, stamped with the virtual
+	// time; nil discards them.
 	Logger *slog.Logger
 }
 

@@ -66,12 +66,9 @@ func (r Report) JSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// collect builds the result from the site and the closed journal.
-func collect(o Options, pol *policy.Policy, site *sim.Site, rejects int) (Result, error) {
-	facts, err := readJournal(o.AuditPath)
-	if err != nil {
-		return Result{}, fmt.Errorf("read journal: %w", err)
-	}
+// collect builds the result from the site, the facts of the journal and
+// the closed journal, which it verifies.
+func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts, rejects int) (Result, error) {
 	v, err := audit.Verify(o.AuditPath)
 	if err != nil {
 		return Result{}, err

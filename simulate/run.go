@@ -3,6 +3,7 @@ package simulate
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
@@ -29,6 +30,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	clk := clock.NewFake(o.Start)
+	o.Logger = slog.New(virtualTime{h: o.Logger.Handler(), clk: clk})
 	pol := simPolicy(o.Policy)
 	site, err := sim.NewMemory(o.Scenario, o.Scenario.Seed, sim.Options{Clock: clk, InScope: pol.Scope.Match})
 	if err != nil {
@@ -40,7 +42,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("open journal: %w", err)
 	}
 	defer j.Close()
-	ctl, err := controller.New(controller.Options{Policy: pol, Journal: j, Clock: clk, Logger: o.Logger,
+	t := &tally{j: j, facts: newFacts()}
+	ctl, err := controller.New(controller.Options{Policy: pol, Journal: t, Clock: clk, Logger: o.Logger,
 		Site: controller.Site{CMDB: site, NS: site, Agents: site, Driver: site}})
 	if err != nil {
 		return Result{}, err
@@ -58,5 +61,5 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := j.Close(); err != nil {
 		return Result{}, err
 	}
-	return collect(o, pol, site, rejects)
+	return collect(o, pol, site, t.facts, rejects)
 }
