@@ -8,38 +8,40 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 )
 
+// outageCases are the outages of TestNoActionDuringOutages.
+var outageCases = []struct {
+	name   string
+	faults string
+	// quiet is when no intent may be recorded (on server, if set).
+	server     string
+	from, till time.Duration
+}{
+	{name: "cmdb down mid-repair", faults: `
+		{"kind": "status_lost", "servers": ["PS001"], "from": "40m"},
+		{"kind": "acl_missing", "servers": ["PS002"], "from": "50m"},
+		{"kind": "cmdb_down", "from": "30m", "for": "1h"}`,
+		from: 30 * time.Minute, till: 90 * time.Minute},
+	{name: "cmdb down from the start", faults: `
+		{"kind": "stale_ps_snapshot", "servers": ["PS003"], "packages": 2},
+		{"kind": "cmdb_down", "from": "0s", "for": "45m"}`,
+		till: 45 * time.Minute},
+	{name: "unreachable server", faults: `
+		{"kind": "acl_missing", "servers": ["PS002"]},
+		{"kind": "status_lost", "servers": ["PS001"]},
+		{"kind": "unreachable", "servers": ["PS002"], "from": "0s", "for": "2h"}`,
+		server: "PS002", till: 2 * time.Hour},
+	{name: "unreachable later", faults: `
+		{"kind": "stale_status_file", "servers": ["PS004"], "packages": 2, "from": "1h"},
+		{"kind": "unreachable", "servers": ["PS004"], "from": "50m", "for": "1h30m"}`,
+		server: "PS004", from: 50 * time.Minute, till: 140 * time.Minute},
+}
+
 // TestNoActionDuringOutages: while the CMDB is down the controller plans
 // nothing, so no intent is recorded; while a server is unreachable no
 // intent targets it. Both repair once the outage ends.
 func TestNoActionDuringOutages(t *testing.T) {
-	tests := []struct {
-		name   string
-		faults string
-		// quiet is when no intent may be recorded (on server, if set).
-		server     string
-		from, till time.Duration
-	}{
-		{name: "cmdb down mid-repair", faults: `
-			{"kind": "status_lost", "servers": ["PS001"], "from": "40m"},
-			{"kind": "acl_missing", "servers": ["PS002"], "from": "50m"},
-			{"kind": "cmdb_down", "from": "30m", "for": "1h"}`,
-			from: 30 * time.Minute, till: 90 * time.Minute},
-		{name: "cmdb down from the start", faults: `
-			{"kind": "stale_ps_snapshot", "servers": ["PS003"], "packages": 2},
-			{"kind": "cmdb_down", "from": "0s", "for": "45m"}`,
-			till: 45 * time.Minute},
-		{name: "unreachable server", faults: `
-			{"kind": "acl_missing", "servers": ["PS002"]},
-			{"kind": "status_lost", "servers": ["PS001"]},
-			{"kind": "unreachable", "servers": ["PS002"], "from": "0s", "for": "2h"}`,
-			server: "PS002", till: 2 * time.Hour},
-		{name: "unreachable later", faults: `
-			{"kind": "stale_status_file", "servers": ["PS004"], "packages": 2, "from": "1h"},
-			{"kind": "unreachable", "servers": ["PS004"], "from": "50m", "for": "1h30m"}`,
-			server: "PS004", from: 50 * time.Minute, till: 140 * time.Minute},
-	}
 	pol := parsePolicy(t, everyFive)
-	for _, tt := range tests {
+	for _, tt := range outageCases {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := parseScenario(t, `{"name": "outage", "seed": 5, "servers": 4, "packages": 5,
 				"credential": {"mode": "acc", "account": "CORP\\svc-itms-acc"}, "duration": "5h",
