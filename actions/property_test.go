@@ -1,0 +1,406 @@
+package actions_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/desired"
+	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+var maxStates = 100_000
+
+var propT0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+// TestPlannerIsShortest checks the planner against brute force on many
+// small random estates: applied in order, its plan reaches the desired
+// state, and a breadth-first search over every action sequence (using the
+// simulated site's effects, DESIGN §6) finds no shorter one.
+func TestPlannerIsShortest(t *testing.T) {
+	n := 200
+	if testing.Short() {
+		n = 50
+	}
+	for seed := 1; seed <= n; seed++ {
+		sc, want := randomEstate(uint64(seed))
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			checkShortest(t, sc, want)
+		})
+	}
+}
+
+func checkShortest(t *testing.T, sc *sim.Scenario, want vocab.Credential) {
+	ctx := context.Background()
+	site, err := sim.NewMemory(sc, sc.Seed, sim.Options{Clock: clock.NewFake(propT0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := planFor(ctx, t, site, want)
+	applied := site.Clone()
+	for _, a := range plan.Actions {
+		if err := applied.Apply(ctx, a); err != nil {
+			t.Fatalf("plan step %s: %v", a.ID, err)
+		}
+	}
+	if !reached(ctx, t, applied, want) {
+		t.Fatalf("%s\nplan of %d steps does not reach the desired state: %v", describe(sc, want), len(plan.Actions), ids(plan))
+	}
+	checkBoundAlongPlan(ctx, t, site, plan, want)
+	shorter, _ := search(ctx, t, site, want, len(plan.Actions)-1)
+	if shorter == nil && len(plan.Actions) <= 3 {
+		shorter = breadthFirst(ctx, t, site, want, len(plan.Actions)-1)
+	}
+	if shorter != nil {
+		t.Fatalf("%s\nplanner: %d steps %v\nshorter: %d steps %v", describe(sc, want), len(plan.Actions), ids(plan), len(shorter), shorter)
+	}
+}
+
+// randomEstate draws a small estate: 2 or 3 servers, 2 packages, one to
+// three faults on distinct servers, and sometimes an NS credential that
+// differs from the policy's.
+func randomEstate(seed uint64) (*sim.Scenario, vocab.Credential) {
+	r := rand.New(rand.NewPCG(seed, 99))
+	want := vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}
+	nsCred := want
+	if r.IntN(6) == 0 {
+		nsCred = vocab.Credential{Mode: vocab.Anonymous}
+	}
+	servers := 2 + r.IntN(2)
+	kinds := []string{"credential_not_received", "credential_stuck", "acl_missing", "status_lost",
+		"stale_status_file", "stale_ps_snapshot", "stale_ns_snapshot"}
+	var faults []string
+	order := r.Perm(servers)
+	for i := 0; i < 1+r.IntN(3) && i < servers; i++ {
+		k := kinds[r.IntN(len(kinds))]
+		if nsCred != want && (k == "credential_not_received" || k == "credential_stuck" || k == "acl_missing") {
+			k = "status_lost"
+		}
+		faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, sim.ServerName(order[i], servers)))
+	}
+	js := fmt.Sprintf(`{"name": "prop", "seed": %d, "servers": %d, "packages": 2,
+	  "credential": {"mode": %q, "account": %q}, "faults": [%s]}`,
+		seed, servers, nsCred.Mode, nsCred.Account, strings.Join(faults, ","))
+	sc, err := sim.ParseScenario("prop.json", []byte(js))
+	if err != nil {
+		panic(err)
+	}
+	return sc, want
+}
+
+// planFor observes the site as a pass does and returns the planner's plan.
+func planFor(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Credential) actions.Plan {
+	t.Helper()
+	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 4}
+	obs := o.ReadSite(ctx, propT0, false)
+	d := desired.New(want, nil, time.Hour)
+	if actions.NeedsServerList(d, obs) {
+		o.ListServers(ctx, obs)
+	}
+	in := actions.Input{Desired: d, Obs: obs, Now: propT0}
+	need, pkgs := actions.Needs(in)
+	o.ObserveAgents(ctx, obs, need, pkgs)
+	return actions.Compute(in)
+}
+
+// reached is the desired state of DESIGN §2: the NS holds the policy's
+// credential; every server applied it and, for appid/acc, grants the
+// account Full Control; every pair is Ready at the package version.
+func reached(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Credential) bool {
+	ns, err := site.Setting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ns.Credential.Equal(want) || site.NotReady() != 0 {
+		return false
+	}
+	for _, h := range site.Hosts() {
+		f, err := site.Agent(ctx, h, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.Applied.Equal(ns.Credential) {
+			return false
+		}
+		if want.Mode.NeedsAccount() && !slices.ContainsFunc(f.FullControl, func(p string) bool {
+			return strings.EqualFold(p, want.Account)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// search looks depth-first, with a transposition table and an admissible
+// lower bound, for a sequence of at most depth actions that reaches the
+// desired state; nil when there is none. It returns the states visited.
+func search(ctx context.Context, t *testing.T, start *sim.Site, want vocab.Credential, depth int) ([]string, int) {
+	s := &searcher{ctx: ctx, t: t, want: want, bound: depth, universe: allActions(start, want),
+		seen: map[string]int{key(start): 0}}
+	path := s.dfs(start, nil)
+	return path, len(s.seen)
+}
+
+type searcher struct {
+	ctx      context.Context
+	t        *testing.T
+	want     vocab.Credential
+	bound    int
+	universe []actions.Action
+	seen     map[string]int // state → fewest steps it was reached in
+}
+
+func (s *searcher) dfs(site *sim.Site, path []string) []string {
+	if len(path)+lowerBound(s.ctx, s.t, site, s.want) > s.bound {
+		return nil
+	}
+	if reached(s.ctx, s.t, site, s.want) {
+		return path
+	}
+	if len(s.seen) > maxStates {
+		s.t.Skipf("search space too large (%d states)", len(s.seen))
+	}
+	for _, a := range s.universe {
+		c := site.Clone()
+		if c.Apply(s.ctx, a) != nil {
+			continue
+		}
+		k := key(c)
+		if d, ok := s.seen[k]; ok && d <= len(path)+1 {
+			continue
+		}
+		s.seen[k] = len(path) + 1
+		if found := s.dfs(c, append(slices.Clone(path), a.ID)); found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// lowerBound counts actions any solution still needs, each of a kind and
+// target no other counted need shares: a resend on every server with a row
+// not Ready; an update on every server whose applied credential is not the
+// policy's or whose snapshot must come back; a grant where the account
+// lacks Full Control; a deletion per stale file; the NS setting; a refresh.
+func lowerBound(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Credential) int {
+	n := 0
+	ns, err := site.Setting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ns.Credential.Equal(want) {
+		n++
+	}
+	n += stuckNeeds(site, ns, want)
+	pkgs := site.Packages()
+	snaps, err := site.Snapshots(ctx, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh := false
+	versions := map[vocab.GUID]string{}
+	for _, sn := range snaps {
+		v, _ := site.PackageVersion(sn.Package)
+		versions[sn.Package] = v
+		if sn.Present && sn.Version != v {
+			n++ // delete_ns_snapshot
+		}
+		refresh = refresh || !sn.Present || sn.Version != v
+	}
+	if refresh {
+		n++
+	}
+	return n + serverNeeds(ctx, t, site, want, pkgs, versions)
+}
+
+// stuckNeeds uses the hidden truth: a stuck server drops its credential
+// only through update_configuration under an anonymous NS, so it needs a
+// second update; the NS needs a set to anonymous unless it is already, and
+// one back to the policy's (already counted when the NS differs from it).
+func stuckNeeds(site *sim.Site, ns observed.NSState, want vocab.Credential) int {
+	if want.Mode == vocab.Anonymous {
+		return 0
+	}
+	n := 0
+	for _, h := range site.Hosts() {
+		if tr, _ := site.Truth(h); tr.Stuck {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	if ns.Credential.Mode != vocab.Anonymous {
+		n++ // set_credential_mode(anonymous)
+	}
+	if ns.Credential.Equal(want) {
+		n++ // set_credential_mode(want) again after it
+	}
+	return n
+}
+
+func serverNeeds(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Credential, pkgs []vocab.GUID, versions map[vocab.GUID]string) int {
+	n := 0
+	notReady := map[vocab.Host]bool{}
+	if err := site.InQuestion(ctx, func(r observed.RawRow) error {
+		notReady[vocab.Host(r.ServerName)] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range site.Hosts() {
+		f, err := site.Agent(ctx, h, pkgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		update := !f.Applied.Equal(want)
+		for _, pf := range f.Packages {
+			if pf.SnapshotPresent && pf.SnapshotVersion != versions[pf.Package] {
+				n++ // delete_ps_snapshot
+			}
+			update = update || !pf.SnapshotPresent || pf.SnapshotVersion != versions[pf.Package]
+			if pf.StatusPresent && pf.StatusRecorded == vocab.Invalid {
+				n++ // delete_ps_status
+			}
+		}
+		if update {
+			n++
+		}
+		if want.Mode.NeedsAccount() && !slices.ContainsFunc(f.FullControl, func(p string) bool {
+			return strings.EqualFold(p, want.Account)
+		}) {
+			n++
+		}
+		if notReady[h] {
+			n++
+		}
+	}
+	return n
+}
+
+// checkBoundAlongPlan guards the search's pruning: along the planner's
+// plan, which is a solution, the lower bound never exceeds the steps left.
+func checkBoundAlongPlan(ctx context.Context, t *testing.T, site *sim.Site, p actions.Plan, want vocab.Credential) {
+	c := site.Clone()
+	for i := 0; ; i++ {
+		if h, left := lowerBound(ctx, t, c, want), len(p.Actions)-i; h > left {
+			t.Fatalf("lower bound %d > %d steps left after step %d: the search would prune a solution", h, left, i)
+		}
+		if i == len(p.Actions) {
+			return
+		}
+		if err := c.Apply(ctx, p.Actions[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// breadthFirst is the plain search without a bound, a cross-check of
+// search on short plans.
+func breadthFirst(ctx context.Context, t *testing.T, start *sim.Site, want vocab.Credential, depth int) []string {
+	type node struct {
+		site *sim.Site
+		path []string
+	}
+	universe := allActions(start, want)
+	seen := map[string]bool{key(start): true}
+	level := []node{{site: start}}
+	for d := 0; d <= depth && len(level) > 0; d++ {
+		var next []node
+		for _, n := range level {
+			if reached(ctx, t, n.site, want) {
+				return n.path
+			}
+			for _, a := range universe {
+				c := n.site.Clone()
+				if d == depth || c.Apply(ctx, a) != nil || seen[key(c)] {
+					continue
+				}
+				seen[key(c)] = true
+				next = append(next, node{site: c, path: append(slices.Clone(n.path), a.ID)})
+			}
+		}
+		level = next
+	}
+	return nil
+}
+
+// allActions is every action that could matter on this estate.
+func allActions(s *sim.Site, want vocab.Credential) []actions.Action {
+	mk := func(k actions.Kind, tg actions.Target) actions.Action {
+		return actions.Action{ID: actions.MakeID(k, tg, 0, ""), Kind: k, Target: tg}
+	}
+	set := func(c vocab.Credential) actions.Action {
+		a := mk(actions.SetCredentialMode, actions.Target{})
+		a.ID, a.Mode, a.Account = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, c.Mode), c.Mode, c.Account
+		return a
+	}
+	out := []actions.Action{set(vocab.Credential{Mode: vocab.Anonymous}), set(want),
+		mk(actions.RunPackageRefresh, actions.Target{})}
+	for _, p := range s.Packages() {
+		out = append(out, mk(actions.DeleteNSSnapshot, actions.Target{Package: p}))
+	}
+	for _, h := range s.Hosts() {
+		for _, p := range s.Packages() {
+			out = append(out, mk(actions.DeletePSSnapshot, actions.Target{Server: h, Package: p}),
+				mk(actions.DeletePSStatus, actions.Target{Server: h, Package: p}))
+		}
+		g := mk(actions.GrantACL, actions.Target{Server: h})
+		g.Account = want.Account
+		out = append(out, mk(actions.UpdateConfiguration, actions.Target{Server: h}), g,
+			mk(actions.ResendStatus, actions.Target{Server: h}))
+	}
+	return out
+}
+
+var (
+	nsVersion  = regexp.MustCompile(`(?m)^ns ([^|]*)\|([^|]*)\|(\d+) done \d+$`)
+	srvVersion = regexp.MustCompile(`(?m)^(s\d+ [^|]*\|[^|]*\|)(\d+)\|`)
+)
+
+// key is the site's state with policy versions reduced to what every
+// effect and observation depends on: whether a server's received version
+// is behind the NS's. The search stays exact and the space finite.
+func key(s *sim.Site) string {
+	k := s.StateKey()
+	m := nsVersion.FindStringSubmatch(k)
+	if m == nil {
+		panic("unexpected state key: " + k)
+	}
+	ns := m[3]
+	k = nsVersion.ReplaceAllString(k, "ns $1|$2")
+	return srvVersion.ReplaceAllStringFunc(k, func(line string) string {
+		sm := srvVersion.FindStringSubmatch(line)
+		rel := "current"
+		if len(sm[2]) < len(ns) || (len(sm[2]) == len(ns) && sm[2] < ns) {
+			rel = "behind"
+		}
+		return sm[1] + rel + "|"
+	})
+}
+
+func ids(p actions.Plan) []string {
+	out := make([]string, len(p.Actions))
+	for i, a := range p.Actions {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func describe(sc *sim.Scenario, want vocab.Credential) string {
+	var fs []string
+	for _, f := range sc.Faults {
+		fs = append(fs, fmt.Sprintf("%s%v", f.Kind, f.Servers))
+	}
+	return fmt.Sprintf("estate: %d servers × %d packages, NS %s, policy %s, faults %v",
+		sc.Servers, sc.Packages, sc.Credential, want, fs)
+}
