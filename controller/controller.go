@@ -45,6 +45,9 @@ type Options struct {
 	// Attach opens the journal when this controller becomes leader without
 	// one (a follower daemon taking over); it should also Restore.
 	Attach func(context.Context) (Journal, error)
+	// JournalPath, when set, is where the journal lives: each leader pass
+	// first records the requests waiting in its inbox (see Submit).
+	JournalPath string
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -56,6 +59,7 @@ type Controller struct {
 	log     *slog.Logger
 	metrics *Metrics
 	attach  func(context.Context) (Journal, error)
+	jpath   string
 
 	passMu sync.Mutex // one pass at a time
 
@@ -86,7 +90,7 @@ func New(o Options) (*Controller, error) {
 	}
 	p := o.Policy
 	return &Controller{
-		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach,
+		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),
 		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),

@@ -35,7 +35,7 @@ func (r Request) Record() (audit.Record, error) {
 			return audit.Record{}, errors.New("approval without action ids")
 		}
 		return audit.Record{Type: r.Type, Plan: r.Plan, Actor: r.Actor,
-			Detail: audit.JSON(ApprovalDetail{Actions: r.Actions})}, nil
+			Detail: audit.JSON(ApprovalDetail{Actions: r.Actions, Reason: r.Reason})}, nil
 	case audit.TypeBreaker:
 		return audit.Record{Type: r.Type, Actor: r.Actor,
 			Detail: audit.JSON(BreakerDetail{State: "reset", Reason: r.Reason})}, nil

@@ -68,6 +68,11 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	if err := c.startPass(res); err != nil {
 		return res, err
 	}
+	if res.Leader && c.jpath != "" {
+		if err := c.Ingest(c.jpath); err != nil {
+			c.log.Error("inbox", "error", err)
+		}
+	}
 	in := c.observe(ctx, p, res.Start)
 	res.Obs = in.Obs
 	c.afterObserve(p, in.Obs, res.Start)

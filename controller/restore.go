@@ -15,6 +15,7 @@ import (
 // approves (a plan approval lists every action of the plan that needs one).
 type ApprovalDetail struct {
 	Actions []string `json:"actions"`
+	Reason  string   `json:"reason,omitempty"`
 }
 
 // BreakerDetail is the Detail of a breaker record.
