@@ -29,6 +29,21 @@ type Note struct {
 	Message string `json:"message"`
 }
 
+// Blocked reports whether nothing could be planned because the site could
+// not be observed (the CMDB or the NS setting could not be read).
+func (p Plan) Blocked() bool {
+	for _, n := range p.Notes {
+		if n.Kind == NoteNothingPlanned {
+			return true
+		}
+	}
+	return false
+}
+
+// NoteNothingPlanned is the kind of the note of a plan made from an
+// observation that failed.
+const NoteNothingPlanned = "nothing_planned"
+
 // Empty reports whether the plan has nothing to do.
 func (p Plan) Empty() bool { return len(p.Actions) == 0 }
 

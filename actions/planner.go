@@ -26,7 +26,7 @@ type Input struct {
 func Compute(in Input) Plan {
 	b := newBuilder()
 	if reason := blocked(in.Obs, in.Held); reason != "" {
-		b.note(Target{}, "nothing_planned", reason)
+		b.note(Target{}, NoteNothingPlanned, reason)
 		return finish(b, in.Now)
 	}
 	want := in.Desired.Credential

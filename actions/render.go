@@ -23,9 +23,12 @@ type RenderOptions struct {
 // then the notes, then a summary line of counts per kind.
 func Render(w io.Writer, p Plan, opt RenderOptions) error {
 	ew := &errWriter{w: w}
-	if p.Empty() {
+	switch {
+	case p.Blocked():
+		ew.printf("Plan %s: nothing planned: the site could not be observed (see below).\n", p.ID)
+	case p.Empty():
 		ew.printf("Plan %s: nothing to do; every in-scope package server matches the desired state.\n", p.ID)
-	} else {
+	default:
 		ew.printf("Plan %s: %d actions, in this order:\n", p.ID, len(p.Actions))
 		renderGroups(ew, p, opt)
 	}

@@ -6,9 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -26,13 +24,13 @@ const shutdownGrace = 5 * time.Second
 // /metrics, /healthz and /readyz. A daemon that cannot take the leader lock
 // is a follower: it observes and serves status, and takes over when the
 // leader goes away.
-func runDaemon(ctx context.Context, s *session) int {
+func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	metrics := controller.NewMetrics()
 	var journal *audit.Journal
 	var mu sync.Mutex
 	var ctl *controller.Controller
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk,
-		Logger: s.log, Metrics: metrics, Attach: func(context.Context) (controller.Journal, error) {
+		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: func(context.Context) (controller.Journal, error) {
 			j, err := s.openJournal("run")
 			if err != nil {
 				return nil, err
@@ -53,7 +51,7 @@ func runDaemon(ctx context.Context, s *session) int {
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
-	reload := watchPolicy(ctx, s, ctl)
+	reload := watchPolicy(ctx, s, ctl, hup)
 	s.log.Info("reconciler started", "policy", s.pol.File, "mode", s.pol.Mode, "schedule", s.pol.Reconcile.Schedule)
 	runErr := ctl.Run(ctx, reload)
 	stopHTTP(srv)
@@ -115,13 +113,10 @@ func stopHTTP(srv *http.Server) {
 // watchPolicy turns SIGHUP and changes of the policy file into reloads. A
 // policy that does not validate is rejected (logged, audited) and the one
 // in force stays.
-func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller) <-chan *policy.Policy {
+func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller, hup <-chan os.Signal) <-chan *policy.Policy {
 	out := make(chan *policy.Policy)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
 	changed := watchFile(ctx, s.log, s.pol.File)
 	go func() {
-		defer signal.Stop(hup)
 		for {
 			select {
 			case <-ctx.Done():

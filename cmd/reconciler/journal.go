@@ -35,7 +35,8 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 // leaderController builds a controller that writes to j, with its gates
 // rebuilt from the journal.
 func (s *session) leaderController(j *audit.Journal, m *controller.Metrics) (*controller.Controller, error) {
-	ctl, err := s.controller(j, m)
+	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Journal: j,
+		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path})
 	if err != nil {
 		return nil, err
 	}

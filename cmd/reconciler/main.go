@@ -52,6 +52,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, clock: clock.Real{}}
+	if handled, code := runAsService(ctx, e, os.Args[1:]); handled {
+		os.Exit(code)
+	}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/controller"
@@ -22,6 +25,14 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
+	var hup chan os.Signal
+	if !*once {
+		// Take SIGHUP before the slow start (opening the site), so that a
+		// reload sent meanwhile is not the default action: exit.
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	s, code := open(ctx, e, c)
 	if s == nil {
 		return code
@@ -30,7 +41,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if *once {
 		return runOnce(ctx, s)
 	}
-	return runDaemon(ctx, s)
+	return runDaemon(ctx, s, hup)
 }
 
 // runOnce runs one pass as the leader, then re-reads the CMDB for the
