@@ -87,6 +87,8 @@ func TestParseInvalid(t *testing.T) {
 		{name: "itms bad port", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm { port = 70000 }\n}\n", at: "5:18", summary: "Value out of range"},
 		{name: "itms bad ns host", full: "credential { mode = \"anonymous\" }\nsite \"itms\" {\n  ns { host = \"ns01/../x\" }\n  cmdb { dsn_env = \"DSN\" }\n}\n", at: "3:15", summary: "Invalid host name"},
 		{name: "itms relative windows path", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  agent { logs = \"Logs\" }\n}\n", at: "5:18", summary: "Invalid Windows path"},
+		{name: "itms UNC windows path", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  agent { logs = \"\\\\\\\\fs\\\\logs\" }\n}\n", at: "5:18", summary: "Invalid Windows path"},
+		{name: "itms traversal in windows path", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  agent { logs = \"C:\\\\x\\\\..\\\\Windows\" }\n}\n", at: "5:18", summary: "Invalid Windows path"},
 		{name: "itms unknown attribute in ns", full: "credential { mode = \"anonymous\" }\nsite \"itms\" {\n  ns {\n    host = \"ns01\"\n    snapshot_dir = \"C:\\\\S\"\n  }\n  cmdb { dsn_env = \"DSN\" }\n}\n", at: "5:5", summary: "Unsupported argument"},
 	}
 	for _, tt := range tests {

@@ -95,25 +95,23 @@ func (d *decoder) abs(p string) string {
 	return filepath.Join(d.dir, p)
 }
 
-// windowsPath decodes an absolute Windows path on a remote machine:
-// a drive path (C:\...) or a UNC path (\\server\share\...).
+// windowsPath decodes a folder on a remote Windows machine, checked as the
+// real-site driver checks it (vocab.CheckWindowsFolder): an absolute drive
+// path, no UNC share, no "..", no stream, no wildcard or quoting character.
 func (d *decoder) windowsPath(attrs hcl.Attributes, name string, dst *string) *hcl.Attribute {
 	var s string
 	a := d.nonEmpty(attrs, name, &s)
 	if a == nil {
 		return nil
 	}
-	drive := len(s) >= 3 && isLetter(s[0]) && s[1] == ':' && s[2] == '\\'
-	if !drive && !strings.HasPrefix(s, `\\`) || strings.ContainsAny(s, `"<>|?*`) {
+	if err := vocab.CheckWindowsFolder(s); err != nil {
 		d.fail(a.Expr.Range(), "Invalid Windows path",
-			"%s takes an absolute Windows path such as \"C:\\\\ProgramData\\\\...\" (backslashes doubled in HCL strings); got %q.", name, clip(s))
+			"%s takes an absolute folder on the server such as \"C:\\\\ProgramData\\\\...\" (backslashes doubled in HCL strings): %v.", name, err)
 		return nil
 	}
 	*dst = s
 	return a
 }
-
-func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // envName decodes the name of an environment variable.
 func (d *decoder) envName(attrs hcl.Attributes, name string, dst *string) *hcl.Attribute {
@@ -250,3 +248,5 @@ func (d *decoder) location(attrs hcl.Attributes, name string) *time.Location {
 
 // clip shortens a value echoed in a diagnostic.
 func clip(s string) string { return vocab.Clip(s) }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

@@ -146,3 +146,20 @@ func FuzzValidation(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckWindowsFolder(t *testing.T) {
+	ok := []string{`C:\ProgramData\Symantec\SMP\Snapshots`, `E:\Agent\Package Delivery`, `d:\x`}
+	bad := []string{``, `C:`, `C:\`, `Logs`, `\\server\share\x`, `\\?\C:\x`, `\\.\C:\x`, `C:\x\..\y`,
+		`C:\x\.`, `C:\x\file:stream`, `C:\x.`, `C:\x `, `C:\Windows\System32`, `C:\x\NUL`, `C:\x\COM1.txt`,
+		`C:\x\[a]`, `C:\x\*`, `C:\x\$(calc)`, `C:\x\a'b`, `C:\x\`, `C:\x\\y`, "C:\\x\ny", `C:/x`}
+	for _, p := range ok {
+		if err := CheckWindowsFolder(p); err != nil {
+			t.Errorf("CheckWindowsFolder(%q) = %v", p, err)
+		}
+	}
+	for _, p := range bad {
+		if CheckWindowsFolder(p) == nil {
+			t.Errorf("CheckWindowsFolder(%q) accepted", p)
+		}
+	}
+}

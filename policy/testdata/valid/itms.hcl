@@ -27,7 +27,7 @@ site "itms" {
   }
   agent {
     package_delivery = "E:\\Agent\\Package Delivery"
-    logs             = "\\\\fileserver\\logs\\agents"
+    logs             = "D:\\Logs\\agents"
   }
 }
 
