@@ -69,6 +69,7 @@ func TestBreakerTripsWhenActingMakesThingsWorse(t *testing.T) {
 	}
 	// The breaker survives a restart (rebuilt from the journal) until reset.
 	r.restart()
+	r.ctl.site.CMDB = w
 	if !r.ctl.Breaker().State().Open {
 		t.Fatal("breaker forgotten across a restart")
 	}
