@@ -31,16 +31,20 @@ type serverDiag struct {
 }
 
 // diagnoseCredential fills the credential causes of a server. ns is the
-// setting observed on the NS; want is the policy's credential.
-func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential) {
+// setting observed on the NS; want is the policy's credential. When the NS
+// setting is unmanaged, only the ACL is judged (against the policy's
+// account).
+func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential, unmanaged bool) {
 	applied := d.agent.Applied
-	if !applied.Equal(ns.Credential) {
+	switch {
+	case unmanaged:
+	case !applied.Equal(ns.Credential):
 		if d.agent.PolicyVersion < ns.PolicyVersion {
 			d.notReceived = true
 		} else {
 			d.stuck = true
 		}
-	} else if !ns.Credential.Equal(want) && !applied.Equal(want) {
+	case !ns.Credential.Equal(want) && !applied.Equal(want):
 		// The NS will change to want: this server must then receive it.
 		d.notReceived = true
 	}

@@ -12,7 +12,7 @@ import (
 // not only those with rows in question: when the NS credential differs from
 // the policy's, every server in scope must take the new setting.
 func NeedsServerList(d desired.State, obs *observed.Observation) bool {
-	return obs.CMDBErr == nil && obs.NSErr == nil && !d.NSInSync(obs.NS)
+	return obs.CMDBErr == nil && obs.NSErr == nil && !obs.NSUnmanaged && !d.NSInSync(obs.NS)
 }
 
 // Needs says what must be observed beyond the CMDB before planning: each

@@ -31,7 +31,7 @@ func Compute(in Input) Plan {
 	}
 	want := in.Desired.Credential
 	diags := diagnoseServers(b, in)
-	drift := !in.Obs.NS.Credential.Equal(want)
+	drift := !in.Obs.NSUnmanaged && !in.Obs.NS.Credential.Equal(want)
 	cycle := needsCycle(diags, want)
 	g := globalSteps(b, in.Obs.NS, want, drift, cycle)
 	nsSnapshots(b, diags)
@@ -85,7 +85,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 			continue
 		}
 		sd := &serverDiag{host: h, agent: ag.Facts}
-		sd.diagnoseCredential(obs.NS, d.Credential)
+		sd.diagnoseCredential(obs.NS, d.Credential, obs.NSUnmanaged)
 		diagnosePairs(b, sd, obs, in.Now, d.PendingGrace)
 		out = append(out, sd)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -63,6 +64,13 @@ func TestPlanEachCauseAlone(t *testing.T) {
 			pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 		}, []string{"run_package_refresh NS", "delete_ps_snapshot PS001/P1", "delete_ps_status PS001/P1",
 			"update_configuration PS001", "resend_status PS001"}},
+		{"NS setting not managed: credentials left alone, the rest repaired", func(f *fx) {
+			f.obs.NS, f.obs.NSUnmanaged = observed.NSState{}, true
+			f.pair("PS001", 1, vocab.Invalid).StatusRecorded = vocab.Invalid
+			a := f.agents["PS001"]
+			a.Facts.Applied = vocab.Credential{Mode: "unknown", Account: acc.Account}
+			a.Facts.FullControl = []string{"SYSTEM"}
+		}, []string{"delete_ps_status PS001/P1", "grant_acl PS001", "resend_status PS001"}},
 		{"NS credential drift: every listed server takes it", func(f *fx) {
 			f.obs.NS.Credential = anon
 			f.must(f.obs.SetServers(server("PS001"), server("PS002")))

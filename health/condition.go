@@ -42,6 +42,7 @@ const (
 	ReasonCredentialStuck         = "CredentialStuck"
 	ReasonNSCredentialDrift       = "NSCredentialDrift"
 	ReasonCredentialMismatch      = "CredentialMismatch"
+	ReasonCredentialNotManaged    = "CredentialNotManaged"
 	ReasonAccountHasFullControl   = "AccountHasFullControl"
 	ReasonAccountLacksFullControl = "AccountLacksFullControl"
 	ReasonNoAccountNeeded         = "NoAccountNeeded"

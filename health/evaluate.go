@@ -62,6 +62,9 @@ func credentialApplied(want desired.Server, a observed.Agent, reach Condition, o
 	applied := a.Facts.Applied
 	c := Condition{Type: CredentialApplied, Status: False}
 	switch {
+	case obs.NSUnmanaged:
+		c.Status, c.Reason = Unknown, ReasonCredentialNotManaged
+		c.Message = fmt.Sprintf("applied %s; the NS setting is not managed on this site", applied)
 	case want.CredentialApplied(applied):
 		c.Status, c.Reason, c.Message = True, ReasonCredentialApplied, "applied "+applied.String()
 	case obs.NSErr != nil:

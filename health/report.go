@@ -101,6 +101,11 @@ func (r *Report) add(s ServerHealth) {
 
 func nsHealth(d desired.State, obs *observed.Observation) NSHealth {
 	h := NSHealth{Desired: d.Credential}
+	if obs.NSUnmanaged {
+		h.Error = "not managed on this site (no credential command)"
+		h.InSync = true
+		return h
+	}
 	if obs.NSErr != nil {
 		h.Error = obs.NSErr.Error()
 		return h

@@ -35,6 +35,9 @@ type Observation struct {
 	NS NSState
 	// NSErr is why the NS setting could not be read.
 	NSErr error
+	// NSUnmanaged is set when the site does not manage the credential
+	// setting (see ErrNotManaged): NS is then zero and NSErr nil.
+	NSUnmanaged bool
 	// CMDBErr is why the CMDB could not be read, or why the read was cut
 	// short. When it is set the Observation holds no pairs and no servers,
 	// and the pass must plan nothing.

@@ -51,6 +51,9 @@ type cmdbRead struct {
 func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool) *Observation {
 	obs := NewObservation(now)
 	obs.NS, obs.NSErr = o.readNS(ctx)
+	if errors.Is(obs.NSErr, ErrNotManaged) {
+		obs.NS, obs.NSErr, obs.NSUnmanaged = NSState{}, nil, true
+	}
 	if obs.NSErr != nil {
 		o.log().Warn("NS setting not read", "error", obs.NSErr)
 	}

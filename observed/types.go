@@ -2,6 +2,7 @@ package observed
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/itms-tools/reconciler/vocab"
@@ -54,6 +55,13 @@ type Snapshot struct {
 	Present bool       `json:"present"`
 	Version string     `json:"version,omitempty"`
 }
+
+// ErrNotManaged is returned (wrapped) by NSSource.Setting when the site is
+// not set up to read the credential setting at all (on a real site: no
+// credential command in the policy). The observation then marks the NS
+// setting unmanaged: credentials are neither checked nor changed, and the
+// rest of the remedies still apply.
+var ErrNotManaged = errors.New("the NS credential setting is not managed on this site")
 
 // NSSource reads the NS: its Package Service credential setting and its
 // snapshot files.

@@ -131,7 +131,9 @@ func (s *Site) agentFacts(server vocab.Host, asked []vocab.GUID, r agentReply) (
 // policy names an account, not a mode: an empty name is anonymous, and an
 // account takes the mode of the NS setting last read (unknown when the NS
 // is anonymous). Before any NS read the mode cannot be told, and the
-// server is not observed rather than observed on a guess.
+// server is not observed rather than observed on a guess — unless the NS
+// setting is not managed at all (no credential command), when the mode is
+// reported unknown and never judged.
 func (s *Site) appliedCredential(user string) (vocab.Credential, error) {
 	if user == "" {
 		return vocab.Credential{Mode: vocab.Anonymous}, nil
@@ -140,6 +142,11 @@ func (s *Site) appliedCredential(user string) (vocab.Credential, error) {
 		return vocab.Credential{}, fmt.Errorf("client policy credential: %w", err)
 	}
 	ns := s.lastNS.Load()
+	if ns == nil && s.credCommand == "" {
+		// The NS setting is not managed: the account is reported, its mode
+		// cannot be told and is not judged (observed.ErrNotManaged).
+		return vocab.Credential{Mode: modeUnknown, Account: user}, nil
+	}
 	if ns == nil {
 		return vocab.Credential{}, errors.New("the NS setting has not been read yet, so the mode of the applied account cannot be told")
 	}

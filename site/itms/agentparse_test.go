@@ -51,6 +51,10 @@ func TestAppliedCredential(t *testing.T) {
 	if c, err := s.appliedCredential(""); err != nil || c.Mode != vocab.Anonymous {
 		t.Errorf("empty user = %+v, %v", c, err)
 	}
+	if c, err := s.appliedCredential(`CORP\svc`); err != nil || c.Mode != modeUnknown {
+		t.Errorf("unmanaged NS setting: %+v, %v; want the account with an unknown mode", c, err)
+	}
+	s.credCommand = "set-credential.ps1"
 	if _, err := s.appliedCredential(`CORP\svc`); err == nil {
 		t.Error("an account was labelled before any NS read")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/failure"
+	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -121,8 +122,8 @@ func TestCredentialCommandMissing(t *testing.T) {
 		t.Fatalf("Apply = %v (class %v)", err, c)
 	}
 	_, err = site.Setting(context.Background())
-	if c, _ := failure.Classify(err); c != failure.Terminal || !strings.Contains(err.Error(), "credential_command") {
-		t.Fatalf("Setting = %v", err)
+	if !errors.Is(err, observed.ErrNotManaged) || !strings.Contains(err.Error(), "credential_command") {
+		t.Fatalf("Setting = %v, want observed.ErrNotManaged", err)
 	}
 	if !strings.Contains(strings.Join(site.StartupNotes(), "\n"), "credential_command not set") {
 		t.Errorf("notes %q", site.StartupNotes())

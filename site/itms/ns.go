@@ -14,7 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// errNoCredentialCommand is returned for the NS setting, read or written,
+// errNoCredentialCommand is returned for a change of the NS setting
 // when the policy names no credential command: ITMS documents no single
 // call for it, and the driver does not guess one.
 var errNoCredentialCommand = failure.MarkTerminal(errors.New(
@@ -44,7 +44,7 @@ type credentialReply struct {
 // compare.
 func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	if s.credCommand == "" {
-		return observed.NSState{}, fmt.Errorf("read NS setting: %w", errNoCredentialCommand)
+		return observed.NSState{}, fmt.Errorf("read NS setting: no site.itms.ns.credential_command: %w", observed.ErrNotManaged)
 	}
 	var r credentialReply
 	params := credentialParams{Command: s.credCommand}
