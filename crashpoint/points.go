@@ -1,0 +1,22 @@
+package crashpoint
+
+// The kill points. Call sites name them with these constants.
+const (
+	BeforeIntent  = "before_intent"
+	AfterIntent   = "after_intent"
+	AfterAction   = "after_action"
+	BeforeOutcome = "before_outcome"
+	MidWrite      = "mid_write"
+)
+
+// Points lists every kill point, in the order a pass meets them.
+var Points = []string{BeforeIntent, AfterIntent, AfterAction, BeforeOutcome, MidWrite}
+
+// EnvVar names the environment variable a crashtest build reads.
+const EnvVar = "RECONCILER_CRASH_AT"
+
+// Syncer is what TearWrite needs of the journal's file.
+type Syncer interface {
+	Write(p []byte) (int, error)
+	Sync() error
+}
