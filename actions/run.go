@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/itms-tools/reconciler/crashpoint"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -141,9 +142,11 @@ func (r *run) decide(ctx context.Context, i int) (bool, error) {
 	if o, rule := r.hold(a); o != "" {
 		return false, r.resolve(ctx, i, StepResult{Outcome: o, Rule: rule})
 	}
+	crashpoint.Hit(crashpoint.BeforeIntent)
 	if err := r.e.Recorder.Intent(ctx, r.step(a, "", "", nil)); err != nil {
 		return false, fmt.Errorf("%w: intent %s: %w", ErrJournal, a.ID, err)
 	}
+	crashpoint.Hit(crashpoint.AfterIntent)
 	r.e.Gates.Spent(a.Kind, r.e.Clock.Now())
 	r.flying++
 	go func() {
@@ -205,6 +208,7 @@ func (r *run) unmet(a Action) string {
 
 // finish records the outcome of a driver call.
 func (r *run) finish(ctx context.Context, c completion) error {
+	crashpoint.Hit(crashpoint.AfterAction)
 	a := r.plan.Actions[c.i]
 	r.busy[a.Target.Server] = false
 	sr := StepResult{Outcome: Applied}
@@ -229,6 +233,7 @@ func (r *run) resolve(ctx context.Context, i int, sr StepResult) error {
 			r.enqueue(j)
 		}
 	}
+	crashpoint.Hit(crashpoint.BeforeOutcome)
 	err := r.e.Recorder.Outcome(context.WithoutCancel(ctx), r.step(a, sr.Outcome, sr.Rule, sr.Err))
 	if err != nil {
 		return fmt.Errorf("%w: outcome %s: %w", ErrJournal, a.ID, err)

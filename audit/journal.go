@@ -10,6 +10,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/crashpoint"
 )
 
 // Options configures a Journal. The zero value is usable.
@@ -151,6 +152,7 @@ func (j *Journal) appendLocked(r Record) (Record, error) {
 	if len(line) > MaxRecordSize {
 		return Record{}, fmt.Errorf("audit append: record of %d bytes exceeds %d", len(line), MaxRecordSize)
 	}
+	crashpoint.TearWrite(j.f, line)
 	if n, err := j.f.Write(line); err != nil || n != len(line) {
 		return Record{}, j.undoWrite(fmt.Errorf("audit append: write: %w (%d of %d bytes)", err, n, len(line)))
 	}
