@@ -97,27 +97,27 @@ func (c *chart) render(w, h vg.Length) ([]byte, error) {
 
 func hoursOf(d time.Duration) float64 { return d.Hours() }
 
-// hourTicks labels an axis of hours since start at whole-hour steps
-// chosen to give about eight labels, with minor ticks between.
+// hourTicks labels an axis of hours since start at steps (10 minutes to
+// a week) chosen to give at most ten labels, with a minor tick between.
 type hourTicks struct{ start time.Time }
 
 func (h hourTicks) Ticks(lo, hi float64) []plot.Tick {
-	span := hi - lo
-	step := 1.0
-	for _, s := range []float64{1, 2, 3, 6, 12, 24, 48, 168} {
-		step = s
-		if span/s <= 10 {
+	step := 168.0
+	for _, s := range []float64{1.0 / 6, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 168} {
+		if (hi-lo)/s <= 10 {
+			step = s
 			break
 		}
 	}
 	var out []plot.Tick
 	minor := step / 2
-	for x := 0.0; x <= hi+1e-9; x += minor {
+	for i := 0; float64(i)*minor <= hi+1e-9; i++ {
+		x := float64(i) * minor
 		if x < lo-1e-9 {
 			continue
 		}
 		t := plot.Tick{Value: x}
-		if int(x/minor+0.5)%2 == 0 {
+		if i%2 == 0 {
 			t.Label = h.label(x, step)
 		}
 		out = append(out, t)
@@ -143,7 +143,7 @@ func (intTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 func (h hourTicks) label(x, step float64) string {
-	t := h.start.Add(time.Duration(x * float64(time.Hour))).UTC()
+	t := h.start.Add(time.Duration(math.Round(x*60)) * time.Minute).UTC()
 	if step >= 24 {
 		return t.Format("Mon 2 Jan")
 	}

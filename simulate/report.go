@@ -76,20 +76,29 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 	timeline := collapse(site.Timeline())
 	r := Report{
 		Scenario: o.Scenario.Name, NotReadyAtEnd: site.NotReady(),
-		Actions: map[string]int{}, MaxInWindow: map[string]int{},
 		UnsafePathsTouched: site.UnsafePathsTouched(), AuditChainValid: v.OK() && v.Torn == 0,
 		Seed: o.Scenario.Seed, Start: o.Start.Format(time.RFC3339), Duration: o.Scenario.Duration.String(),
-		Passes: facts.passes, Deferrals: map[string]int{}, Failed: map[string]int{}, RejectedRows: rejects,
+		Passes: facts.passes, RejectedRows: rejects,
 	}
 	r.Converged, r.ConvergedAfter = converged(timeline, o.Start, r.NotReadyAtEnd)
-	for k, n := range site.Applied() {
-		r.Actions[string(k)] = n
-		if k.Global() {
-			r.GlobalActions += n
-		}
-	}
+	r.count(site.Applied(), facts, pol.Limits)
+	s := Series{Start: o.Start, End: o.End(), Summary: o.Scenario.Summary(), Schedule: pol.Reconcile.Schedule,
+		NotReady: timeline, Applied: facts.applied, Limits: pol.Limits,
+		Windows: windowSpans(pol.Windows, o.Start, o.End())}
+	return Result{Report: r, Series: s}, nil
+}
+
+// count fills the report's counters: applied actions (as the site counted
+// them), failures, deferrals by rule class and the rolling-window figures
+// of each limit (from the journal's applied outcomes).
+func (r *Report) count(applied map[actions.Kind]int, facts *journalFacts, limits []policy.Limit) {
+	r.Actions, r.Failed, r.Deferrals, r.MaxInWindow = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	for _, k := range actions.Kinds {
+		r.Actions[string(k)] = applied[k]
 		r.Failed[string(k)] = facts.failed[k]
+		if k.Global() {
+			r.GlobalActions += applied[k]
+		}
 	}
 	for _, c := range RuleClasses {
 		r.Deferrals[c] = 0
@@ -97,14 +106,11 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 	for c, n := range facts.deferrals {
 		r.Deferrals[c] += n
 	}
-	for _, l := range pol.Limits {
+	for _, l := range limits {
 		ts := facts.applied[l.Kind]
 		r.MaxInWindow[string(l.Kind)] = maxInWindow(ts, l.Per)
 		r.LimitViolations += overCap(ts, l.Max, l.Per)
 	}
-	s := Series{Start: o.Start, End: o.End(), Summary: o.Scenario.Summary(), Schedule: pol.Reconcile.Schedule, NotReady: timeline, Applied: facts.applied,
-		Limits: pol.Limits, Windows: windowSpans(pol.Windows, o.Start, o.End())}
-	return Result{Report: r, Series: s}, nil
 }
 
 // converged reads the timeline: the site converged when its last sample

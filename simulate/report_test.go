@@ -280,3 +280,27 @@ func (h cancelHandler) Handle(context.Context, slog.Record) error {
 }
 func (h cancelHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h cancelHandler) WithGroup(string) slog.Handler      { return h }
+
+func TestHourTicks(t *testing.T) {
+	tests := []struct {
+		hours float64
+		want  []string // the labels
+	}{
+		{hours: 0.5, want: []string{"Mon 00:00", "Mon 00:10", "Mon 00:20", "Mon 00:30"}},
+		{hours: 6, want: []string{"Mon 00:00", "Mon 01:00", "Mon 02:00", "Mon 03:00", "Mon 04:00", "Mon 05:00", "Mon 06:00"}},
+		{hours: 24, want: []string{"Mon 00:00", "Mon 03:00", "Mon 06:00", "Mon 09:00", "Mon 12:00", "Mon 15:00", "Mon 18:00", "Mon 21:00", "Tue 00:00"}},
+		{hours: 24 * 7, want: []string{"Mon 5 Jan", "Tue 6 Jan", "Wed 7 Jan", "Thu 8 Jan", "Fri 9 Jan", "Sat 10 Jan", "Sun 11 Jan", "Mon 12 Jan"}},
+		{hours: 24 * 30, want: []string{"Mon 5 Jan", "Mon 12 Jan", "Mon 19 Jan", "Mon 26 Jan", "Mon 2 Feb"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, tk := range (hourTicks{start: DefaultStart}).Ticks(0, tt.hours) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%vh: labels %q, want %q", tt.hours, got, tt.want)
+		}
+	}
+}
