@@ -115,7 +115,9 @@ func (h *hostileSite) Servers(ctx context.Context) ([]observed.RawServer, error)
 	return out, nil
 }
 
-func (h *hostileSite) Setting(ctx context.Context) (observed.NSState, error) { return h.inner.Setting(ctx) }
+func (h *hostileSite) Setting(ctx context.Context) (observed.NSState, error) {
+	return h.inner.Setting(ctx)
+}
 
 func (h *hostileSite) Snapshots(ctx context.Context, pkgs []vocab.GUID) ([]observed.Snapshot, error) {
 	out, err := h.inner.Snapshots(ctx, pkgs)
