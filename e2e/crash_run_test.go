@@ -82,7 +82,8 @@ func checkAfterRestarts(e *estate, converged bool) {
 	e.t.Helper()
 	st := e.status()
 	if !st.NS.InSync {
-		e.t.Errorf("the NS credential differs from the policy's once the passes stopped acting: the crash left a reset cycle half done")
+		e.t.Errorf("the NS holds %s, not the policy's credential, once the passes stopped acting; budgets left: %+v",
+			st.NS.Credential.Mode, st.Budgets)
 	}
 	report(e.t, "limits across restarts", checkLimits(readJournal(e.t, e.journalPath()), crashLimits))
 	if converged {

@@ -198,7 +198,10 @@ func (e *estate) planExit() int {
 // siteStatus is the part of `status --json` the tests read.
 type siteStatus struct {
 	NS struct {
-		InSync bool `json:"in_sync"`
+		InSync     bool `json:"in_sync"`
+		Credential struct {
+			Mode string `json:"mode"`
+		} `json:"credential"`
 	} `json:"ns"`
 	Totals struct {
 		NotReady int `json:"not_ready"`
