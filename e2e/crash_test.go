@@ -177,6 +177,6 @@ func TestCrashAtEveryStep(t *testing.T) {
 			crashes++
 		}
 	}
-	t.Logf("%d kill points tried (hits per point in a clean pass: %v), %d runs of the binary, in %s",
+	t.Logf("%d kill points tried (hits per point in a clean pass: %v), %d runs of `run --once`, in %s",
 		crashes, base.hits, runs.Load(), time.Since(start).Round(time.Millisecond))
 }
