@@ -3,6 +3,7 @@ package vocab
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // GUID is a package or item identifier in canonical form: 36 lower-case
@@ -60,11 +61,16 @@ func isHex(c byte) bool {
 }
 
 // Clip shortens an untrusted string for use inside an error message, so that
-// a hostile value cannot flood a log line.
+// a hostile value cannot flood a log line. It cuts at most 80 bytes in, on
+// a rune boundary, so that valid UTF-8 stays valid.
 func Clip(s string) string {
 	const max = 80
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "…"
+	cut := max
+	for i := 1; i < utf8.UTFMax && !utf8.RuneStart(s[cut]); i++ {
+		cut--
+	}
+	return s[:cut] + "…"
 }
