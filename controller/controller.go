@@ -72,6 +72,8 @@ type Controller struct {
 	retry     *retries
 	verify    map[vocab.Host]time.Time
 	actedLast bool
+	holds     map[string]string // action id → rule of its last recorded hold
+	repeated  int               // holds not recorded again in this pass
 	passes    int
 	lastObsOK bool
 	report    *health.Report
@@ -98,6 +100,7 @@ func New(o Options) (*Controller, error) {
 		ages:      &observed.Ages{},
 		retry:     newRetries(p.Reconcile.BackoffBase, p.Reconcile.BackoffCap),
 		verify:    map[vocab.Host]time.Time{},
+		holds:     map[string]string{},
 	}, nil
 }
 

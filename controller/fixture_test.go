@@ -11,6 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
 )
@@ -132,7 +133,7 @@ func (r *rig) outcomes() map[string]int {
 		}
 		key := string(rec.Outcome) + " " + rec.Kind
 		if rec.Rule != "" {
-			key += " [" + ruleClass(rec.Rule) + "]"
+			key += " [" + guard.RuleClass(rec.Rule) + "]"
 		}
 		m[key]++
 	}

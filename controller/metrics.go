@@ -1,11 +1,11 @@
 package controller
 
 import (
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
@@ -104,17 +104,28 @@ func (m *Metrics) executed(res PassResult) {
 		}
 		m.actions.WithLabelValues(string(a.Kind), string(s.Outcome)).Inc()
 		if s.Rule != "" {
-			m.deferrals.WithLabelValues(ruleClass(s.Rule)).Inc()
+			m.deferrals.WithLabelValues(guard.RuleClass(s.Rule)).Inc()
 		}
 	}
 }
 
-// ruleClass keeps the metric's cardinality bounded: the rule's first word.
-func ruleClass(rule string) string {
-	if i := strings.IndexAny(rule, " :"); i > 0 {
-		return rule[:i]
+// Deferrals returns the deferred or skipped actions counted so far by rule
+// class (guard.RuleClasses), a held action counted at every pass.
+func (m *Metrics) Deferrals() map[string]int {
+	out := map[string]int{}
+	for _, c := range guard.RuleClasses {
+		out[c] = int(testutilValue(m.deferrals.WithLabelValues(c)))
 	}
-	return rule
+	return out
+}
+
+// testutilValue reads a counter's value.
+func testutilValue(c prometheus.Counter) float64 {
+	var d dto.Metric
+	if err := c.Write(&d); err != nil || d.Counter == nil {
+		return 0
+	}
+	return d.Counter.GetValue()
 }
 
 func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {

@@ -190,7 +190,6 @@ func (c *Controller) afterExec(p *policy.Policy, res PassResult) {
 		}
 		c.approvals.Consume(a.ID)
 	}
-	c.actedLast = res.Applied() > 0
 	c.metrics.executed(res)
 }
 
@@ -204,13 +203,16 @@ func (c *Controller) startPass(res PassResult) error {
 
 // endPass records the end of a pass, with its counts and error.
 func (c *Controller) endPass(res PassResult) {
+	c.mu.Lock()
+	c.actedLast = res.Applied() > 0 // every pass, acting or not: the breaker compares neighbours
+	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
 	if !res.Leader {
 		return
 	}
 	detail := map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
-		"duration": res.End.Sub(res.Start).String()}
+		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)}
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()

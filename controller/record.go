@@ -20,8 +20,48 @@ func (r recorder) Intent(_ context.Context, s actions.Step) error {
 	return r.c.append(stepRecord(audit.TypeIntent, s))
 }
 
+// Outcome records an outcome. A deferral or skip that repeats the one
+// recorded for the same action in an earlier pass, for the same rule, is
+// counted in the pass_end record instead of written again: a held action
+// is recorded when it is first held and whenever its rule changes, not at
+// every pass it stays held.
 func (r recorder) Outcome(_ context.Context, s actions.Step) error {
+	if r.c.repeatHold(s) {
+		return nil
+	}
 	return r.c.append(stepRecord(audit.TypeOutcome, s))
+}
+
+// repeatHold remembers holds and reports whether s repeats the last one.
+func (c *Controller) repeatHold(s actions.Step) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := s.Action.ID
+	if s.Outcome != actions.Deferred && s.Outcome != actions.Skipped {
+		delete(c.holds, id)
+		return false
+	}
+	if rule, ok := c.holds[id]; ok && rule == s.Rule {
+		c.repeated++
+		return true
+	}
+	c.holds[id] = s.Rule
+	return false
+}
+
+// forgetHolds drops the remembered holds of actions no longer planned, so
+// that they are recorded again if they come back.
+func (c *Controller) forgetHolds(p actions.Plan) (repeated int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	planned := p.Index()
+	for id := range c.holds {
+		if _, ok := planned[id]; !ok {
+			delete(c.holds, id)
+		}
+	}
+	repeated, c.repeated = c.repeated, 0
+	return repeated
 }
 
 // stepRecord converts an executor step into a journal record.

@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -9,11 +8,6 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 )
-
-// RuleClasses are the classes of the rules that hold actions, as the
-// report's deferrals count them (the rule's first word, DESIGN §4).
-var RuleClasses = []string{"limit", "window", "dependency", "approval", "blast_radius",
-	"breaker", "mode", "scope", "after"}
 
 // journalFacts is what the report needs of the journal.
 type journalFacts struct {
@@ -63,28 +57,6 @@ func (f *journalFacts) add(r audit.Record) {
 			f.applied[k] = append(f.applied[k], r.Time)
 		case audit.Failed:
 			f.failed[k]++
-		case audit.Deferred, audit.Skipped:
-			f.deferrals[RuleClass(r.Rule)]++
 		}
 	}
-}
-
-// RuleClass is the class of a rule that held an action: its first word
-// ("limit delete_ns_snapshot 20/1h" is limit), with the two rules whose
-// first word is not their class mapped: "outside allow window …" is
-// window, and "reset cycle: round 2 would be held by RULE" is RULE's class.
-func RuleClass(rule string) string {
-	const restore = "reset cycle: round 2 would be held by "
-	switch {
-	case strings.HasPrefix(rule, restore):
-		return RuleClass(strings.TrimPrefix(rule, restore))
-	case strings.HasPrefix(rule, "outside allow window"):
-		return "window"
-	case rule == "":
-		return "unknown"
-	}
-	if i := strings.IndexAny(rule, " :"); i > 0 {
-		return rule[:i]
-	}
-	return rule
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
 )
@@ -42,7 +43,8 @@ type Report struct {
 	// Passes counts the passes run (pass_start records).
 	Passes int `json:"passes"`
 	// Deferrals counts the actions deferred or skipped, by the class of
-	// the rule that held them (see RuleClasses; every class present).
+	// the rule that held them (see guard.RuleClasses; every class present),
+	// a held action counted at every pass that plans it.
 	Deferrals map[string]int `json:"deferrals"`
 	// Failed counts the actions whose driver call failed, by kind.
 	Failed map[string]int `json:"failed"`
@@ -100,7 +102,7 @@ func (r *Report) count(applied map[actions.Kind]int, facts *journalFacts, limits
 			r.GlobalActions += applied[k]
 		}
 	}
-	for _, c := range RuleClasses {
+	for _, c := range guard.RuleClasses {
 		r.Deferrals[c] = 0
 	}
 	for c, n := range facts.deferrals {

@@ -43,7 +43,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer j.Close()
 	t := &tally{j: j, facts: newFacts()}
-	ctl, err := controller.New(controller.Options{Policy: pol, Journal: t, Clock: clk, Logger: o.Logger,
+	metrics := controller.NewMetrics()
+	ctl, err := controller.New(controller.Options{Policy: pol, Journal: t, Clock: clk, Logger: o.Logger, Metrics: metrics,
 		Site: controller.Site{CMDB: site, NS: site, Agents: site, Driver: site}})
 	if err != nil {
 		return Result{}, err
@@ -61,5 +62,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := j.Close(); err != nil {
 		return Result{}, err
 	}
+	t.facts.deferrals = metrics.Deferrals()
 	return collect(o, pol, site, t.facts, rejects)
 }
