@@ -94,3 +94,26 @@ func TestRejectedPolicyIsRecordedAndOldStays(t *testing.T) {
 		t.Fatal("rejection not recorded")
 	}
 }
+
+// Growth after a pass that did nothing is not the controller's doing: the
+// breaker stays closed however long ago the last acting pass was.
+func TestBreakerIgnoresGrowthAfterAnIdlePass(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), "")
+	w := &worseCMDB{CMDB: r.site}
+	r.ctl.site.CMDB = w
+	if r.pass().Applied() == 0 {
+		t.Fatal("the first pass did not act")
+	}
+	if idle := r.pass(); idle.Applied() != 0 {
+		t.Fatalf("second pass applied %d", idle.Applied())
+	}
+	for _, p := range r.site.Packages() {
+		v, _ := r.site.PackageVersion(p)
+		w.extra = append(w.extra, observed.RawRow{ServerID: "aaaaaaaa-0000-0000-0000-000000000001",
+			ServerName: "PS001", PackageID: string(p), Status: "Invalid", Version: v, PackageVersion: v, PackageKnown: true})
+	}
+	r.pass()
+	if st := r.ctl.Breaker().State(); st.Open {
+		t.Fatalf("breaker tripped by growth after an idle pass: %s", st.Reason)
+	}
+}

@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"encoding/json"
+
+	"github.com/itms-tools/reconciler/audit"
 	"testing"
 	"time"
 
@@ -151,5 +154,46 @@ func TestApprovalGate(t *testing.T) {
 	}
 	if r.ctl.Approvals().Approved("set_credential_mode:NS:acc#2", r.clk.Now()) {
 		t.Fatal("approval not used up by the applied action")
+	}
+}
+
+// A held action is recorded when first held and when its rule changes, not
+// at every pass; the pass_end record counts the repeats.
+func TestHoldsRecordedOncePerRule(t *testing.T) {
+	r := newRig(t, scenario(t, staleNS), `limit "delete_ns_snapshot" {
+  max = 2
+  per = "1h"
+}
+`)
+	for range 3 {
+		r.pass()
+		r.clk.Advance(5 * time.Minute)
+	}
+	perAction := map[string]int{}
+	unchanged := 0
+	for _, rec := range r.records() {
+		if rec.Type == audit.TypeOutcome && rec.Outcome == audit.Deferred {
+			perAction[rec.Action+" "+rec.Rule]++
+		}
+		if rec.Type == audit.TypePassEnd {
+			var d struct {
+				Holds int `json:"holds_unchanged"`
+			}
+			if err := json.Unmarshal(rec.Detail, &d); err != nil {
+				t.Fatal(err)
+			}
+			unchanged += d.Holds
+		}
+	}
+	if len(perAction) == 0 {
+		t.Fatal("no deferral recorded")
+	}
+	for k, n := range perAction {
+		if n != 1 {
+			t.Errorf("%s recorded %d times", k, n)
+		}
+	}
+	if unchanged == 0 {
+		t.Error("repeated holds not counted in pass_end")
 	}
 }
