@@ -23,7 +23,7 @@ type pkgCause struct {
 type serverDiag struct {
 	host        vocab.Host
 	agent       observed.AgentFacts
-	notReceived bool // applied ≠ NS setting, policy version behind
+	notReceived bool // applied ≠ policy's credential, not (yet) received
 	stuck       bool // applied ≠ NS setting, policy version current
 	aclMissing  bool
 	pkgs        []pkgCause
@@ -36,16 +36,13 @@ type serverDiag struct {
 // account).
 func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential, unmanaged bool) {
 	applied := d.agent.Applied
+	// target is what the NS holds once the plan's global steps ran: the
+	// policy's credential (a drift is fixed first).
 	switch {
-	case unmanaged:
-	case !applied.Equal(ns.Credential):
-		if d.agent.PolicyVersion < ns.PolicyVersion {
-			d.notReceived = true
-		} else {
-			d.stuck = true
-		}
-	case !ns.Credential.Equal(want) && !applied.Equal(want):
-		// The NS will change to want: this server must then receive it.
+	case unmanaged, applied.Equal(want):
+	case !applied.Equal(ns.Credential) && d.agent.PolicyVersion >= ns.PolicyVersion:
+		d.stuck = true
+	default:
 		d.notReceived = true
 	}
 	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {

@@ -282,6 +282,27 @@ func TestExecuteResetCycleRestoresDespiteFailure(t *testing.T) {
 	}
 }
 
+// While the NS awaits the policy's credential, no update_configuration may
+// run for any reason: it would spread the NS's current (wrong) credential.
+func TestExecuteNoUpdateWhileTheNSAwaitsItsCredential(t *testing.T) {
+	f := newFx(t)
+	f.obs.NS.Credential = anon
+	pf := f.pair("PS001", 1, vocab.Invalid)
+	pf.SnapshotPresent, pf.SnapshotVersion, pf.StatusPresent = false, "", false
+	f.agents["PS001"].Facts.Applied = anon
+	p := f.plan()
+	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
+	g := &fakeGates{holds: map[string]Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: Deferred}}}
+	d := &fakeDriver{}
+	rec := &fakeRecorder{}
+	if _, err := newExec(d, g, rec, 2).Run(context.Background(), "p", p); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.applied) != 0 {
+		t.Fatalf("applied %v while the NS still holds anonymous", d.applied)
+	}
+}
+
 func TestExecuteShutdownFinishesInFlight(t *testing.T) {
 	p := fivePlan(t)
 	ctx, cancel := context.WithCancel(context.Background())

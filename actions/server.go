@@ -62,6 +62,7 @@ func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, re
 			Requires: []string{g.restore, u1.ID},
 			Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
 		addRestores(u2, restores)
+		requireAll(u2, g.restore)
 		return u2.ID
 	}
 	r, fixes := credentialReason(sd, want, g, facts)
@@ -75,6 +76,7 @@ func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, re
 	addRestores(u, restores)
 	u.after(deletions...)
 	u.after(g.restore)
+	requireAll(u, g.restore)
 	if fixes {
 		return u.ID
 	}
@@ -97,6 +99,18 @@ func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []
 			Message: fmt.Sprintf("applied credential %s ≠ %s; policy version %d not yet received", sd.agent.Applied, want, sd.agent.PolicyVersion)}, true
 	}
 	return nil, false
+}
+
+// requireAll makes every reason of a need id: update_configuration applies
+// whatever the NS holds, so while the NS awaits the policy's credential
+// (a drift fix, a reset cycle's round 2) no update may run for any reason.
+func requireAll(a *Action, id string) {
+	if id == "" {
+		return
+	}
+	for i := range a.Reasons {
+		a.Reasons[i].Requires = union(a.Reasons[i].Requires, []string{id})
+	}
 }
 
 func addRestores(a *Action, rs []Reason) {
