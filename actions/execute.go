@@ -35,8 +35,8 @@ type Hold struct {
 // deterministically; actions absent from the result are admitted.
 type Gates interface {
 	Admit(p Plan, now time.Time) map[string]Hold
-	// Spent tells the gates an action of kind k was started at.
-	Spent(k Kind, at time.Time)
+	// Spent tells the gates an action was started at.
+	Spent(a Action, at time.Time)
 }
 
 // Driver applies one action to the site. It decides nothing.

@@ -62,10 +62,10 @@ type fakeGates struct {
 }
 
 func (g *fakeGates) Admit(Plan, time.Time) map[string]Hold { return g.holds }
-func (g *fakeGates) Spent(k Kind, _ time.Time) {
+func (g *fakeGates) Spent(a Action, _ time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.spent = append(g.spent, k)
+	g.spent = append(g.spent, a.Kind)
 }
 
 // fakeRecorder keeps steps; failIntent makes intents fail.

@@ -147,7 +147,7 @@ func (r *run) decide(ctx context.Context, i int) (bool, error) {
 		return false, fmt.Errorf("%w: intent %s: %w", ErrJournal, a.ID, err)
 	}
 	crashpoint.Hit(crashpoint.AfterIntent)
-	r.e.Gates.Spent(a.Kind, r.e.Clock.Now())
+	r.e.Gates.Spent(a, r.e.Clock.Now())
 	r.flying++
 	go func() {
 		r.done <- completion{i: i, err: r.e.callDriver(ctx, a)}

@@ -72,6 +72,7 @@ type Controller struct {
 	retry     *retries
 	verify    map[vocab.Host]time.Time
 	actedLast bool
+	cycleOpen bool              // a reset cycle of ours left the NS on anonymous
 	holds     map[string]string // action id → rule of its last recorded hold
 	repeated  int               // holds not recorded again in this pass
 	passes    int

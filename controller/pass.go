@@ -9,6 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
@@ -139,6 +140,9 @@ func (c *Controller) afterObserve(p *policy.Policy, obs *observed.Observation, n
 	if ok {
 		c.lastObsOK = true
 	}
+	if ok && !obs.NSUnmanaged && obs.NS.Credential.Equal(p.Credential) {
+		c.cycleOpen = false // the NS holds the policy's credential: no cycle is open
+	}
 	c.mu.Unlock()
 	c.metrics.observed(obs, rep)
 	if !ok {
@@ -187,6 +191,9 @@ func (c *Controller) afterExec(p *policy.Policy, res PassResult) {
 		}
 		if a.Kind == actions.ResendStatus {
 			c.verify[a.Target.Server] = now.Add(p.Reconcile.VerifyAfter)
+		}
+		if guard.Restores(a, p.Credential) {
+			c.cycleOpen = false
 		}
 		c.approvals.Consume(a.ID)
 	}

@@ -1,7 +1,11 @@
 package controller
 
 import (
+	"context"
+	"errors"
+
 	"encoding/json"
+	"github.com/itms-tools/reconciler/vocab"
 
 	"github.com/itms-tools/reconciler/audit"
 	"testing"
@@ -195,5 +199,39 @@ func TestHoldsRecordedOncePerRule(t *testing.T) {
 	}
 	if unchanged == 0 {
 		t.Error("repeated holds not counted in pass_end")
+	}
+}
+
+// A reset cycle cut after its round 1 (here round 2 fails; a crash leaves
+// the same journal) must not leave the NS on anonymous, even when the
+// set_credential_mode budget looks spent and even across a restart.
+func TestResetCycleCutShortStillRestoresTheCredential(t *testing.T) {
+	sc := scenario(t, `{"name": "stuck", "seed": 1, "servers": 3, "packages": 2,
+  "credential": {"mode": "acc", "account": "CORP\\svc-itms-acc"},
+  "faults": [{"kind": "credential_stuck", "servers": ["PS002"]}]}`)
+	r := newRig(t, sc, `limit "set_credential_mode" {
+  max = 2
+  per = "24h"
+}
+`)
+	fl := &flaky{Driver: r.site, fails: map[string]int{"set_credential_mode:NS:acc#2": 1}, err: errors.New("NS unreachable")}
+	r.ctl.site.Driver = fl
+	r.pass()
+	ns, _ := r.site.Setting(context.Background())
+	if ns.Credential.Mode != vocab.Anonymous {
+		t.Fatalf("setup: NS is %s, want anonymous after the cut cycle", ns.Credential)
+	}
+	r.restart()
+	r.ctl.site.Driver = fl
+	res := r.pass()
+	if got := countKind(res, actions.SetCredentialMode, actions.Applied); got != 1 {
+		t.Fatalf("restore applied %d times; steps %+v", got, res.Exec.Steps)
+	}
+	ns, _ = r.site.Setting(context.Background())
+	if !ns.Credential.Equal(vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}) {
+		t.Fatalf("NS left on %s", ns.Credential)
+	}
+	if used := r.ctl.Limiter().Used(actions.SetCredentialMode, r.clk.Now()); used > 2 {
+		t.Fatalf("%d of 2 set_credential_mode spent", used)
 	}
 }

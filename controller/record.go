@@ -17,6 +17,11 @@ type recorder struct{ c *Controller }
 var _ actions.Recorder = recorder{}
 
 func (r recorder) Intent(_ context.Context, s actions.Step) error {
+	if s.Action.Kind == actions.SetCredentialMode && s.Action.Round == 1 {
+		r.c.mu.Lock()
+		r.c.cycleOpen = true // from now on the NS may be on anonymous
+		r.c.mu.Unlock()
+	}
 	return r.c.append(stepRecord(audit.TypeIntent, s))
 }
 
@@ -107,7 +112,9 @@ func (c *Controller) recordBreaker(t guard.Transition) {
 // guardGates builds the executor's gates for a policy around the
 // controller's persistent state. The caller holds c.mu.
 func guardGates(p *policy.Policy, c *Controller) actions.Gates {
-	return guard.New(p, c.limiter, c.breaker, c.approvals)
+	g := guard.New(p, c.limiter, c.breaker, c.approvals)
+	g.CycleOpen = c.cycleOpen
+	return g
 }
 
 // describe is a short label of a record for logs.

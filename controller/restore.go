@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // ApprovalDetail is the Detail of an approval record: the action ids it
@@ -48,10 +51,19 @@ func (c *Controller) Restore(path string) error {
 func (c *Controller) replay(r audit.Record, now time.Time) {
 	switch r.Type {
 	case audit.TypeIntent:
-		c.limiter.Record(actions.Kind(r.Kind), r.Time)
+		a := recordAction(r)
+		for range guard.Cost(a, c.policy.Credential, c.cycleOpen) {
+			c.limiter.Record(a.Kind, r.Time)
+		}
+		if a.Kind == actions.SetCredentialMode && a.Round == 1 {
+			c.cycleOpen = true
+		}
 	case audit.TypeOutcome:
 		if r.Outcome == audit.Applied {
 			c.approvals.Consume(r.Action)
+			if guard.Restores(recordAction(r), c.policy.Credential) {
+				c.cycleOpen = false
+			}
 		}
 	case audit.TypeApproval:
 		var d ApprovalDetail
@@ -68,6 +80,18 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 			}
 		}
 	}
+}
+
+// recordAction rebuilds what the gates need of an action from its record.
+func recordAction(r audit.Record) actions.Action {
+	a := actions.Action{ID: r.Action, Kind: actions.Kind(r.Kind), Mode: vocab.Mode(r.Mode), Account: r.Account}
+	switch {
+	case strings.HasSuffix(r.Action, "#1"):
+		a.Round = 1
+	case strings.HasSuffix(r.Action, "#2"):
+		a.Round = 2
+	}
+	return a
 }
 
 // exhaustDestructive spends the budget of every limited destructive kind.
