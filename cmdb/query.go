@@ -22,27 +22,150 @@ ORDER BY vi.[Name], ps.[Status]`
 // inQuestionQuery is the KB query widened to what the desired state needs:
 // rows not Ready, rows whose reported version differs from the NS package
 // version, and rows that name an unknown package or server (reported as
-// malformed, never acted on). Left joins keep the last kind visible; GUIDs
-// are converted to text in SQL so that both drivers return the same form.
-const inQuestionQuery = `SELECT
-    CAST(ps.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
-   ,COALESCE(vi.[Name], '')               AS ServerName
-   ,CAST(ps.[PackageId] AS NVARCHAR(64))  AS PackageId
-   ,COALESCE(pack.[Name], '')             AS PackageName
-   ,COALESCE(ps.[Status], '')             AS Status
-   ,COALESCE(ps.[Version], '')            AS Version
-   ,COALESCE(pack.[Package Version], '')  AS PackageVersion
-   ,CASE WHEN pack.[PackageId] IS NULL THEN 0 ELSE 1 END AS PackageKnown
-FROM SWDPackageServer ps
+// malformed, never acted on). GUIDs are converted to text in SQL so that
+// both drivers return the same form.
+//
+// It reads only those rows, never the Ready ones, so that a pass costs
+// less than the KB query (which scans every row): each branch of q is a
+// range of an index, the primary key (PkgSvrId, PackageId) or
+// IX_SWDPackageServer_Status (Status, PackageId, Version):
+//
+//   - rows not Ready: Status below 'Ready', above it, or NULL;
+//   - Ready rows of a known package whose Version is below the package's,
+//     above it, or NULL (where the package's is not empty);
+//   - Ready rows of an unknown package: between two known package ids,
+//     before the first, after the last, or any when none is known;
+//   - Ready rows of a known package at its version, on an unknown server:
+//     between two known servers that have rows, before the first, after the
+//     last, or any when none is known (rows of unknown servers that are in
+//     question for another reason come from the branches above).
+//
+// The branches are disjoint, so each row in question comes once per
+// SWDPackage row it joins, as with one LEFT JOIN over the whole table
+// (cmdb's tests check the two agree). Written for both dialects: CROSS
+// JOIN fixes SQLite's join order (SQL Server reads it as an inner join),
+// and the unknown server's Status test sits in a CASE so that SQLite ranges
+// over the primary key rather than the Status index. Needs SQL Server 2012
+// or later (LEAD).
+const inQuestionQuery = `WITH KnownPackage AS (
+    SELECT k.[PackageId] AS Lo
+          ,LEAD(k.[PackageId]) OVER (ORDER BY k.[PackageId]) AS Hi
+          ,LAG(k.[PackageId]) OVER (ORDER BY k.[PackageId])  AS Prev
+    FROM SWDPackage k
+    WHERE k.[_Latest] = 1
+), KnownServer AS (
+    SELECT v.[Guid] AS Lo
+          ,LEAD(v.[Guid]) OVER (ORDER BY v.[Guid]) AS Hi
+          ,LAG(v.[Guid]) OVER (ORDER BY v.[Guid])  AS Prev
+    FROM vItem v
+    WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), q AS (
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
+          ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] < 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] > 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] IS NULL
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] < pack.[Package Version]
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] > pack.[Package Version]
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] IS NULL AND pack.[Package Version] <> ''
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE ps.[Status] = 'Ready' AND ps.[PackageId] > g.Lo AND ps.[PackageId] < g.Hi
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE g.Prev IS NULL AND ps.[Status] = 'Ready' AND ps.[PackageId] < g.Lo
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE g.Hi IS NULL AND ps.[Status] = 'Ready' AND ps.[PackageId] > g.Lo
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM (SELECT COUNT(*) AS n FROM KnownPackage) c
+    CROSS JOIN SWDPackageServer ps
+    WHERE c.n = 0 AND ps.[Status] = 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE ps.[PkgSvrId] > g.Lo AND ps.[PkgSvrId] < g.Hi
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND ` + readyAtVersion + `
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE g.Prev IS NULL AND ps.[PkgSvrId] < g.Lo
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND ` + readyAtVersion + `
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE g.Hi IS NULL AND ps.[PkgSvrId] > g.Lo
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND ` + readyAtVersion + `
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM (SELECT COUNT(*) AS n FROM KnownServer) c
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE c.n = 0
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND ` + readyAtVersion + `
+)
+SELECT
+    CAST(q.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
+   ,COALESCE(vi.[Name], '')              AS ServerName
+   ,CAST(q.[PackageId] AS NVARCHAR(64))  AS PackageId
+   ,COALESCE(q.[Name], '')               AS PackageName
+   ,COALESCE(q.[Status], '')             AS Status
+   ,COALESCE(q.[Version], '')            AS Version
+   ,COALESCE(q.[Package Version], '')    AS PackageVersion
+   ,CASE WHEN q.Known IS NULL THEN 0 ELSE 1 END AS PackageKnown
+FROM q
 LEFT JOIN vItem vi
-   ON vi.[Guid] = ps.[PkgSvrId]
-LEFT JOIN SWDPackage pack
-   ON pack.[PackageId] = ps.[PackageId]
-   AND pack.[_Latest] = 1
-WHERE COALESCE(ps.[Status], '') <> 'Ready'
-   OR pack.[PackageId] IS NULL
-   OR vi.[Guid] IS NULL
-   OR COALESCE(ps.[Version], '') <> pack.[Package Version]`
+   ON vi.[Guid] = q.[PkgSvrId]`
+
+// readyAtVersion holds for a row Ready at its package's version (as the
+// KB query's complement: the Version, NULL read as empty, equal to the package
+// version, or that version NULL).
+const readyAtVersion = `CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND pack.[Package Version] = ''))
+          THEN 1 ELSE 0 END = 1`
 
 // serversQuery lists package servers with pair counts by status.
 const serversQuery = `SELECT

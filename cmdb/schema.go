@@ -3,7 +3,13 @@ package cmdb
 // SQLiteSchema creates the three tables in the simulated site's SQLite
 // CMDB, shaped like ITMS's: GUIDs as text compared case-insensitively (as
 // SQL Server compares uniqueidentifier), the status compared
-// case-insensitively (as SQL Server's default collation does).
+// case-insensitively (as SQL Server's default collation does), Status and
+// Version nullable (the query does not rely on them being set).
+//
+// IX_SWDPackageServer_Status lets the rows in question be read without the
+// Ready ones (see inQuestionQuery): without it a pass scans the table, as
+// the KB query does. On SQL Server the same index, or one on (PackageId)
+// including Status and Version, serves the same purpose.
 const SQLiteSchema = `
 CREATE TABLE IF NOT EXISTS vItem (
     [Guid] TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
@@ -19,9 +25,11 @@ CREATE TABLE IF NOT EXISTS SWDPackage (
 CREATE TABLE IF NOT EXISTS SWDPackageServer (
     [PkgSvrId]  TEXT NOT NULL COLLATE NOCASE,
     [PackageId] TEXT NOT NULL COLLATE NOCASE,
-    [Status]    TEXT NOT NULL COLLATE NOCASE,
-    [Version]   TEXT NOT NULL DEFAULT '',
+    [Status]    TEXT COLLATE NOCASE,
+    [Version]   TEXT DEFAULT '',
     [Error]     TEXT,
     PRIMARY KEY ([PkgSvrId], [PackageId])
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS IX_SWDPackageServer_Status
+    ON SWDPackageServer ([Status], [PackageId], [Version]);
 `
