@@ -132,13 +132,16 @@ func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) 
 	return a.ID
 }
 
-// planResend plans the server's single resend_status, after everything
-// else on it. A stale pair's reason requires that pair's remedy; every
-// reason requires the credential and ACL fixes, without which any report
-// is Invalid. Pairs that only need reporting share one reason.
+// planResend plans the server's single resend_status, last on it. Every
+// reason requires every other action on the server: a report made while a
+// remedy is held rewrites that package's status file as Invalid, and its
+// deletion would have to be done again. A stale pair's reason names that
+// pair's remedy; the credential and ACL fixes, without which any report is
+// Invalid, are among the requirements. Pairs that only need reporting share
+// one reason.
 func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credFix, acl string) {
 	t := Target{Server: sd.host}
-	hard := union(nil, []string{credFix, acl})
+	hard := union(b.idsOn(sd.host), []string{credFix, acl})
 	a := b.get(ResendStatus, t, 0, "", "")
 	update := MakeID(UpdateConfiguration, t, 0, "")
 	if sd.stuck && g.reset != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -107,12 +108,7 @@ func checkDeletedOnce(recs []audit.Record, indeterminateRan bool) []string {
 func checkLimits(recs []audit.Record, limits []limit) []string {
 	var problems []string
 	for _, l := range limits {
-		var at []time.Time
-		for _, r := range recs {
-			if r.Type == audit.TypeIntent && r.Kind == l.Kind {
-				at = append(at, r.Time)
-			}
-		}
+		at := spends(recs, l.Kind)
 		sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
 		lo := 0
 		for i, t := range at {
@@ -127,6 +123,39 @@ func checkLimits(recs []audit.Record, limits []limit) []string {
 		}
 	}
 	return problems
+}
+
+// spends returns the times budget of kind was spent, from the intents. The
+// credential reset cycle is paid in full by its round 1 (two spends); its
+// round 2, or the set_credential_mode that restores the credential after a
+// crash cut the cycle, spends nothing (DESIGN: a limit may never leave the
+// NS on anonymous). The cycle stays open until a set_credential_mode to a
+// non-anonymous mode is applied.
+func spends(recs []audit.Record, kind string) []time.Time {
+	var at []time.Time
+	open := false
+	for _, r := range recs {
+		if r.Kind != kind {
+			continue
+		}
+		if r.Type == audit.TypeOutcome && r.Outcome == audit.Applied && r.Mode != "" && r.Mode != "anonymous" {
+			open = false
+		}
+		if r.Type != audit.TypeIntent {
+			continue
+		}
+		switch {
+		case kind != "set_credential_mode":
+			at = append(at, r.Time)
+		case strings.HasSuffix(r.Action, "#1"):
+			at = append(at, r.Time, r.Time)
+			open = true
+		case strings.HasSuffix(r.Action, "#2"), open && r.Mode != "anonymous":
+		default:
+			at = append(at, r.Time)
+		}
+	}
+	return at
 }
 
 // checkRecovered: when a write was torn (torn), exactly one recovered
