@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Reliability test 7: fuzz targets for what the simulated site reads from
+// files a person may edit (scenario JSON, snapshot.xml, PackageStatus.xml,
+// agent.log). Seeds: testdata/fuzz/<target>. None may panic; each checks
+// what its callers rely on.
+
+// FuzzParseScenario: ParseScenario never panics; an accepted scenario is
+// within its limits, and (when small enough to build quickly) builds a
+// memory site without error, so the parser accepts nothing the site
+// refuses.
+func FuzzParseScenario(f *testing.F) {
+	f.Add([]byte(designExample))
+	for _, name := range []string{"scenarios/demo.json", "scenarios/healthy.json"} {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"name": "x", "seed": 1, "servers": 2, "packages": 2, "credential": {"mode": "anonymous"},
+  "faults": [{"kind": "unreachable", "servers": ["PS002"], "from": "1h", "for": "30m"}, {"kind": "bad_row", "package_id": "..\\x"}]}`))
+	f.Add([]byte(`{"servers": 1e9}`))
+	f.Add([]byte(`{"name": "x", "seed": -1, "servers": 3, "packages": 1, "credential": {"mode": "acc", "account": "A\\b"}, "duration": "-5m", "faults": []}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ParseScenario("fuzz.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.json") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if sc.Servers < 1 || sc.Servers > MaxServers || sc.Packages < 1 || sc.Packages > MaxPackages ||
+			int64(sc.Servers)*int64(sc.Packages) > MaxPairs {
+			t.Fatalf("accepted sizes %d x %d", sc.Servers, sc.Packages)
+		}
+		if sc.Duration < 0 {
+			t.Fatalf("accepted a negative duration %v", sc.Duration)
+		}
+		if sc.Servers*sc.Packages > 400 {
+			return
+		}
+		if _, err := NewMemory(sc, sc.Seed, Options{Clock: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}); err != nil {
+			t.Fatalf("ParseScenario accepted what NewMemory refuses: %v\n%s", err, data)
+		}
+	})
+}
+
+// fuzzGUID is the package every file parser is asked about.
+const fuzzGUID = "67dc1775-0f72-4ec3-a774-a650f5a05acd"
+
+// FuzzParseSnapshot: a snapshot.xml is parsed or refused, never a panic;
+// an accepted version is printable, survives being written back, and the
+// error of a refused file names it.
+func FuzzParseSnapshot(f *testing.F) {
+	g := vocab.GUID(fuzzGUID)
+	f.Add(formatSnapshot(g, "7"))
+	f.Add([]byte(`<?xml version="1.0"?><!-- x --><Snapshot Version="12" PackageId="{` + strings.ToUpper(fuzzGUID) + `}"/>`))
+	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><Snapshot PackageId="{` + fuzzGUID + `}" Version="&a;"/>`))
+	f.Add([]byte(`<Snapshot PackageId="..\..\x" Version="1"/>`))
+	f.Add([]byte("\xef\xbb\xbf<Snapshot PackageId='{" + fuzzGUID + "}' Version='1'></Snapshot>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := parseSnapshot("f.xml", data, g)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.xml: ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if checkVersion(v) != nil || strings.ContainsAny(v, "\"<>&\x00\r\n") {
+			t.Fatalf("accepted version %q", v)
+		}
+		if back, err := parseSnapshot("f.xml", formatSnapshot(g, v), g); err != nil || back != v {
+			t.Fatalf("version %q does not survive a write: %q %v", v, back, err)
+		}
+	})
+}
+
+// FuzzParseStatus: the same for PackageStatus.xml; an accepted status is
+// one of the three the sim writes.
+func FuzzParseStatus(f *testing.F) {
+	g := vocab.GUID(fuzzGUID)
+	f.Add(formatStatus(g, statusFile{true, vocab.Invalid, "4"}))
+	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status="ready" Version="4"/>`))
+	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status="Ready" Status="Invalid" Version="4"/>`))
+	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status=" Pending " Version="4">text</PackageStatus>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := parseStatus("s.xml", data, g)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "s.xml: ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if !st.Present || !slices.Contains([]vocab.Status{vocab.Ready, vocab.Invalid, vocab.Pending}, st.Status) || checkVersion(st.Version) != nil {
+			t.Fatalf("accepted %+v", st)
+		}
+		if back, err := parseStatus("s.xml", formatStatus(g, st), g); err != nil || back != st {
+			t.Fatalf("%+v does not survive a write: %+v %v", st, back, err)
+		}
+	})
+}
+
+// FuzzAgentLog: the tail of an agent.log, as the disk site reads it (the
+// last lines, each parsed, then the KB signatures): never a panic; the
+// signatures are only the KB's two, in order; a line the sim wrote parses
+// to its kind.
+func FuzzAgentLog(f *testing.F) {
+	epoch := time.Date(2025, 5, 16, 11, 51, 5, 0, time.UTC)
+	var all strings.Builder
+	for _, k := range []logKind{logAccessDenied, logTrust, logSent, logTrust} {
+		all.WriteString(formatLogEvent("PS001", epoch, logEvent{epoch.Add(time.Second), k}))
+	}
+	f.Add([]byte(all.String()))
+	f.Add([]byte(`<event date='May 16 11:51:05' severity='2' hostName='xx100' source='EventTransport' ><![CDATA[Error while copying: Access is denied (-2147024891)]]></event>` + "\n"))
+	f.Add([]byte("<event date='x' severity='2'><![CDATA[a]]>b]]></event>\n\n\r\n"))
+	f.Add([]byte("event log rotated\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines, err := tailLines(bytes.NewReader(data), int64(len(data)), logTailEvents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lines) > logTailEvents {
+			t.Fatalf("%d lines, more than %d", len(lines), logTailEvents)
+		}
+		var evs []logEvent
+		for _, l := range lines {
+			if strings.Contains(l, "\n") || strings.TrimSpace(l) == "" {
+				t.Fatalf("line %q", l)
+			}
+			k, err := parseLogLine(l)
+			if err != nil {
+				continue
+			}
+			if k == logSent && !strings.Contains(l, logMessages[logSent][2]) {
+				t.Fatalf("a report counted as sent without its message: %q", l)
+			}
+			evs = append(evs, logEvent{Kind: k})
+		}
+		sigs := signatures(evs)
+		if len(sigs) > 2 || slices.ContainsFunc(sigs, func(s string) bool { return s != SigAccessDenied && s != SigTrust }) ||
+			len(sigs) == 2 && sigs[0] != SigAccessDenied {
+			t.Fatalf("signatures %q", sigs)
+		}
+	})
+}
