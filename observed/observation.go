@@ -6,27 +6,26 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
-
-	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
 
 // Observation is what one pass observed. The pairs, agents, package files,
-// NS snapshots and servers live in go-memdb tables; the read methods
-// (pairs.go) return copies, sorted by server name (case-insensitively) and
-// then by package GUID.
+// NS snapshots and servers live in indexed tables (schema.go); the read
+// methods (query.go) return copies, sorted by server name
+// (case-insensitively) and then by package GUID.
 //
 // An Observation is filled by one goroutine (Observer.ReadSite, then
 // Observer.ObserveAgents, or the builder methods below) and then shared
-// read-only. The table writes are safe at any time (go-memdb serialises
-// writers and readers see snapshots); the plain fields are not guarded and
+// read-only. The table writes are safe at any time (a lock serialises them
+// and readers see each write whole); the plain fields are not guarded and
 // must not change once the Observation is shared.
 //
 // Tests build one by hand: NewObservation, then AddPair, SetAgent,
-// SetFiles, SetSnapshot and SetServers. Each call validates its values and
-// writes them in one memdb write transaction: all or nothing.
+// SetFiles, SetSnapshot and SetServers. Each call validates its values
+// before it writes any: all or nothing.
 type Observation struct {
 	// At is when the pass started observing.
 	At time.Time
@@ -51,7 +50,8 @@ type Observation struct {
 	// ServersListed is set when the server list was read (SetServers).
 	ServersListed bool
 
-	db *memdb.MemDB
+	mu sync.RWMutex
+	t  *tables
 }
 
 // errNoDB is returned by writes to an Observation not made by NewObservation.
@@ -59,7 +59,7 @@ var errNoDB = errors.New("observation not created with NewObservation")
 
 // NewObservation returns an empty Observation taken at at.
 func NewObservation(at time.Time) *Observation {
-	return &Observation{At: at, db: newDB()}
+	return &Observation{At: at, t: newTables()}
 }
 
 // AddPair inserts pairs in question. Each needs a valid Server, a canonical
@@ -67,7 +67,12 @@ func NewObservation(at time.Time) *Observation {
 // pair with the server (case-insensitively) and package of an earlier one
 // replaces it.
 func (o *Observation) AddPair(ps ...Pair) error {
-	return o.write(func(txn *memdb.Txn) error { return insertPairs(txn, ps) })
+	for _, p := range ps {
+		if err := checkPair(p); err != nil {
+			return err
+		}
+	}
+	return o.write(func(t *tables) { insertPairs(t, ps) })
 }
 
 // SetAgent records agent observations, one per server. The package files
@@ -75,43 +80,45 @@ func (o *Observation) AddPair(ps ...Pair) error {
 // filled in when empty) and are cleared from the stored Agent: read them
 // with Files and FilesOf.
 func (o *Observation) SetAgent(as ...Agent) error {
-	return o.write(func(txn *memdb.Txn) error {
+	for _, a := range as {
+		if err := checkHost(a.Server); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		if err := validFiles(a.Server, a.Facts.Packages); err != nil {
+			return err
+		}
+	}
+	return o.write(func(t *tables) {
 		for _, a := range as {
-			if err := checkHost(a.Server); err != nil {
-				return fmt.Errorf("agent: %w", err)
-			}
 			files := a.Facts.Packages
 			c := cloneAgent(a)
 			c.Facts.Packages = nil
-			if err := txn.Insert(tableAgents, &c); err != nil {
-				return fmt.Errorf("insert agent %s: %w", a.Server, err)
-			}
-			if err := insertFiles(txn, a.Server, files); err != nil {
-				return err
-			}
+			t.agents.put(hostKey(a.Server), c)
+			insertFiles(t, a.Server, files)
 		}
-		return nil
 	})
 }
 
 // SetFiles records what package servers hold for packages. Each needs a
 // valid Server and a canonical Package.
 func (o *Observation) SetFiles(fs ...PackageFiles) error {
-	return o.write(func(txn *memdb.Txn) error { return insertFiles(txn, "", fs) })
+	if err := validFiles("", fs); err != nil {
+		return err
+	}
+	return o.write(func(t *tables) { insertFiles(t, "", fs) })
 }
 
 // SetSnapshot records NS snapshots, one per package.
 func (o *Observation) SetSnapshot(ss ...Snapshot) error {
-	return o.write(func(txn *memdb.Txn) error {
-		for _, s := range ss {
-			if !s.Package.Valid() {
-				return fmt.Errorf("snapshot: not a canonical GUID: %q", vocab.Clip(string(s.Package)))
-			}
-			if err := txn.Insert(tableSnapshots, &s); err != nil {
-				return fmt.Errorf("insert snapshot %s: %w", s.Package, err)
-			}
+	for _, s := range ss {
+		if !s.Package.Valid() {
+			return fmt.Errorf("snapshot: not a canonical GUID: %q", vocab.Clip(string(s.Package)))
 		}
-		return nil
+	}
+	return o.write(func(t *tables) {
+		for _, s := range ss {
+			t.snapshots.put(s.Package, s)
+		}
 	})
 }
 
@@ -119,7 +126,10 @@ func (o *Observation) SetSnapshot(ss ...Snapshot) error {
 // the Observation as having listed them. A server with the name of an
 // earlier one (case-insensitively) replaces it.
 func (o *Observation) SetServers(ss ...Server) error {
-	err := o.write(func(txn *memdb.Txn) error { return insertServers(txn, ss) })
+	if err := checkServers(ss); err != nil {
+		return err
+	}
+	err := o.write(func(t *tables) { insertServers(t, ss) })
 	if err == nil {
 		o.ServersListed = true
 	}
@@ -141,33 +151,41 @@ func compareReject(a, b Reject) int {
 	)
 }
 
-// write runs fn in one write transaction, committed only if fn succeeds.
-func (o *Observation) write(fn func(*memdb.Txn) error) error {
-	if o == nil || o.db == nil {
+// write runs fn, which must not fail (its values are checked), under the
+// write lock, then orders the tables again.
+func (o *Observation) write(fn func(*tables)) error {
+	if o == nil || o.t == nil {
 		return errNoDB
 	}
-	txn := o.db.Txn(true)
-	defer txn.Abort() // no-op after Commit
-	if err := fn(txn); err != nil {
-		return err
-	}
-	txn.Commit()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fn(o.t)
+	o.t.pairs.sort()
+	o.t.files.sort()
+	o.t.agents.sort()
+	o.t.snapshots.sort()
+	o.t.servers.sort()
 	return nil
 }
 
-func insertPairs(txn *memdb.Txn, ps []Pair) error {
+// read runs fn under the read lock; false for a zero Observation.
+func (o *Observation) read(fn func(*tables)) bool {
+	if o == nil || o.t == nil {
+		return false
+	}
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	fn(o.t)
+	return true
+}
+
+func insertPairs(t *tables, ps []Pair) {
 	for _, p := range ps {
-		if err := checkPair(p); err != nil {
-			return err
-		}
-		if err := txn.Insert(tablePairs, &p); err != nil {
-			return fmt.Errorf("insert pair %s/%s: %w", p.Server, p.Package, err)
-		}
+		t.pairs.put(keyOf(p.Server, p.Package), p)
 	}
-	return nil
 }
 
-func insertServers(txn *memdb.Txn, ss []Server) error {
+func checkServers(ss []Server) error {
 	for _, s := range ss {
 		if err := checkHost(s.Name); err != nil {
 			return fmt.Errorf("server: %w", err)
@@ -175,16 +193,20 @@ func insertServers(txn *memdb.Txn, ss []Server) error {
 		if s.ID != "" && !s.ID.Valid() {
 			return fmt.Errorf("server %s: not a canonical GUID: %q", s.Name, vocab.Clip(string(s.ID)))
 		}
-		c := s
-		c.Counts = maps.Clone(s.Counts)
-		if err := txn.Insert(tableServers, &c); err != nil {
-			return fmt.Errorf("insert server %s: %w", s.Name, err)
-		}
 	}
 	return nil
 }
 
-func insertFiles(txn *memdb.Txn, server vocab.Host, fs []PackageFiles) error {
+func insertServers(t *tables, ss []Server) {
+	for _, s := range ss {
+		c := s
+		c.Counts = maps.Clone(s.Counts)
+		t.servers.put(hostKey(s.Name), c)
+	}
+}
+
+// validFiles checks files as insertFiles will store them.
+func validFiles(server vocab.Host, fs []PackageFiles) error {
 	for _, f := range fs {
 		if f.Server == "" {
 			f.Server = server
@@ -195,11 +217,17 @@ func insertFiles(txn *memdb.Txn, server vocab.Host, fs []PackageFiles) error {
 		if !f.Package.Valid() {
 			return fmt.Errorf("files on %s: not a canonical GUID: %q", f.Server, vocab.Clip(string(f.Package)))
 		}
-		if err := txn.Insert(tableFiles, &f); err != nil {
-			return fmt.Errorf("insert files %s/%s: %w", f.Server, f.Package, err)
-		}
 	}
 	return nil
+}
+
+func insertFiles(t *tables, server vocab.Host, fs []PackageFiles) {
+	for _, f := range fs {
+		if f.Server == "" {
+			f.Server = server
+		}
+		t.files.put(keyOf(f.Server, f.Package), f)
+	}
 }
 
 func checkPair(p Pair) error {

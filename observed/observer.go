@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Observer reads a site through its drivers into Observations. Its fields
@@ -142,13 +140,19 @@ func (r *cmdbRead) addRow(row RawRow) {
 	}
 }
 
-// store writes a complete read in one transaction: all or nothing.
+// store writes a complete read at once: all or nothing.
 func (obs *Observation) store(r cmdbRead, listServers bool) error {
-	err := obs.write(func(txn *memdb.Txn) error {
-		if err := insertPairs(txn, r.pairs); err != nil {
-			return err
+	for _, p := range r.pairs {
+		if err := checkPair(p); err != nil {
+			return fmt.Errorf("store CMDB rows: %w", err)
 		}
-		return insertServers(txn, r.servers)
+	}
+	if err := checkServers(r.servers); err != nil {
+		return fmt.Errorf("store CMDB rows: %w", err)
+	}
+	err := obs.write(func(t *tables) {
+		insertPairs(t, r.pairs)
+		insertServers(t, r.servers)
 	})
 	if err != nil {
 		return fmt.Errorf("store CMDB rows: %w", err)

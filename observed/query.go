@@ -1,7 +1,6 @@
 package observed
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
@@ -10,43 +9,87 @@ import (
 
 // Pairs returns every pair in question, by server then package.
 func (o *Observation) Pairs() []Pair {
-	return list(o, tablePairs, indexID, func(p *Pair) Pair { return *p })
+	var out []Pair
+	o.read(func(t *tables) { out = list(&t.pairs, copyOf[Pair]) })
+	return out
 }
 
 // PairsOf returns the pairs in question of one server (matched
 // case-insensitively), by package.
 func (o *Observation) PairsOf(server vocab.Host) []Pair {
-	return list(o, tablePairs, indexServer, func(p *Pair) Pair { return *p }, string(server))
+	var out []Pair
+	o.read(func(t *tables) {
+		keys := serverRange(&t.pairs, server)
+		if len(keys) == 0 {
+			return
+		}
+		out = make([]Pair, len(keys))
+		for i, k := range keys {
+			out[i] = t.pairs.rows[k]
+		}
+	})
+	return out
 }
 
 // PairsFor returns the pairs in question of one package, by server.
 func (o *Observation) PairsFor(pkg vocab.GUID) []Pair {
-	return list(o, tablePairs, indexPackage, func(p *Pair) Pair { return *p }, string(pkg))
+	return o.pairsWhere(func(p *Pair) bool { return p.Package == pkg })
 }
 
 // PairsWithStatus returns the pairs in question with the given status, by
 // server then package.
 func (o *Observation) PairsWithStatus(s vocab.Status) []Pair {
-	return list(o, tablePairs, indexStatus, func(p *Pair) Pair { return *p }, string(s))
+	return o.pairsWhere(func(p *Pair) bool { return p.Status == s })
+}
+
+func (o *Observation) pairsWhere(keep func(*Pair) bool) []Pair {
+	var out []Pair
+	o.read(func(t *tables) {
+		for _, k := range t.pairs.keys {
+			if p := t.pairs.rows[k]; keep(&p) {
+				out = append(out, p)
+			}
+		}
+	})
+	return out
 }
 
 // ServersInQuestion returns the servers that have pairs in question, once
-// each, by name.
+// each, by name, spelt as in their first pair.
 func (o *Observation) ServersInQuestion() []vocab.Host {
-	hosts := list(o, tablePairs, indexServer, func(p *Pair) vocab.Host { return p.Server })
-	return slices.CompactFunc(hosts, func(a, b vocab.Host) bool { return hostKey(a) == hostKey(b) })
+	var out []vocab.Host
+	o.read(func(t *tables) {
+		for i, k := range t.pairs.keys {
+			if i == 0 || k.server != t.pairs.keys[i-1].server {
+				out = append(out, t.pairs.rows[k].Server)
+			}
+		}
+	})
+	return out
 }
 
 // PackagesInQuestion returns the packages that have pairs in question,
 // once each, by GUID.
 func (o *Observation) PackagesInQuestion() []vocab.GUID {
-	ps := list(o, tablePairs, indexPackage, func(p *Pair) vocab.GUID { return p.Package })
-	return slices.Compact(ps)
+	var out []vocab.GUID
+	o.read(func(t *tables) {
+		for _, k := range t.pairs.keys {
+			out = append(out, k.pkg)
+		}
+	})
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // PackagesOf returns the packages in question on one server, by GUID.
 func (o *Observation) PackagesOf(server vocab.Host) []vocab.GUID {
-	return list(o, tablePairs, indexServer, func(p *Pair) vocab.GUID { return p.Package }, string(server))
+	var out []vocab.GUID
+	o.read(func(t *tables) {
+		for _, k := range serverRange(&t.pairs, server) {
+			out = append(out, k.pkg)
+		}
+	})
+	return out
 }
 
 // Need maps each server in question that keep accepts (every server when
@@ -55,110 +98,119 @@ func (o *Observation) PackagesOf(server vocab.Host) []vocab.GUID {
 // case are one server, under the first spelling.
 func (o *Observation) Need(keep func(vocab.Host) bool) map[vocab.Host][]vocab.GUID {
 	need := map[vocab.Host][]vocab.GUID{}
-	spelling := map[string]vocab.Host{}
-	for _, p := range o.Pairs() {
-		s, ok := spelling[hostKey(p.Server)]
-		if !ok {
-			s = p.Server
-			spelling[hostKey(s)] = s
+	o.read(func(t *tables) {
+		keys := t.pairs.keys
+		for lo := 0; lo < len(keys); {
+			hi := lo + 1
+			for hi < len(keys) && keys[hi].server == keys[lo].server {
+				hi++
+			}
+			s := t.pairs.rows[keys[lo]].Server
+			if keep == nil || keep(s) {
+				pkgs := make([]vocab.GUID, hi-lo)
+				for i, k := range keys[lo:hi] {
+					pkgs[i] = k.pkg
+				}
+				need[s] = pkgs
+			}
+			lo = hi
 		}
-		if keep == nil || keep(s) {
-			need[s] = append(need[s], p.Package)
-		}
-	}
+	})
 	return need
 }
 
 // Agent returns the observation of one server's agent.
 func (o *Observation) Agent(server vocab.Host) (Agent, bool) {
-	a, ok := first(o, tableAgents, func(a *Agent) Agent { return cloneAgent(*a) }, string(server))
+	var a Agent
+	var ok bool
+	o.read(func(t *tables) {
+		if a, ok = t.agents.get(hostKey(server)); ok {
+			a = cloneAgent(a)
+		}
+	})
 	return a, ok
 }
 
 // Agents returns every agent observation, by server.
 func (o *Observation) Agents() []Agent {
-	return list(o, tableAgents, indexID, func(a *Agent) Agent { return cloneAgent(*a) })
+	var out []Agent
+	o.read(func(t *tables) { out = list(&t.agents, cloneAgent) })
+	return out
 }
 
 // Files returns what a server holds for a package, when its agent said so.
 func (o *Observation) Files(server vocab.Host, pkg vocab.GUID) (PackageFiles, bool) {
-	return first(o, tableFiles, func(f *PackageFiles) PackageFiles { return *f }, string(server), string(pkg))
+	var f PackageFiles
+	var ok bool
+	o.read(func(t *tables) { f, ok = t.files.get(keyOf(server, pkg)) })
+	return f, ok
 }
 
 // FilesOf returns what a server holds for each package its agent reported,
 // by package.
 func (o *Observation) FilesOf(server vocab.Host) []PackageFiles {
-	return list(o, tableFiles, indexServer, func(f *PackageFiles) PackageFiles { return *f }, string(server))
+	var out []PackageFiles
+	o.read(func(t *tables) {
+		for _, k := range serverRange(&t.files, server) {
+			out = append(out, t.files.rows[k])
+		}
+	})
+	return out
 }
 
 // FilesFor returns what each server reported holding for a package, by
 // server.
 func (o *Observation) FilesFor(pkg vocab.GUID) []PackageFiles {
-	return list(o, tableFiles, indexPackage, func(f *PackageFiles) PackageFiles { return *f }, string(pkg))
+	var out []PackageFiles
+	o.read(func(t *tables) {
+		for _, k := range t.files.keys {
+			if k.pkg == pkg {
+				out = append(out, t.files.rows[k])
+			}
+		}
+	})
+	return out
 }
 
 // Snapshot returns the NS snapshot of a package, when it was read.
 func (o *Observation) Snapshot(pkg vocab.GUID) (Snapshot, bool) {
-	return first(o, tableSnapshots, func(s *Snapshot) Snapshot { return *s }, string(pkg))
+	var s Snapshot
+	var ok bool
+	o.read(func(t *tables) { s, ok = t.snapshots.get(pkg) })
+	return s, ok
 }
 
 // Snapshots returns every NS snapshot read, by package.
 func (o *Observation) Snapshots() []Snapshot {
-	return list(o, tableSnapshots, indexID, func(s *Snapshot) Snapshot { return *s })
+	var out []Snapshot
+	o.read(func(t *tables) { out = list(&t.snapshots, copyOf[Snapshot]) })
+	return out
 }
 
 // Servers returns the listed package servers, by name; empty unless
 // ServersListed.
 func (o *Observation) Servers() []Server {
-	return list(o, tableServers, indexID, cloneServer)
+	var out []Server
+	o.read(func(t *tables) { out = list(&t.servers, cloneServer) })
+	return out
 }
 
 // Server returns one listed package server, matched case-insensitively.
 func (o *Observation) Server(name vocab.Host) (Server, bool) {
-	return first(o, tableServers, cloneServer, string(name))
+	var s Server
+	var ok bool
+	o.read(func(t *tables) {
+		if s, ok = t.servers.get(hostKey(name)); ok {
+			s = cloneServer(s)
+		}
+	})
+	return s, ok
 }
 
-func cloneServer(s *Server) Server {
-	c := *s
-	c.Counts = maps.Clone(s.Counts)
-	return c
+func cloneServer(s Server) Server {
+	s.Counts = maps.Clone(s.Counts)
+	return s
 }
 
-// list reads every object of table matching args on index, in index order,
-// converting each with conv. The stored objects are never handed out.
-// Non-unique indexes append the id (server, package) to their key, so equal
-// values iterate by server, then package.
-func list[T, R any](o *Observation, table, index string, conv func(*T) R, args ...any) []R {
-	if o == nil || o.db == nil {
-		return nil
-	}
-	txn := o.db.Txn(false)
-	defer txn.Abort()
-	it, err := txn.Get(table, index, args...)
-	if err != nil {
-		panic(fmt.Sprintf("observed: query %s.%s: %v", table, index, err)) // fixed schema: a bug
-	}
-	var out []R
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		out = append(out, conv(obj.(*T)))
-	}
-	return out
-}
-
-// first reads the object of table with the given id.
-func first[T, R any](o *Observation, table string, conv func(*T) R, args ...any) (R, bool) {
-	var zero R
-	if o == nil || o.db == nil {
-		return zero, false
-	}
-	txn := o.db.Txn(false)
-	defer txn.Abort()
-	obj, err := txn.First(table, indexID, args...)
-	if err != nil {
-		panic(fmt.Sprintf("observed: lookup %s: %v", table, err)) // fixed schema: a bug
-	}
-	if obj == nil {
-		return zero, false
-	}
-	return conv(obj.(*T)), true
-}
+// copyOf is the conversion of rows that hold no reference.
+func copyOf[T any](v T) T { return v }

@@ -1,98 +1,143 @@
 package observed
 
 import (
-	"fmt"
+	"cmp"
+	"slices"
+	"sort"
 	"strings"
-
-	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// Table and index names of an Observation's go-memdb database.
-const (
-	tablePairs     = "pairs"
-	tableAgents    = "agents"
-	tableFiles     = "files"
-	tableSnapshots = "snapshots"
-	tableServers   = "servers"
-
-	indexID      = "id"
-	indexServer  = "server"
-	indexPackage = "package"
-	indexStatus  = "status"
-)
-
-// Server names are indexed lower-cased: Windows host names are
-// case-insensitive, so "PS001" and "ps001" are one server.
-func serverField() *memdb.StringFieldIndex {
-	return &memdb.StringFieldIndex{Field: "Server", Lowercase: true}
+// The tables of an Observation. Each keeps its rows in a map by key and,
+// after every write, the keys in order, so that a lookup is a map access,
+// a listing a walk of the ordered keys and a server's rows a range of them.
+// Server names are keyed lower-cased: Windows host names are
+// case-insensitive, so "PS001" and "ps001" are one server. (A pass
+// inserts tens of thousands of pairs; go-memdb's radix trees, one per
+// index, cost about 10 µs and 1 KB a pair, this a few hundred
+// nanoseconds.)
+type tables struct {
+	pairs     table[pairKey, Pair]
+	files     table[pairKey, PackageFiles]
+	agents    table[string, Agent]
+	snapshots table[vocab.GUID, Snapshot]
+	servers   table[string, Server]
 }
 
-func packageField() *memdb.StringFieldIndex {
-	return &memdb.StringFieldIndex{Field: "Package"}
-}
-
-// serverPackageID indexes a row by (server, package).
-func serverPackageID() *memdb.IndexSchema {
-	return &memdb.IndexSchema{
-		Name:    indexID,
-		Unique:  true,
-		Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{serverField(), packageField()}},
+func newTables() *tables {
+	return &tables{
+		pairs:     newTable[pairKey, Pair](comparePairKeys),
+		files:     newTable[pairKey, PackageFiles](comparePairKeys),
+		agents:    newTable[string, Agent](strings.Compare),
+		snapshots: newTable[vocab.GUID, Snapshot](cmp.Compare[vocab.GUID]),
+		servers:   newTable[string, Server](strings.Compare),
 	}
 }
 
-func byServer() *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: indexServer, Indexer: serverField()}
+// pairKey identifies a pair or a server's files for a package.
+type pairKey struct {
+	server string // hostKey of the server
+	pkg    vocab.GUID
 }
 
-func byPackage() *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: indexPackage, Indexer: packageField()}
+func keyOf(server vocab.Host, pkg vocab.GUID) pairKey {
+	return pairKey{server: hostKey(server), pkg: pkg}
 }
 
-func schema() *memdb.DBSchema {
-	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
-		tablePairs: {Name: tablePairs, Indexes: map[string]*memdb.IndexSchema{
-			indexID:      serverPackageID(),
-			indexServer:  byServer(),
-			indexPackage: byPackage(),
-			indexStatus:  {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
-		}},
-		tableAgents: {Name: tableAgents, Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: serverField()},
-		}},
-		tableFiles: {Name: tableFiles, Indexes: map[string]*memdb.IndexSchema{
-			indexID:      serverPackageID(),
-			indexServer:  byServer(),
-			indexPackage: byPackage(),
-		}},
-		tableSnapshots: {Name: tableSnapshots, Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: packageField()},
-		}},
-		tableServers: {Name: tableServers, Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Name", Lowercase: true}},
-		}},
-	}}
+func comparePairKeys(a, b pairKey) int {
+	return cmp.Or(strings.Compare(a.server, b.server), cmp.Compare(a.pkg, b.pkg))
 }
 
-// newDB creates an empty database. The schema is fixed, so an error is a
-// bug in this package.
-func newDB() *memdb.MemDB {
-	db, err := memdb.NewMemDB(schema())
-	if err != nil {
-		panic(fmt.Sprintf("observed: invalid memdb schema: %v", err))
+// table is one table: rows by key, and the keys in order.
+type table[K comparable, V any] struct {
+	rows    map[K]V
+	keys    []K // in order, when sorted
+	sorted  bool
+	compare func(a, b K) int
+}
+
+func newTable[K comparable, V any](compare func(a, b K) int) table[K, V] {
+	return table[K, V]{rows: map[K]V{}, sorted: true, compare: compare}
+}
+
+// put inserts or replaces a row; sort must follow before the next read.
+func (t *table[K, V]) put(k K, v V) {
+	if _, ok := t.rows[k]; !ok {
+		t.keys = append(t.keys, k)
+		t.sorted = false
 	}
-	return db
+	t.rows[k] = v
+}
+
+// sort orders the keys after puts.
+func (t *table[K, V]) sort() {
+	if !t.sorted {
+		slices.SortFunc(t.keys, t.compare)
+		t.sorted = true
+	}
+}
+
+func (t *table[K, V]) get(k K) (V, bool) {
+	v, ok := t.rows[k]
+	return v, ok
+}
+
+// list converts every row, in key order.
+func list[K comparable, V, R any](t *table[K, V], conv func(V) R) []R {
+	if len(t.keys) == 0 {
+		return nil
+	}
+	out := make([]R, len(t.keys))
+	for i, k := range t.keys {
+		out[i] = conv(t.rows[k])
+	}
+	return out
+}
+
+// serverRange returns the keys of one server's rows, in package order.
+func serverRange[V any](t *table[pairKey, V], server vocab.Host) []pairKey {
+	h := hostKey(server)
+	lo := sort.Search(len(t.keys), func(i int) bool { return t.keys[i].server >= h })
+	hi := lo
+	for hi < len(t.keys) && t.keys[hi].server == h {
+		hi++
+	}
+	return t.keys[lo:hi]
 }
 
 // hostKey is the case-insensitive identity of a host name.
 func hostKey(h vocab.Host) string { return strings.ToLower(string(h)) }
 
 // compareHost orders host names case-insensitively, ties broken by
-// spelling: the order the server indexes iterate in.
+// spelling: the order the tables list servers in. It does not allocate
+// for ASCII names (host names are).
 func compareHost(a, b vocab.Host) int {
-	if c := strings.Compare(hostKey(a), hostKey(b)); c != 0 {
+	if c := compareFold(string(a), string(b)); c != 0 {
 		return c
 	}
 	return strings.Compare(string(a), string(b))
 }
+
+// compareFold compares strings.ToLower(a) and strings.ToLower(b).
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x >= 0x80 || y >= 0x80 {
+			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// sameHost reports whether two host names are one server.
+func sameHost(a, b vocab.Host) bool { return compareFold(string(a), string(b)) == 0 }
