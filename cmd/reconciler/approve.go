@@ -202,12 +202,9 @@ func planApprovals(ctx context.Context, e *env, c *common, plan string) (*policy
 		return nil, nil, code
 	}
 	defer s.close()
-	ctl, err := s.controller(nil, nil)
+	ctl, err := s.observer()
 	if err != nil {
 		return nil, nil, e.errorf("approve: %v", err)
-	}
-	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
-		s.log.Warn("journal", "error", err)
 	}
 	res, err := ctl.PlanOnly(ctx)
 	switch {

@@ -31,12 +31,9 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer s.close()
-	ctl, err := s.controller(nil, nil)
+	ctl, err := s.observer()
 	if err != nil {
 		return e.errorf("%v", err)
-	}
-	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
-		s.log.Warn("journal", "error", err)
 	}
 	res, err := ctl.PlanOnly(ctx)
 	if err != nil {

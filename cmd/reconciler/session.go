@@ -27,13 +27,9 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	if err != nil {
 		return nil, e.errorf("%v", err)
 	}
-	path, err := c.absPolicy()
-	if err != nil {
-		return nil, e.errorf("%v", err)
-	}
-	pol, err := policy.Load(path)
-	if err != nil {
-		return nil, printPolicyError(e, err)
+	pol, code := loadPolicy(e, c)
+	if pol == nil {
+		return nil, code
 	}
 	clk := e.clock
 	if clk == nil {
@@ -63,6 +59,21 @@ func (s *session) close() {
 	if err := s.site.Close(); err != nil {
 		s.log.Warn("close site", "error", err)
 	}
+}
+
+// observer builds a controller that writes nothing, with its gates rebuilt
+// from the journal so that plan, status and approve see what a pass would
+// hold (a journal that cannot be read is logged: its budgets then count as
+// spent).
+func (s *session) observer() (*controller.Controller, error) {
+	ctl, err := s.controller(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
+		s.log.Warn("journal", "error", err)
+	}
+	return ctl, nil
 }
 
 // controller builds a controller for this session.
