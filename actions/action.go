@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -84,12 +85,12 @@ type Action struct {
 
 // MakeID builds the stable id of an action.
 func MakeID(k Kind, t Target, round int, mode vocab.Mode) string {
-	id := fmt.Sprintf("%s:%s", k, t)
+	id := string(k) + ":" + t.String()
 	if mode != "" {
 		id += ":" + string(mode)
 	}
 	if round > 0 {
-		id += fmt.Sprintf("#%d", round)
+		id += "#" + strconv.Itoa(round)
 	}
 	return id
 }

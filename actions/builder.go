@@ -12,9 +12,13 @@ type builder struct {
 	byID  map[string]*Action
 	order []string
 	notes []Note
+	// onServer lists, per server, the ids of its actions in creation order.
+	onServer map[vocab.Host][]string
 }
 
-func newBuilder() *builder { return &builder{byID: map[string]*Action{}} }
+func newBuilder() *builder {
+	return &builder{byID: map[string]*Action{}, onServer: map[vocab.Host][]string{}}
+}
 
 // add returns the action with this kind, target and round, creating it if
 // needed, and appends the reason (a reason with the same cause and message
@@ -34,6 +38,9 @@ func (b *builder) get(k Kind, t Target, round int, mode vocab.Mode, account stri
 	a := &Action{ID: id, Kind: k, Target: t, Round: round, Mode: mode, Account: account}
 	b.byID[id] = a
 	b.order = append(b.order, id)
+	if t.Server != "" {
+		b.onServer[t.Server] = append(b.onServer[t.Server], id)
+	}
 	return a
 }
 
@@ -60,15 +67,39 @@ func (a *Action) after(ids ...string) {
 	a.After = union(a.After, ids)
 }
 
-// union returns the sorted set union of a and b without empty strings.
+// union returns the sorted set union of a and b without empty strings, in
+// a new slice. a is a sorted set (every caller's a comes from union); b may
+// be in any order.
 func union(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, s := range b {
-		if s != "" && !slices.Contains(out, s) {
+	if len(b) == 0 {
+		if len(a) == 0 {
+			return nil
+		}
+		return slices.Clone(a)
+	}
+	if !slices.IsSorted(b) {
+		b = slices.Clone(b)
+		slices.Sort(b)
+	}
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var s string
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			s, i = a[i], i+1
+		case i == len(a) || b[j] < a[i]:
+			s, j = b[j], j+1
+		default:
+			s, i, j = a[i], i+1, j+1
+		}
+		if s != "" && (len(out) == 0 || out[len(out)-1] != s) {
 			out = append(out, s)
 		}
 	}
-	slices.Sort(out)
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
@@ -96,14 +127,24 @@ func (b *builder) actions() []Action {
 	return out
 }
 
+// present keeps the ids of actions in the plan; ids itself when all are.
 func (b *builder) present(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if b.has(id) {
-			out = append(out, id)
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	return out
+	for i, id := range ids {
+		if b.has(id) {
+			continue
+		}
+		out := slices.Clone(ids[:i])
+		for _, id := range ids[i+1:] {
+			if b.has(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	return ids
 }
 
 func compareStrings(a, b string) int {

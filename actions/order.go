@@ -2,8 +2,8 @@ package actions
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
+	"slices"
 )
 
 // order sorts actions topologically over their After and Requires edges,
@@ -15,6 +15,17 @@ func order(as []Action) []Action {
 	for i, a := range as {
 		idx[a.ID] = i
 	}
+	// rank[i] is action i's place in the tie-break order, so that the heap
+	// compares ints.
+	byKey := make([]int, len(as))
+	for i := range byKey {
+		byKey[i] = i
+	}
+	slices.SortFunc(byKey, func(i, j int) int { return compareActions(&as[i], &as[j]) })
+	rank := make([]int, len(as))
+	for r, i := range byKey {
+		rank[i] = r
+	}
 	indeg := make([]int, len(as))
 	next := make([][]int, len(as))
 	for i, a := range as {
@@ -24,19 +35,19 @@ func order(as []Action) []Action {
 			indeg[i]++
 		}
 	}
-	h := &actionHeap{as: as}
+	var ready rankHeap // ranks of the actions whose dependencies are done
 	for i := range as {
 		if indeg[i] == 0 {
-			heap.Push(h, i)
+			ready.push(rank[i])
 		}
 	}
 	out := make([]Action, 0, len(as))
-	for h.Len() > 0 {
-		i := heap.Pop(h).(int)
+	for len(ready) > 0 {
+		i := byKey[ready.pop()]
 		out = append(out, as[i])
 		for _, j := range next[i] {
 			if indeg[j]--; indeg[j] == 0 {
-				heap.Push(h, j)
+				ready.push(rank[j])
 			}
 		}
 	}
@@ -48,44 +59,73 @@ func order(as []Action) []Action {
 
 // deps returns the distinct actions a must follow.
 func deps(a Action) []string {
-	ds := union(nil, a.After)
+	n := len(a.After)
 	for _, r := range a.Reasons {
-		ds = union(ds, r.Requires)
+		n += len(r.Requires)
+	}
+	ds := make([]string, 0, n)
+	ds = append(ds, a.After...)
+	for _, r := range a.Reasons {
+		ds = append(ds, r.Requires...)
+	}
+	slices.Sort(ds)
+	ds = slices.Compact(ds)
+	if len(ds) > 0 && ds[0] == "" {
+		ds = ds[1:]
 	}
 	return ds
 }
 
-type actionHeap struct {
-	as []Action
-	is []int
+// rankHeap is a min-heap of ranks.
+type rankHeap []int
+
+func (h *rankHeap) push(r int) {
+	*h = append(*h, r)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
 }
 
-func (h *actionHeap) Len() int           { return len(h.is) }
-func (h *actionHeap) Less(i, j int) bool { return less(h.as[h.is[i]], h.as[h.is[j]]) }
-func (h *actionHeap) Swap(i, j int)      { h.is[i], h.is[j] = h.is[j], h.is[i] }
-func (h *actionHeap) Push(x any)         { h.is = append(h.is, x.(int)) }
-func (h *actionHeap) Pop() any {
-	n := len(h.is) - 1
-	x := h.is[n]
-	h.is = h.is[:n]
-	return x
+func (h *rankHeap) pop() int {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && a[l] < a[m] {
+			m = l
+		}
+		if r := l + 1; r < n && a[r] < a[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
 }
 
-// less is the tie-break among actions that are ready at the same time.
-func less(a, b Action) bool {
-	if c := cmp.Compare(boolKey(!a.Target.IsNS()), boolKey(!b.Target.IsNS())); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.Target.Server, b.Target.Server); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.Round, b.Round); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.Kind.rank(), b.Kind.rank()); c != 0 {
-		return c < 0
-	}
-	return a.ID < b.ID
+// compareActions is the tie-break among actions that are ready at the
+// same time.
+func compareActions(a, b *Action) int {
+	return cmp.Or(
+		cmp.Compare(boolKey(!a.Target.IsNS()), boolKey(!b.Target.IsNS())),
+		cmp.Compare(a.Target.Server, b.Target.Server),
+		cmp.Compare(a.Round, b.Round),
+		cmp.Compare(a.Kind.rank(), b.Kind.rank()),
+		cmp.Compare(a.ID, b.ID),
+	)
 }
 
 func boolKey(b bool) int {

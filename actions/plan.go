@@ -1,11 +1,6 @@
 package actions
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Plan is the ordered list of actions of one pass. Actions are in a
 // topological order of their After and Requires edges; ties are broken by
@@ -66,14 +61,4 @@ func (p Plan) Index() map[string]int {
 		m[a.ID] = i
 	}
 	return m
-}
-
-// planID hashes the canonical JSON of the actions.
-func planID(as []Action) string {
-	b, err := json.Marshal(as)
-	if err != nil {
-		panic(err) // actions hold only strings and ints
-	}
-	sum := sha256.Sum256(b)
-	return "p-" + hex.EncodeToString(sum[:6])
 }

@@ -110,7 +110,9 @@ func candidates(obs *observed.Observation) []vocab.Host {
 }
 
 func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, now time.Time, grace time.Duration) {
-	for _, p := range obs.PairsOf(sd.host) {
+	pairs := obs.PairsOf(sd.host)
+	sd.pkgs = make([]pkgCause, 0, len(pairs))
+	for _, p := range pairs {
 		f, fok := obs.Files(sd.host, p.Package)
 		s, sok := obs.Snapshot(p.Package)
 		pc, why := diagnosePair(p, f, fok, s, sok, now, grace)

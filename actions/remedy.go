@@ -97,7 +97,7 @@ func packageLabel(pc pkgCause) string {
 	if pc.pair.PackageName == "" {
 		return string(pc.pair.Package)
 	}
-	return fmt.Sprintf("%s (%s)", pc.pair.PackageName, pc.pair.Package)
+	return pc.pair.PackageName + " (" + string(pc.pair.Package) + ")"
 }
 
 func snapshotLabel(present bool, version string) string {

@@ -208,9 +208,8 @@ func statusCounts(c map[vocab.Status]int) string {
 // idsOn lists every action on a server (except resend_status).
 func (b *builder) idsOn(h vocab.Host) []string {
 	var out []string
-	for _, id := range b.order {
-		a := b.byID[id]
-		if a.Target.Server == h && a.Kind != ResendStatus {
+	for _, id := range b.onServer[h] {
+		if b.byID[id].Kind != ResendStatus {
 			out = append(out, id)
 		}
 	}
