@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // maxReasonsShown bounds the reasons printed under one action; the JSON form
@@ -65,7 +67,7 @@ func renderReasons(ew *errWriter, a Action) {
 			ew.printf("      (+%d more reasons; see --json)\n", len(a.Reasons)-i)
 			break
 		}
-		ew.printf("      %s\n", r.Message)
+		ew.printf("      %s\n", vocab.Printable(r.Message))
 	}
 }
 
@@ -75,7 +77,7 @@ func renderNotes(ew *errWriter, notes []Note) {
 	}
 	ew.printf("\nNot acted on:\n")
 	for _, n := range notes {
-		ew.printf("  %s: %s\n", n.Target, n.Message)
+		ew.printf("  %s: %s\n", n.Target, vocab.Printable(n.Message))
 	}
 }
 
@@ -89,7 +91,7 @@ func targetSuffix(a Action) string {
 		parts = append(parts, "→ "+credentialLabel(a))
 	}
 	if a.Kind == GrantACL {
-		parts = append(parts, "to "+a.Account)
+		parts = append(parts, "to "+vocab.Printable(a.Account))
 	}
 	if a.Round > 0 {
 		parts = append(parts, fmt.Sprintf("(reset cycle, round %d)", a.Round))
@@ -104,7 +106,7 @@ func credentialLabel(a Action) string {
 	if a.Account == "" {
 		return string(a.Mode)
 	}
-	return string(a.Mode) + " " + a.Account
+	return string(a.Mode) + " " + vocab.Printable(a.Account)
 }
 
 // SummaryLine counts actions per kind, every kind listed in a fixed order.

@@ -1,13 +1,13 @@
 package health
 
 import (
+	"github.com/itms-tools/reconciler/vocab"
+
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 	"time"
-	"unicode"
 )
 
 // TableOptions tunes RenderTable.
@@ -115,16 +115,8 @@ func mark(s Status, words bool) string {
 	return "?"
 }
 
-// safe returns s unchanged when every rune is printable, else quoted with
-// Go escapes.
-func safe(s string) string {
-	for _, r := range s {
-		if !unicode.IsPrint(r) || r == '\t' {
-			return strconv.QuoteToGraphic(s)
-		}
-	}
-	return s
-}
+// safe keeps text from the CMDB or agents from driving the terminal.
+func safe(s string) string { return vocab.Printable(s) }
 
 func orDash(s string) string {
 	if s == "" {

@@ -163,3 +163,19 @@ func TestCheckWindowsFolder(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	tests := map[string]string{
+		"7-Zip 23.01":          "7-Zip 23.01",
+		"Café ünïcode":         "Café ünïcode",
+		"a\x1b[2Jb":            `"a\x1b[2Jb"`,
+		"line\r\nforged line":  `"line\r\nforged line"`,
+		"tab\there":            `"tab\there"`,
+		"bidi \u202e reversed": `"bidi \u202e reversed"`,
+	}
+	for in, want := range tests {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
