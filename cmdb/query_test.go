@@ -46,6 +46,8 @@ var relaxedSchema = strings.NewReplacer(
 	"[Name] TEXT NOT NULL", "[Name] TEXT",
 	"[Name]            TEXT    NOT NULL", "[Name]            TEXT",
 	"[Package Version] TEXT    NOT NULL", "[Package Version] TEXT",
+	// a WITHOUT ROWID table refuses NULL in its key
+	"PRIMARY KEY ([PackageId], [Package Version])\n) WITHOUT ROWID", "PRIMARY KEY ([PackageId], [Package Version])\n)",
 ).Replace(SQLiteSchema)
 
 // randomCMDBs is how many random CMDBs the query is checked on.
