@@ -82,8 +82,11 @@ func checkNeed(need map[vocab.Host][]vocab.GUID) ([]vocab.Host, map[vocab.Host][
 		}
 		servers = append(servers, s)
 		var ok []vocab.GUID
+		if len(pkgs) > 0 {
+			ok = make([]vocab.GUID, 0, len(pkgs))
+		}
 		for _, p := range pkgs {
-			if !p.Valid() {
+			if !validGUID(p) {
 				rejects = append(rejects, Reject{Server: string(s), PackageID: vocab.Clip(string(p)),
 					Reason: "agent request: not a canonical GUID"})
 				continue
@@ -174,7 +177,7 @@ func (o *Observer) readSnapshots(ctx context.Context, pkgs []vocab.GUID) ([]Snap
 	var asked []vocab.GUID
 	var rejects []Reject
 	for _, p := range pkgs {
-		if !p.Valid() {
+		if !validGUID(p) {
 			rejects = append(rejects, Reject{PackageID: vocab.Clip(string(p)), Reason: "NS snapshot: not a canonical GUID"})
 			continue
 		}

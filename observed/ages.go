@@ -38,8 +38,9 @@ func (a *Ages) Observe(now time.Time, pairs []Pair) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	next := make(map[ageKey]time.Time, len(pairs))
+	var hk hostKeys
 	for i := range pairs {
-		k := ageKey{server: hostKey(pairs[i].Server), pkg: pairs[i].Package, status: pairs[i].Status}
+		k := ageKey{server: hk.of(pairs[i].Server), pkg: pairs[i].Package, status: pairs[i].Status}
 		first, known := a.first[k]
 		switch {
 		case known:

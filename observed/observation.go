@@ -91,9 +91,8 @@ func (o *Observation) SetAgent(as ...Agent) error {
 	return o.write(func(t *tables) {
 		for _, a := range as {
 			files := a.Facts.Packages
-			c := cloneAgent(a)
-			c.Facts.Packages = nil
-			t.agents.put(hostKey(a.Server), c)
+			a.Facts.Packages = nil
+			t.agents.put(hostKey(a.Server), cloneAgent(a))
 			insertFiles(t, a.Server, files)
 		}
 	})
@@ -111,7 +110,7 @@ func (o *Observation) SetFiles(fs ...PackageFiles) error {
 // SetSnapshot records NS snapshots, one per package.
 func (o *Observation) SetSnapshot(ss ...Snapshot) error {
 	for _, s := range ss {
-		if !s.Package.Valid() {
+		if !validGUID(s.Package) {
 			return fmt.Errorf("snapshot: not a canonical GUID: %q", vocab.Clip(string(s.Package)))
 		}
 	}
@@ -180,8 +179,10 @@ func (o *Observation) read(fn func(*tables)) bool {
 }
 
 func insertPairs(t *tables, ps []Pair) {
+	t.pairs.reserve(len(ps))
+	var hk hostKeys
 	for _, p := range ps {
-		t.pairs.put(keyOf(p.Server, p.Package), p)
+		t.pairs.put(pairKey{server: hk.of(p.Server), pkg: p.Package}, p)
 	}
 }
 
@@ -190,7 +191,7 @@ func checkServers(ss []Server) error {
 		if err := checkHost(s.Name); err != nil {
 			return fmt.Errorf("server: %w", err)
 		}
-		if s.ID != "" && !s.ID.Valid() {
+		if s.ID != "" && !validGUID(s.ID) {
 			return fmt.Errorf("server %s: not a canonical GUID: %q", s.Name, vocab.Clip(string(s.ID)))
 		}
 	}
@@ -214,7 +215,7 @@ func validFiles(server vocab.Host, fs []PackageFiles) error {
 		if err := checkHost(f.Server); err != nil {
 			return fmt.Errorf("files: %w", err)
 		}
-		if !f.Package.Valid() {
+		if !validGUID(f.Package) {
 			return fmt.Errorf("files on %s: not a canonical GUID: %q", f.Server, vocab.Clip(string(f.Package)))
 		}
 	}
@@ -222,11 +223,12 @@ func validFiles(server vocab.Host, fs []PackageFiles) error {
 }
 
 func insertFiles(t *tables, server vocab.Host, fs []PackageFiles) {
+	var hk hostKeys
 	for _, f := range fs {
 		if f.Server == "" {
 			f.Server = server
 		}
-		t.files.put(keyOf(f.Server, f.Package), f)
+		t.files.put(pairKey{server: hk.of(f.Server), pkg: f.Package}, f)
 	}
 }
 
@@ -234,10 +236,10 @@ func checkPair(p Pair) error {
 	if err := checkHost(p.Server); err != nil {
 		return fmt.Errorf("pair: %w", err)
 	}
-	if p.ServerID != "" && !p.ServerID.Valid() {
+	if p.ServerID != "" && !validGUID(p.ServerID) {
 		return fmt.Errorf("pair on %s: server id not a canonical GUID: %q", p.Server, vocab.Clip(string(p.ServerID)))
 	}
-	if !p.Package.Valid() {
+	if !validGUID(p.Package) {
 		return fmt.Errorf("pair on %s: not a canonical GUID: %q", p.Server, vocab.Clip(string(p.Package)))
 	}
 	if p.Status == "" {

@@ -39,6 +39,7 @@ type cmdbRead struct {
 	pairs   []Pair
 	servers []Server
 	rejects []Reject
+	parser  rowParser
 }
 
 // ReadSite reads the NS setting, the CMDB rows in question and, when
@@ -131,7 +132,7 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 // addRow validates one row: a pair in question, a reject, or (for a healthy
 // row a driver should not have yielded) nothing.
 func (r *cmdbRead) addRow(row RawRow) {
-	p, reason := parseRow(row)
+	p, reason := r.parser.parse(row)
 	switch {
 	case reason != "":
 		r.rejects = append(r.rejects, rowReject(row, reason))

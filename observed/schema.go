@@ -61,6 +61,14 @@ func newTable[K comparable, V any](compare func(a, b K) int) table[K, V] {
 	return table[K, V]{rows: map[K]V{}, sorted: true, compare: compare}
 }
 
+// reserve makes room for n more rows.
+func (t *table[K, V]) reserve(n int) {
+	if len(t.rows) == 0 && n > 0 {
+		t.rows = make(map[K]V, n)
+		t.keys = make([]K, 0, n)
+	}
+}
+
 // put inserts or replaces a row; sort must follow before the next read.
 func (t *table[K, V]) put(k K, v V) {
 	if _, ok := t.rows[k]; !ok {
@@ -108,6 +116,52 @@ func serverRange[V any](t *table[pairKey, V], server vocab.Host) []pairKey {
 
 // hostKey is the case-insensitive identity of a host name.
 func hostKey(h vocab.Host) string { return strings.ToLower(string(h)) }
+
+// hostKeys is hostKey remembering its answers, for loops over many rows
+// of few servers: each name is lower-cased once. The zero value is ready.
+type hostKeys struct {
+	last vocab.Host
+	key  string
+	seen map[vocab.Host]string
+}
+
+func (k *hostKeys) of(h vocab.Host) string {
+	if h == k.last && k.seen != nil {
+		return k.key
+	}
+	key, ok := k.seen[h]
+	if !ok {
+		if k.seen == nil {
+			k.seen = map[vocab.Host]string{}
+		}
+		key = hostKey(h)
+		k.seen[h] = key
+	}
+	k.last, k.key = h, key
+	return key
+}
+
+// validGUID is vocab.GUID.Valid without allocating: 36 characters,
+// lower-case hex digits and hyphens at 8, 13, 18 and 23.
+func validGUID(g vocab.GUID) bool {
+	if len(g) != 36 {
+		return false
+	}
+	for i := 0; i < len(g); i++ {
+		c := g[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // compareHost orders host names case-insensitively, ties broken by
 // spelling: the order the tables list servers in. It does not allocate

@@ -58,6 +58,91 @@ func parseRow(r RawRow) (Pair, string) {
 	}, ""
 }
 
+// rowParser is parseRow remembering how it parsed each server, package id
+// and status: a read holds tens of thousands of rows naming a few thousand
+// of each. The zero value is ready.
+type rowParser struct {
+	servers  map[[2]string]parsedServer // (ServerID, ServerName)
+	packages map[string]parsedGUID
+	statuses map[string]vocab.Status
+}
+
+type parsedServer struct {
+	id     vocab.GUID
+	host   vocab.Host
+	reason string
+}
+
+type parsedGUID struct {
+	id     vocab.GUID
+	reason string
+}
+
+// parse is parseRow(r).
+func (rp *rowParser) parse(r RawRow) (Pair, string) {
+	if rp.servers == nil {
+		rp.servers = map[[2]string]parsedServer{}
+		rp.packages = map[string]parsedGUID{}
+		rp.statuses = map[string]vocab.Status{}
+	}
+	srv, ok := rp.servers[[2]string{r.ServerID, r.ServerName}]
+	if !ok {
+		srv = parseServerOf(r)
+		rp.servers[[2]string{r.ServerID, r.ServerName}] = srv
+	}
+	if srv.reason != "" {
+		return Pair{}, srv.reason
+	}
+	pkg, ok := rp.packages[r.PackageID]
+	if !ok {
+		g, err := vocab.ParseGUID(r.PackageID)
+		pkg = parsedGUID{id: g}
+		if err != nil {
+			pkg.reason = "package id: " + err.Error()
+		}
+		rp.packages[r.PackageID] = pkg
+	}
+	if pkg.reason != "" {
+		return Pair{}, pkg.reason
+	}
+	if !r.PackageKnown {
+		return Pair{}, reasonPackageUnknown
+	}
+	status, ok := rp.statuses[r.Status]
+	if !ok {
+		status = vocab.Status(vocab.Clip(string(vocab.NormalizeStatus(r.Status))))
+		rp.statuses[r.Status] = status
+	}
+	if status == "" {
+		return Pair{}, reasonEmptyStatus
+	}
+	return Pair{
+		Server:         srv.host,
+		ServerID:       srv.id,
+		Package:        pkg.id,
+		PackageName:    vocab.Clip(r.PackageName),
+		Status:         status,
+		Version:        r.Version,
+		PackageVersion: r.PackageVersion,
+	}, ""
+}
+
+// parseServerOf checks a row's server as parseRow does.
+func parseServerOf(r RawRow) parsedServer {
+	sid, err := vocab.ParseGUID(r.ServerID)
+	if err != nil {
+		return parsedServer{reason: "server id: " + err.Error()}
+	}
+	if r.ServerName == "" {
+		return parsedServer{reason: reasonServerNotInVItem}
+	}
+	host, err := vocab.ParseHost(r.ServerName)
+	if err != nil {
+		return parsedServer{reason: "server name: " + err.Error()}
+	}
+	return parsedServer{id: sid, host: host}
+}
+
 // healthy reports whether a pair meets the desired state and so is not in
 // question. The CMDB query never yields such rows; this guards against a
 // driver that does.
@@ -74,26 +159,52 @@ func rowReject(r RawRow, reason string) Reject {
 	}
 }
 
-// dedupePairs sorts pairs by server, package and the rest, and rejects
-// every pair after the first for one (server, package): rows whose ids
-// differ only in braces, or two server ids under one name.
+// dedupePairs rejects every pair but one for each (server, package): rows
+// whose ids differ only in braces, or two server ids under one name. The
+// one kept is the first in a fixed order (server, package, server id,
+// status, version), whatever the order of the rows; the others keep
+// theirs.
 func dedupePairs(ps []Pair) ([]Pair, []Reject) {
-	slices.SortFunc(ps, func(a, b Pair) int {
-		return cmp.Or(compareHost(a.Server, b.Server), cmp.Compare(a.Package, b.Package),
-			cmp.Compare(a.ServerID, b.ServerID), cmp.Compare(a.Status, b.Status),
-			cmp.Compare(a.Version, b.Version))
-	})
+	first := make(map[pairKey]int, len(ps))
+	var dup []bool
+	var hk hostKeys
+	for i := range ps {
+		k := pairKey{server: hk.of(ps[i].Server), pkg: ps[i].Package}
+		j, seen := first[k]
+		if !seen {
+			first[k] = i
+			continue
+		}
+		if dup == nil {
+			dup = make([]bool, len(ps))
+		}
+		if comparePairs(&ps[i], &ps[j]) < 0 {
+			first[k] = i
+			dup[j] = true
+		} else {
+			dup[i] = true
+		}
+	}
+	if dup == nil {
+		return ps, nil
+	}
 	var keep []Pair
 	var rejects []Reject
 	for i, p := range ps {
-		if i > 0 && hostKey(p.Server) == hostKey(ps[i-1].Server) && p.Package == ps[i-1].Package {
-			rejects = append(rejects, Reject{ServerID: string(p.ServerID), Server: string(p.Server),
-				PackageID: string(p.Package), Reason: reasonDuplicatePair})
+		if !dup[i] {
+			keep = append(keep, p)
 			continue
 		}
-		keep = append(keep, p)
+		rejects = append(rejects, Reject{ServerID: string(p.ServerID), Server: string(p.Server),
+			PackageID: string(p.Package), Reason: reasonDuplicatePair})
 	}
 	return keep, rejects
+}
+
+func comparePairs(a, b *Pair) int {
+	return cmp.Or(compareHost(a.Server, b.Server), cmp.Compare(a.Package, b.Package),
+		cmp.Compare(a.ServerID, b.ServerID), cmp.Compare(a.Status, b.Status),
+		cmp.Compare(a.Version, b.Version))
 }
 
 // parseServers validates the CMDB's server list. Status names in counts
@@ -151,6 +262,7 @@ func checkFacts(server vocab.Host, asked []vocab.GUID, f AgentFacts) (AgentFacts
 	if f.Server != "" && !strings.EqualFold(string(f.Server), string(server)) {
 		return AgentFacts{}, nil, "answer is about server " + quoteClip(string(f.Server))
 	}
+	asked = sortedSet(asked)
 	out := f
 	out.Server = server
 	out.Applied = vocab.Credential{
@@ -183,7 +295,7 @@ func checkFiles(server vocab.Host, asked []vocab.GUID, pf PackageFiles) (Package
 	if err != nil {
 		return PackageFiles{}, "agent answer: " + err.Error()
 	}
-	if !slices.Contains(asked, pkg) {
+	if !inSet(asked, pkg) {
 		return PackageFiles{}, reasonPackageNotAsked
 	}
 	if pf.Server != "" && !strings.EqualFold(string(pf.Server), string(server)) {
@@ -198,6 +310,7 @@ func checkFiles(server vocab.Host, asked []vocab.GUID, pf PackageFiles) (Package
 
 // checkSnapshots validates the NS's answer about the packages asked.
 func checkSnapshots(asked []vocab.GUID, ss []Snapshot) ([]Snapshot, []Reject) {
+	asked = sortedSet(asked)
 	var out []Snapshot
 	var rejects []Reject
 	seen := map[vocab.GUID]bool{}
@@ -207,7 +320,7 @@ func checkSnapshots(asked []vocab.GUID, ss []Snapshot) ([]Snapshot, []Reject) {
 		switch {
 		case err != nil:
 			reason = "NS snapshot: " + err.Error()
-		case !slices.Contains(asked, pkg):
+		case !inSet(asked, pkg):
 			reason = reasonSnapshotNotAsked
 		case seen[pkg]:
 			reason = reasonDuplicateAnswer
@@ -220,6 +333,20 @@ func checkSnapshots(asked []vocab.GUID, ss []Snapshot) ([]Snapshot, []Reject) {
 		out = append(out, Snapshot{Package: pkg, Present: s.Present, Version: s.Version})
 	}
 	return out, rejects
+}
+
+// sortedSet returns gs sorted (gs itself when it is): a set to search.
+func sortedSet(gs []vocab.GUID) []vocab.GUID {
+	if slices.IsSorted(gs) {
+		return gs
+	}
+	return slices.Sorted(slices.Values(gs))
+}
+
+// inSet reports whether g is in the sorted set.
+func inSet(set []vocab.GUID, g vocab.GUID) bool {
+	_, ok := slices.BinarySearch(set, g)
+	return ok
 }
 
 func clipAll(ss []string) []string {
