@@ -128,3 +128,32 @@ func (s *scrubber) value(v any) any {
 	}
 	return v
 }
+
+// Redact removes secrets from text the way the journal does for its
+// records: each value and its URL-escaped and JSON-escaped forms, and any
+// password=… or URL user password, become [redacted]. Logs and command
+// output use it as a second line of defence: callers must not put secrets
+// in messages at all.
+func Redact(s string, secrets []string) string {
+	values := secrets
+	for _, v := range secrets {
+		values = append(values, jsonForms(v)...)
+	}
+	return newScrubber(values).str(s)
+}
+
+// jsonForms are v as it appears inside JSON strings, with and without
+// HTML escaping (encoding/json escapes <, > and & by default).
+func jsonForms(v string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(v) == nil {
+			q := strings.TrimSuffix(b.String(), "\n")
+			out = append(out, q[1:len(q)-1])
+		}
+	}
+	return out
+}

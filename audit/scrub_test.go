@@ -132,3 +132,20 @@ func TestJSONHelper(t *testing.T) {
 		t.Fatalf("JSON(error) = %s", got)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	const secret = `S3cr"et&pw`
+	tests := map[string]string{
+		"login failed for " + secret:         "login failed for [redacted]",
+		`{"error":"bad S3cr\"et&pw"}`:        `{"error":"bad [redacted]"}`,
+		"dsn sqlserver://u:x%40y@h/db":       "dsn sqlserver://u:[redacted]@h/db",
+		"server=sql;password=hunter2;user=a": "server=sql;password=[redacted];user=a",
+		"escaped " + url.QueryEscape(secret): "escaped [redacted]",
+		"nothing to hide":                    "nothing to hide",
+	}
+	for in, want := range tests {
+		if got := Redact(in, []string{secret}); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -257,9 +257,8 @@ func checkEveryHostileRowRejected(t *testing.T, res PassResult, rows int) {
 
 // checkPrintable asserts that the plan's text output holds no control
 // character that came from a CMDB value or an agent's answer (a package
-// name, an ACL principal): on a terminal they could rewrite or hide lines.
-// Known bug R5-1 (docs/reliability.md): actions.Render prints reason
-// messages raw. Skipped unless -reliability.strict until it is fixed.
+// name, an ACL principal): on a terminal they could rewrite or hide lines
+// (bug R5-1, fixed: actions.Render quotes them with vocab.Printable).
 func checkPrintable(t *testing.T, text string) {
 	t.Helper()
 	var bad []string
@@ -271,12 +270,7 @@ func checkPrintable(t *testing.T, text string) {
 	if len(bad) == 0 {
 		return
 	}
-	msg := fmt.Sprintf("%d plan output lines carry a control character from untrusted text, e.g. %s", len(bad), bad[0])
-	if !*strict {
-		t.Logf("known bug R5-1 (run with -reliability.strict to fail): %s", msg)
-		return
-	}
-	t.Error(msg)
+	t.Errorf("%d plan output lines carry a control character from untrusted text, e.g. %s", len(bad), bad[0])
 }
 
 // hashTree hashes every file under root by slash path.

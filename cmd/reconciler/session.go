@@ -8,6 +8,7 @@ import (
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/redact"
 	"github.com/itms-tools/reconciler/site"
 )
 
@@ -27,6 +28,8 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	if err != nil {
 		return nil, e.errorf("%v", err)
 	}
+	secrets := &redact.Set{}
+	log = slog.New(redact.NewHandler(log.Handler(), secrets))
 	pol, code := loadPolicy(e, c)
 	if pol == nil {
 		return nil, code
@@ -39,6 +42,9 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	if err != nil {
 		return nil, e.errorf("%v", err)
 	}
+	secrets.Use(s.Secrets)
+	e.stdout = redact.NewWriter(e.stdout, secrets)
+	e.stderr = redact.NewWriter(e.stderr, secrets)
 	for _, n := range s.Notes {
 		log.Warn("site note", "note", n)
 	}
