@@ -20,6 +20,11 @@ const fileMode fs.FileMode = 0o600
 // also block the journal's own append handle.
 func lockPath(path string) string { return path + ".lock" }
 
+// LockPath is the lock file of the journal at path. It outlives the
+// journal's processes: a lock file without its journal means the journal
+// existed and is gone.
+func LockPath(path string) string { return lockPath(path) }
+
 // lock takes the journal's exclusive lock without waiting, so that two
 // processes never append to one chain.
 func lock(path string) (*flock.Flock, error) {

@@ -14,6 +14,11 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
+// JournalLostKey marks, in a startup record's detail, a start that found
+// the journal gone though it had existed: budgets were lost with it, so
+// every destructive limited kind counts as fully spent at that start.
+const JournalLostKey = "journal_lost"
+
 // ApprovalDetail is the Detail of an approval record: the action ids it
 // approves (a plan approval lists every action of the plan that needs one).
 type ApprovalDetail struct {
@@ -69,6 +74,11 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		var d ApprovalDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
 			c.approvals.Approve(r.Time, d.Actions...)
+		}
+	case audit.TypeStartup:
+		var d map[string]any
+		if json.Unmarshal(r.Detail, &d) == nil && d[JournalLostKey] == true {
+			c.exhaustDestructive(r.Time)
 		}
 	case audit.TypeBreaker:
 		var d BreakerDetail

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"github.com/itms-tools/reconciler/audit"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -193,4 +194,35 @@ func TestTornJournalKeepsItsSpends(t *testing.T) {
 		t.Fatalf("%d deletions after the restart, want 0", got)
 	}
 	r.verifyJournal()
+}
+
+// A start that found the journal gone (its lock file still there) is
+// recorded in the startup record; replaying it spends every destructive
+// limited kind for one window, and nothing else.
+func TestJournalLostSpendsDestructiveBudgetsForAWindow(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), `limit "delete_ns_snapshot" {
+  max = 5
+  per = "1h"
+}
+limit "resend_status" {
+  max = 5
+  per = "1h"
+}
+`)
+	if _, err := r.journal.Append(audit.Record{Type: audit.TypeStartup,
+		Detail: audit.JSON(map[string]any{JournalLostKey: true})}); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(10 * time.Minute)
+	r.restart()
+	l := r.ctl.Limiter()
+	if got := l.Remaining(actions.DeleteNSSnapshot, r.clk.Now()); got != 0 {
+		t.Errorf("delete_ns_snapshot: %d left after a lost journal, want 0", got)
+	}
+	if got := l.Remaining(actions.ResendStatus, r.clk.Now()); got != 5 {
+		t.Errorf("resend_status (not destructive): %d left, want 5", got)
+	}
+	if got := l.Remaining(actions.DeleteNSSnapshot, r.clk.Now().Add(51*time.Minute)); got != 5 {
+		t.Errorf("an hour later: %d left, want 5", got)
+	}
 }

@@ -187,3 +187,28 @@ func treeHash(t *testing.T, root string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// A journal deleted after it existed (its lock file remains) is noticed at
+// the next start and recorded, so that its budgets count as spent.
+func TestLostJournalIsNoticed(t *testing.T) {
+	dir := t.TempDir()
+	p := demoPolicy(t, dir, demoLimits)
+	clk := clock.NewFake(t0)
+	args := []string{"run", "--once", "--policy", p, "--log-level", "error"}
+	runCLI(t, clk, args...)
+	journal := filepath.Join(dir, "audit.jsonl")
+	if err := os.Remove(journal); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, clk, args...)
+	recs := readJournal(t, journal)
+	if len(recs) == 0 || recs[0].Type != audit.TypeStartup || !strings.Contains(string(recs[0].Detail), `"journal_lost":true`) {
+		t.Fatalf("first record after the loss: %+v", recs[0])
+	}
+	// A first start ever (no lock file either) is not a loss.
+	fresh := t.TempDir()
+	runCLI(t, clk, "run", "--once", "--policy", demoPolicy(t, fresh, demoLimits), "--log-level", "error")
+	if first := readJournal(t, filepath.Join(fresh, "audit.jsonl"))[0]; strings.Contains(string(first.Detail), "journal_lost") {
+		t.Fatal("a first start taken for a lost journal")
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -16,6 +18,11 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(s.pol.Audit.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal folder: %w", err)
 	}
+	lost := journalLost(s.pol.Audit.Path)
+	if lost {
+		s.log.Error("the audit journal is missing though it existed (its lock file is there): "+
+			"destructive kinds get no budget for one limit window", "journal", s.pol.Audit.Path)
+	}
 	j, err := audit.Open(s.pol.Audit.Path, audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.site.Secrets})
 	if err != nil {
 		return nil, fmt.Errorf("open audit journal: %w", err)
@@ -25,11 +32,23 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	}
 	detail := map[string]any{"command": command, "policy": s.pol.File, "mode": s.pol.Mode,
 		"site": s.pol.Site.Kind, "notes": s.site.Notes}
+	if lost {
+		detail[controller.JournalLostKey] = true
+	}
 	if _, err := j.Append(audit.Record{Type: audit.TypeStartup, Detail: audit.JSON(detail)}); err != nil {
 		j.Close()
 		return nil, fmt.Errorf("record start: %w", err)
 	}
 	return j, nil
+}
+
+// journalLost reports a journal that existed and is gone: its lock file
+// (which audit.Open leaves behind) is there, the journal is not. A first
+// start has neither.
+func journalLost(path string) bool {
+	_, jerr := os.Stat(path)
+	_, lerr := os.Stat(audit.LockPath(path))
+	return errors.Is(jerr, fs.ErrNotExist) && lerr == nil
 }
 
 // leaderController builds a controller that writes to j, with its gates
