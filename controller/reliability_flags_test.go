@@ -2,7 +2,7 @@ package controller
 
 import "flag"
 
-// Flags of the reliability tests (docs/reliability.md).
+// Flags of the reliability tests (RELIABILITY.md).
 var (
 	// long runs the long variants (the load test's 24 virtual hours on
 	// 2,000 servers).

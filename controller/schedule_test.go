@@ -51,7 +51,7 @@ func utc(s string) time.Time {
 // exactly once, none is recorded as skipped, and the loop stays up. The
 // calendar view (one pass per local day) is checked too: the spring day
 // has none and the autumn day two, known gaps R8-1 and R8-2 in
-// docs/reliability.md.
+// RELIABILITY.md.
 func TestScheduleAcrossDaylightSavingChanges(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -122,7 +122,7 @@ func knownGap(t *testing.T, id, msg string) {
 		t.Error(msg)
 		return
 	}
-	t.Logf("known gap %s (see docs/reliability.md; -reliability.strict fails): %s", id, msg)
+	t.Logf("known gap %s (see RELIABILITY.md; -reliability.strict fails): %s", id, msg)
 }
 
 // A machine suspended for 3 hours: when it resumes, the schedule time it

@@ -249,7 +249,7 @@ func TestSecretsStayOutOfEveryOutput(t *testing.T) {
 		}
 		msg := fmt.Sprintf("%s: the sentinel reached %v (the journal scrubs it)", p.name, leaks[p.name])
 		if p.known && !*strictSecrets {
-			t.Logf("known bug R6-1 (docs/reliability.md; -reliability.strict fails): %s", msg)
+			t.Logf("known bug R6-1 (RELIABILITY.md; -reliability.strict fails): %s", msg)
 			continue
 		}
 		t.Error(msg)
@@ -298,5 +298,5 @@ func TestBadDSNErrorsHideThePassword(t *testing.T) {
 }
 
 // strictSecrets fails on known, reported secret leaks instead of logging
-// them (docs/reliability.md).
+// them (RELIABILITY.md).
 var strictSecrets = flag.Bool("reliability.strict", false, "fail on known reliability bugs instead of logging them")
