@@ -68,19 +68,10 @@ func (a *Action) after(ids ...string) {
 }
 
 // union returns the sorted set union of a and b without empty strings, in
-// a new slice. a is a sorted set (every caller's a comes from union); b may
-// be in any order.
+// a new slice. Either may be in any order and hold repeats; most often a
+// is a sorted set already and b a few ids, which a merge serves.
 func union(a, b []string) []string {
-	if len(b) == 0 {
-		if len(a) == 0 {
-			return nil
-		}
-		return slices.Clone(a)
-	}
-	if !slices.IsSorted(b) {
-		b = slices.Clone(b)
-		slices.Sort(b)
-	}
+	a, b = sortedCopy(a), sortedCopy(b)
 	out := make([]string, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -101,6 +92,16 @@ func union(a, b []string) []string {
 		return nil
 	}
 	return out
+}
+
+// sortedCopy returns ss when it is sorted, else a sorted copy.
+func sortedCopy(ss []string) []string {
+	if slices.IsSorted(ss) {
+		return ss
+	}
+	c := slices.Clone(ss)
+	slices.Sort(c)
+	return c
 }
 
 // actions returns the actions with edges pointing only at actions present
