@@ -10,10 +10,11 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// pkgCause is the diagnosis of one pair in question.
+// pkgCause is the diagnosis of one pair in question. pair and files point
+// into the planner's own copies of the observation (never nil).
 type pkgCause struct {
-	pair    observed.Pair
-	files   observed.PackageFiles
+	pair    *observed.Pair
+	files   *observed.PackageFiles
 	nsSnap  observed.Snapshot
 	cause   Cause // "" when the pair is left alone
 	nsStale bool
@@ -56,7 +57,7 @@ func hasPrincipal(acl []string, account string) bool {
 
 // diagnosePair decides the cause of one pair in question, or why it is left
 // alone (returned as a note message with an empty cause).
-func diagnosePair(p observed.Pair, f observed.PackageFiles, fok bool, s observed.Snapshot, sok bool,
+func diagnosePair(p *observed.Pair, f *observed.PackageFiles, fok bool, s observed.Snapshot, sok bool,
 	now time.Time, grace time.Duration) (pkgCause, string) {
 	pc := pkgCause{pair: p, files: f, nsSnap: s}
 	if p.Status.InProgress() && young(p.Since, now, grace) {

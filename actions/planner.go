@@ -64,6 +64,7 @@ func finish(b *builder, now time.Time) Plan {
 // observed are noted and get nothing.
 func diagnoseServers(b *builder, in Input) []*serverDiag {
 	d, obs := in.Desired, in.Obs
+	snaps := snapshotsByPackage(obs)
 	var out []*serverDiag
 	for _, h := range candidates(obs) {
 		t := Target{Server: h}
@@ -86,7 +87,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 		}
 		sd := &serverDiag{host: h, agent: ag.Facts}
 		sd.diagnoseCredential(obs.NS, d.Credential, obs.NSUnmanaged)
-		diagnosePairs(b, sd, obs, in.Now, d.PendingGrace)
+		diagnosePairs(b, sd, obs, snaps, in.Now, d.PendingGrace)
 		out = append(out, sd)
 	}
 	return out
@@ -109,12 +110,26 @@ func candidates(obs *observed.Observation) []vocab.Host {
 	return sortedHosts(hosts)
 }
 
-func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, now time.Time, grace time.Duration) {
+// diagnosePairs diagnoses a server's pairs in question. Its pairs and the
+// files its agent reported both come by package, so they are matched in
+// one walk; snaps holds the NS snapshots read.
+func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, snaps map[vocab.GUID]observed.Snapshot,
+	now time.Time, grace time.Duration) {
 	pairs := obs.PairsOf(sd.host)
+	files := obs.FilesOf(sd.host)
 	sd.pkgs = make([]pkgCause, 0, len(pairs))
-	for _, p := range pairs {
-		f, fok := obs.Files(sd.host, p.Package)
-		s, sok := obs.Snapshot(p.Package)
+	var none observed.PackageFiles
+	for i := range pairs {
+		p := &pairs[i]
+		for len(files) > 0 && files[0].Package < p.Package {
+			files = files[1:]
+		}
+		f := &none
+		fok := len(files) > 0 && files[0].Package == p.Package
+		if fok {
+			f = &files[0]
+		}
+		s, sok := snaps[p.Package]
 		pc, why := diagnosePair(p, f, fok, s, sok, now, grace)
 		if pc.cause == "" {
 			b.note(Target{Server: sd.host, Package: p.Package}, "left_alone", why)
@@ -123,6 +138,16 @@ func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, now ti
 		sd.pkgs = append(sd.pkgs, pc)
 		sd.inQuestion = true
 	}
+}
+
+// snapshotsByPackage indexes the NS snapshots read.
+func snapshotsByPackage(obs *observed.Observation) map[vocab.GUID]observed.Snapshot {
+	ss := obs.Snapshots()
+	m := make(map[vocab.GUID]observed.Snapshot, len(ss))
+	for _, s := range ss {
+		m[s.Package] = s
+	}
+	return m
 }
 
 // needsCycle reports whether a credential reset cycle is needed: some

@@ -50,9 +50,9 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause) ([]string, *Reason) {
 	if pc.nsStale {
 		reqs = append(reqs, refreshID, MakeID(DeleteNSSnapshot, Target{Package: t.Package}, 0, ""))
 	}
-	facts := pairFacts(pc)
 	switch pc.cause {
 	case StaleNSSnapshot, StalePSSnapshot:
+		facts := pairFacts(pc)
 		if pc.files.SnapshotPresent {
 			a := b.add(DeletePSSnapshot, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 				Message: fmt.Sprintf("snapshot.xml of %s holds version %s; the package is at version %s",
@@ -66,7 +66,7 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause) ([]string, *Reason) {
 		return reqs, &Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 			Message: fmt.Sprintf("restore snapshot.xml of %s from the NS", packageLabel(pc))}
 	case StaleStatusFile:
-		return []string{deleteStatus(b, t, pc, facts, nil).ID}, nil
+		return []string{deleteStatus(b, t, pc, pairFacts(pc), nil).ID}, nil
 	}
 	return nil, nil
 }

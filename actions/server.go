@@ -147,10 +147,10 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	if sd.stuck && g.reset != "" {
 		update = MakeID(UpdateConfiguration, t, 2, "")
 	}
-	var lost []pkgCause
+	var lost lostPairs
 	for i, pc := range sd.pkgs {
 		if pc.cause == StatusLost {
-			lost = append(lost, pc)
+			lost.add(pc)
 			continue
 		}
 		reqs := union(hard, pkgReqs[i])
@@ -160,16 +160,34 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 		a.addReason(Reason{Cause: pc.cause, Facts: pairFacts(pc), Requires: reqs,
 			Message: fmt.Sprintf("%s is %s in the CMDB; report it once fixed", packageLabel(pc), pc.pair.Status)})
 	}
-	if len(lost) > 0 {
+	if lost.n > 0 {
 		a.addReason(lostReason(sd, lost, hard))
 	}
 	a.after(b.idsOn(sd.host)...)
 	a.after(g.restore)
 }
 
+// lostPairs sums up the pairs that only need a new status report.
+type lostPairs struct {
+	n      int
+	counts map[vocab.Status]int
+	names  []string // the first three
+}
+
+func (l *lostPairs) add(pc pkgCause) {
+	if l.counts == nil {
+		l.counts = map[vocab.Status]int{}
+	}
+	l.n++
+	l.counts[pc.pair.Status]++
+	if len(l.names) < 3 {
+		l.names = append(l.names, packageLabel(pc))
+	}
+}
+
 // lostReason explains the pairs that only need a new status report: the
 // report was lost, or it failed for a server-wide cause fixed first.
-func lostReason(sd *serverDiag, lost []pkgCause, hard []string) Reason {
+func lostReason(sd *serverDiag, lost lostPairs, hard []string) Reason {
 	cause, why := StatusLost, "the package server holds current files; the last report was lost"
 	switch {
 	case sd.stuck:
@@ -179,17 +197,9 @@ func lostReason(sd *serverDiag, lost []pkgCause, hard []string) Reason {
 	case sd.aclMissing:
 		cause, why = ACLMissing, "reports fail until the account has Full Control"
 	}
-	counts := map[vocab.Status]int{}
-	var names []string
-	for _, pc := range lost {
-		counts[pc.pair.Status]++
-		if len(names) < 3 {
-			names = append(names, packageLabel(pc))
-		}
-	}
 	return Reason{Cause: cause, Requires: hard,
-		Message: fmt.Sprintf("%d pairs not Ready (%s): %s", len(lost), statusCounts(counts), why),
-		Facts:   []Fact{{"pairs_not_ready", fmt.Sprint(len(lost))}, {"statuses", statusCounts(counts)}, {"examples", strings.Join(names, "; ")}}}
+		Message: fmt.Sprintf("%d pairs not Ready (%s): %s", lost.n, statusCounts(lost.counts), why),
+		Facts:   []Fact{{"pairs_not_ready", fmt.Sprint(lost.n)}, {"statuses", statusCounts(lost.counts)}, {"examples", strings.Join(lost.names, "; ")}}}
 }
 
 func statusCounts(c map[vocab.Status]int) string {
