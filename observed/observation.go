@@ -89,6 +89,11 @@ func (o *Observation) SetAgent(as ...Agent) error {
 		}
 	}
 	return o.write(func(t *tables) {
+		n := 0
+		for _, a := range as {
+			n += len(a.Facts.Packages)
+		}
+		t.files.reserve(n)
 		for _, a := range as {
 			files := a.Facts.Packages
 			a.Facts.Packages = nil

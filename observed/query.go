@@ -19,13 +19,13 @@ func (o *Observation) Pairs() []Pair {
 func (o *Observation) PairsOf(server vocab.Host) []Pair {
 	var out []Pair
 	o.read(func(t *tables) {
-		keys := serverRange(&t.pairs, server)
-		if len(keys) == 0 {
+		rows := serverRange(&t.pairs, server)
+		if len(rows) == 0 {
 			return
 		}
-		out = make([]Pair, len(keys))
-		for i, k := range keys {
-			out[i] = t.pairs.rows[k]
+		out = make([]Pair, len(rows))
+		for i := range rows {
+			out[i] = rows[i].val
 		}
 	})
 	return out
@@ -45,9 +45,9 @@ func (o *Observation) PairsWithStatus(s vocab.Status) []Pair {
 func (o *Observation) pairsWhere(keep func(*Pair) bool) []Pair {
 	var out []Pair
 	o.read(func(t *tables) {
-		for _, k := range t.pairs.keys {
-			if p := t.pairs.rows[k]; keep(&p) {
-				out = append(out, p)
+		for i := range t.pairs.rows {
+			if p := &t.pairs.rows[i].val; keep(p) {
+				out = append(out, *p)
 			}
 		}
 	})
@@ -59,9 +59,10 @@ func (o *Observation) pairsWhere(keep func(*Pair) bool) []Pair {
 func (o *Observation) ServersInQuestion() []vocab.Host {
 	var out []vocab.Host
 	o.read(func(t *tables) {
-		for i, k := range t.pairs.keys {
-			if i == 0 || k.server != t.pairs.keys[i-1].server {
-				out = append(out, t.pairs.rows[k].Server)
+		rows := t.pairs.rows
+		for i := range rows {
+			if i == 0 || rows[i].key.server != rows[i-1].key.server {
+				out = append(out, rows[i].val.Server)
 			}
 		}
 	})
@@ -73,8 +74,8 @@ func (o *Observation) ServersInQuestion() []vocab.Host {
 func (o *Observation) PackagesInQuestion() []vocab.GUID {
 	var out []vocab.GUID
 	o.read(func(t *tables) {
-		for _, k := range t.pairs.keys {
-			out = append(out, k.pkg)
+		for i := range t.pairs.rows {
+			out = append(out, t.pairs.rows[i].key.pkg)
 		}
 	})
 	slices.Sort(out)
@@ -85,8 +86,8 @@ func (o *Observation) PackagesInQuestion() []vocab.GUID {
 func (o *Observation) PackagesOf(server vocab.Host) []vocab.GUID {
 	var out []vocab.GUID
 	o.read(func(t *tables) {
-		for _, k := range serverRange(&t.pairs, server) {
-			out = append(out, k.pkg)
+		for _, r := range serverRange(&t.pairs, server) {
+			out = append(out, r.key.pkg)
 		}
 	})
 	return out
@@ -99,17 +100,17 @@ func (o *Observation) PackagesOf(server vocab.Host) []vocab.GUID {
 func (o *Observation) Need(keep func(vocab.Host) bool) map[vocab.Host][]vocab.GUID {
 	need := map[vocab.Host][]vocab.GUID{}
 	o.read(func(t *tables) {
-		keys := t.pairs.keys
-		for lo := 0; lo < len(keys); {
+		rows := t.pairs.rows
+		for lo := 0; lo < len(rows); {
 			hi := lo + 1
-			for hi < len(keys) && keys[hi].server == keys[lo].server {
+			for hi < len(rows) && rows[hi].key.server == rows[lo].key.server {
 				hi++
 			}
-			s := t.pairs.rows[keys[lo]].Server
+			s := rows[lo].val.Server
 			if keep == nil || keep(s) {
 				pkgs := make([]vocab.GUID, hi-lo)
-				for i, k := range keys[lo:hi] {
-					pkgs[i] = k.pkg
+				for i := range rows[lo:hi] {
+					pkgs[i] = rows[lo+i].key.pkg
 				}
 				need[s] = pkgs
 			}
@@ -151,8 +152,13 @@ func (o *Observation) Files(server vocab.Host, pkg vocab.GUID) (PackageFiles, bo
 func (o *Observation) FilesOf(server vocab.Host) []PackageFiles {
 	var out []PackageFiles
 	o.read(func(t *tables) {
-		for _, k := range serverRange(&t.files, server) {
-			out = append(out, t.files.rows[k])
+		rows := serverRange(&t.files, server)
+		if len(rows) == 0 {
+			return
+		}
+		out = make([]PackageFiles, len(rows))
+		for i := range rows {
+			out[i] = rows[i].val
 		}
 	})
 	return out
@@ -163,9 +169,9 @@ func (o *Observation) FilesOf(server vocab.Host) []PackageFiles {
 func (o *Observation) FilesFor(pkg vocab.GUID) []PackageFiles {
 	var out []PackageFiles
 	o.read(func(t *tables) {
-		for _, k := range t.files.keys {
-			if k.pkg == pkg {
-				out = append(out, t.files.rows[k])
+		for i := range t.files.rows {
+			if t.files.rows[i].key.pkg == pkg {
+				out = append(out, t.files.rows[i].val)
 			}
 		}
 	})

@@ -9,9 +9,9 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// The tables of an Observation. Each keeps its rows in a map by key and,
-// after every write, the keys in order, so that a lookup is a map access,
-// a listing a walk of the ordered keys and a server's rows a range of them.
+// The tables of an Observation. Each keeps, after every write, its rows in
+// key order with a map from key to position, so that a lookup is a map
+// access, a listing a walk and a server's rows a range.
 // Server names are keyed lower-cased: Windows host names are
 // case-insensitive, so "PS001" and "ps001" are one server. (A pass
 // inserts tens of thousands of pairs; go-memdb's radix trees, one per
@@ -49,69 +49,107 @@ func comparePairKeys(a, b pairKey) int {
 	return cmp.Or(strings.Compare(a.server, b.server), cmp.Compare(a.pkg, b.pkg))
 }
 
-// table is one table: rows by key, and the keys in order.
+// table is one table: its rows in key order, and where each key is.
 type table[K comparable, V any] struct {
-	rows    map[K]V
-	keys    []K // in order, when sorted
+	rows    []entry[K, V] // in key order, when sorted
+	index   map[K]int     // key → position in rows
 	sorted  bool
 	compare func(a, b K) int
 }
 
+type entry[K, V any] struct {
+	key K
+	val V
+}
+
 func newTable[K comparable, V any](compare func(a, b K) int) table[K, V] {
-	return table[K, V]{rows: map[K]V{}, sorted: true, compare: compare}
+	return table[K, V]{index: map[K]int{}, sorted: true, compare: compare}
 }
 
 // reserve makes room for n more rows.
 func (t *table[K, V]) reserve(n int) {
 	if len(t.rows) == 0 && n > 0 {
-		t.rows = make(map[K]V, n)
-		t.keys = make([]K, 0, n)
+		t.index = make(map[K]int, n)
+		t.rows = make([]entry[K, V], 0, n)
 	}
 }
 
 // put inserts or replaces a row; sort must follow before the next read.
 func (t *table[K, V]) put(k K, v V) {
-	if _, ok := t.rows[k]; !ok {
-		t.keys = append(t.keys, k)
+	if i, ok := t.index[k]; ok {
+		t.rows[i].val = v
+		return
+	}
+	if n := len(t.rows); t.sorted && n > 0 && t.compare(t.rows[n-1].key, k) > 0 {
 		t.sorted = false
 	}
-	t.rows[k] = v
+	t.index[k] = len(t.rows)
+	t.rows = append(t.rows, entry[K, V]{k, v})
 }
 
-// sort orders the keys after puts.
+// sort orders the rows after puts: a permutation is sorted, then the rows
+// moved once, in place, cycle by cycle.
 func (t *table[K, V]) sort() {
-	if !t.sorted {
-		slices.SortFunc(t.keys, t.compare)
-		t.sorted = true
+	if t.sorted {
+		return
 	}
+	perm := make([]int32, len(t.rows)) // perm[i]: the row that goes to i
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return t.compare(t.rows[a].key, t.rows[b].key) })
+	for i := range perm {
+		if perm[i] == int32(i) {
+			continue
+		}
+		held := t.rows[i]
+		at := i
+		for {
+			from := int(perm[at])
+			perm[at] = int32(at)
+			if from == i {
+				t.rows[at] = held
+				break
+			}
+			t.rows[at] = t.rows[from]
+			at = from
+		}
+	}
+	for i := range t.rows {
+		t.index[t.rows[i].key] = i
+	}
+	t.sorted = true
 }
 
 func (t *table[K, V]) get(k K) (V, bool) {
-	v, ok := t.rows[k]
-	return v, ok
+	if i, ok := t.index[k]; ok {
+		return t.rows[i].val, true
+	}
+	var zero V
+	return zero, false
 }
 
 // list converts every row, in key order.
 func list[K comparable, V, R any](t *table[K, V], conv func(V) R) []R {
-	if len(t.keys) == 0 {
+	if len(t.rows) == 0 {
 		return nil
 	}
-	out := make([]R, len(t.keys))
-	for i, k := range t.keys {
-		out[i] = conv(t.rows[k])
+	out := make([]R, len(t.rows))
+	for i := range t.rows {
+		out[i] = conv(t.rows[i].val)
 	}
 	return out
 }
 
-// serverRange returns the keys of one server's rows, in package order.
-func serverRange[V any](t *table[pairKey, V], server vocab.Host) []pairKey {
+// serverRange returns one server's rows, in package order.
+func serverRange[V any](t *table[pairKey, V], server vocab.Host) []entry[pairKey, V] {
 	h := hostKey(server)
-	lo := sort.Search(len(t.keys), func(i int) bool { return t.keys[i].server >= h })
+	lo := sort.Search(len(t.rows), func(i int) bool { return t.rows[i].key.server >= h })
 	hi := lo
-	for hi < len(t.keys) && t.keys[hi].server == h {
+	for hi < len(t.rows) && t.rows[hi].key.server == h {
 		hi++
 	}
-	return t.keys[lo:hi]
+	return t.rows[lo:hi]
 }
 
 // hostKey is the case-insensitive identity of a host name.

@@ -272,18 +272,28 @@ func checkFacts(server vocab.Host, asked []vocab.GUID, f AgentFacts) (AgentFacts
 	out.FullControl = clipAll(f.FullControl)
 	out.LogSignatures = clipAll(f.LogSignatures)
 	out.Packages = nil
+	if len(f.Packages) > 0 {
+		out.Packages = make([]PackageFiles, 0, min(len(f.Packages), len(asked)))
+	}
 	var rejects []Reject
-	seen := map[vocab.GUID]bool{}
+	var seen []bool // by position in asked
 	for _, pf := range f.Packages {
 		c, reason := checkFiles(server, asked, pf)
-		if reason == "" && seen[c.Package] {
-			reason = reasonDuplicateAnswer
+		var at int
+		if reason == "" {
+			at, _ = slices.BinarySearch(asked, c.Package)
+			if seen == nil {
+				seen = make([]bool, len(asked))
+			}
+			if seen[at] {
+				reason = reasonDuplicateAnswer
+			}
 		}
 		if reason != "" {
 			rejects = append(rejects, Reject{Server: string(server), PackageID: vocab.Clip(string(pf.Package)), Reason: reason})
 			continue
 		}
-		seen[c.Package] = true
+		seen[at] = true
 		out.Packages = append(out.Packages, c)
 	}
 	slices.SortFunc(out.Packages, func(a, b PackageFiles) int { return cmp.Compare(a.Package, b.Package) })
