@@ -100,6 +100,7 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 	}
 	return call(ctx, 0, nil, func(ctx context.Context) (cmdbRead, error) {
 		var r cmdbRead
+		r.pairs = make([]Pair, 0, o.Ages.Len()) // last pass's count, when known
 		err := o.CMDB.InQuestion(ctx, func(row RawRow) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -145,13 +146,10 @@ func (r *cmdbRead) addRow(row RawRow) {
 	}
 }
 
-// store writes a complete read at once: all or nothing.
+// store writes a complete read at once: all or nothing. The pairs come
+// from parseRow, well-formed by construction: unlike AddPair's, they are
+// not checked again.
 func (obs *Observation) store(r cmdbRead, listServers bool) error {
-	for _, p := range r.pairs {
-		if err := checkPair(p); err != nil {
-			return fmt.Errorf("store CMDB rows: %w", err)
-		}
-	}
 	if err := checkServers(r.servers); err != nil {
 		return fmt.Errorf("store CMDB rows: %w", err)
 	}
