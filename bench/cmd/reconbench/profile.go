@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -25,5 +26,6 @@ func writeMemProfile(path string) {
 		return
 	}
 	defer f.Close()
+	runtime.GC() // the profile shows allocations as of the last collection
 	_ = pprof.Lookup("allocs").WriteTo(f, 0)
 }
