@@ -58,9 +58,8 @@ func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	for _, s := range steps {
 		lines, err := readLines(filepath.Join(*dir, s.file))
-		if errors.Is(err, os.ErrNotExist) && s.file == "sim.jsonl" {
-			r.SimSeconds = nil
-			continue
+		if errors.Is(err, os.ErrNotExist) && optional[s.file] {
+			continue // left null
 		}
 		if err != nil {
 			return err
@@ -81,6 +80,9 @@ func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	return enc.Encode(r)
 }
 
+// optional are the figures bench/run may skip (--pass-only, --no-sim).
+var optional = map[string]bool{"agents.jsonl": true, "plan.jsonl": true, "sim.jsonl": true}
+
 // result is the JSON bench/run prints; BENCHMARKS.md explains each field.
 type result struct {
 	Servers              int      `json:"servers"`
@@ -94,8 +96,8 @@ type result struct {
 	IdlePassSeconds      seconds  `json:"idle_pass_seconds"`
 	IdleOverScan         float64  `json:"idle_over_scan"`
 	PeakRSSMB            float64  `json:"peak_rss_mb"`
-	ObserveAgentsSeconds seconds  `json:"observe_agents_seconds"`
-	PlanSeconds          seconds  `json:"plan_seconds_10k_causes"`
+	ObserveAgentsSeconds *seconds `json:"observe_agents_seconds"`
+	PlanSeconds          *seconds `json:"plan_seconds_10k_causes"`
 	SimSeconds           *seconds `json:"sim_seconds"`
 	// What the pass did, and over how many runs the medians are.
 	PassAgents  int `json:"pass_agents_observed"`
