@@ -32,25 +32,37 @@ type ageKey struct {
 // Observe sets Since on pairs (the complete set in question at now) and
 // forgets every pair that is no longer in question or has changed status.
 func (a *Ages) Observe(now time.Time, pairs []Pair) {
+	rows := make([]entry[pairKey, Pair], len(pairs))
+	for i, p := range pairs {
+		rows[i] = entry[pairKey, Pair]{key: keyOf(p.Server, p.Package), val: p}
+	}
+	a.observe(now, rows)
+	for i := range pairs {
+		pairs[i].Since = rows[i].val.Since
+	}
+}
+
+// observe is Observe over a table's rows, keyed already.
+func (a *Ages) observe(now time.Time, rows []entry[pairKey, Pair]) {
 	if a == nil {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	next := make(map[ageKey]time.Time, len(pairs))
-	var hk hostKeys
-	for i := range pairs {
-		k := ageKey{server: hk.of(pairs[i].Server), pkg: pairs[i].Package, status: pairs[i].Status}
+	next := make(map[ageKey]time.Time, len(rows))
+	for i := range rows {
+		p := &rows[i].val
+		k := ageKey{server: rows[i].key.server, pkg: p.Package, status: p.Status}
 		first, known := a.first[k]
 		switch {
 		case known:
-			pairs[i].Since = first
+			p.Since = first
 		case a.started:
 			first = now
-			pairs[i].Since = now
+			p.Since = now
 		default:
 			first = now
-			pairs[i].Since = time.Time{}
+			p.Since = time.Time{}
 		}
 		next[k] = first
 	}

@@ -37,7 +37,8 @@ type Observer struct {
 
 // cmdbRead is what one CMDB read yields once validated.
 type cmdbRead struct {
-	pairs   []Pair
+	read    []Pair  // as the rows came
+	pairs   pairSet // then one per (server, package): the table the Observation will hold
 	servers []Server
 	rejects []Reject
 	parser  rowParser
@@ -59,7 +60,7 @@ func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool
 	}
 	read, err := o.readCMDB(ctx, listServers)
 	if err == nil {
-		o.Ages.Observe(now, read.pairs)
+		o.Ages.observe(now, read.pairs.t.rows)
 		err = obs.store(read, listServers)
 	}
 	if err != nil {
@@ -100,23 +101,22 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 	}
 	return call(ctx, 0, nil, func(ctx context.Context) (cmdbRead, error) {
 		var r cmdbRead
-		r.pairs = make([]Pair, 0, o.Ages.Len()) // last pass's count, when known
-		err := o.CMDB.InQuestion(ctx, func(row RawRow) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			r.addRow(row)
-			return nil
-		})
+		r.read = make([]Pair, 0, o.Ages.Len()) // last pass's count, when known
+		err := r.readRows(ctx, o.CMDB)
 		if err == nil && ctx.Err() != nil {
 			err = fmt.Errorf("cut short: %w", ctx.Err())
 		}
 		if err != nil {
 			return cmdbRead{}, fmt.Errorf("read CMDB rows: %w", err)
 		}
-		var dups []Reject
-		r.pairs, dups = dedupePairs(r.pairs)
-		r.rejects = append(r.rejects, dups...)
+		r.pairs.t = newTable[pairKey, Pair](comparePairKeys)
+		r.pairs.t.reserve(len(r.read))
+		for _, p := range r.read {
+			r.pairs.add(p)
+		}
+		r.read = nil
+		r.pairs.t.sort()
+		r.rejects = append(r.rejects, r.pairs.rejects...)
 		if !listServers {
 			return r, nil
 		}
@@ -131,6 +131,67 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 	})
 }
 
+// readRows reads the rows in question into r. The driver's goroutine
+// hands them over in batches to a second one that validates them, so that
+// validating overlaps reading; both are done when readRows returns, even
+// when the driver panics. A panic while validating is raised again here,
+// where call recovers it.
+func (r *cmdbRead) readRows(ctx context.Context, c CMDB) error {
+	const batchLen, inFlight = 512, 4
+	full := make(chan []RawRow, inFlight)
+	free := make(chan []RawRow, inFlight+2)
+	done := make(chan struct{})
+	var failed any
+	go func() {
+		defer close(done)
+		for b := range full {
+			if failed == nil {
+				failed = r.addRows(b)
+			}
+			select {
+			case free <- b[:0]:
+			default:
+			}
+		}
+	}()
+	defer func() {
+		close(full)
+		<-done
+		if failed != nil {
+			panic(failed)
+		}
+	}()
+	batch := make([]RawRow, 0, batchLen)
+	err := c.InQuestion(ctx, func(row RawRow) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch = append(batch, row)
+		if len(batch) == batchLen {
+			full <- batch
+			select {
+			case batch = <-free:
+			default:
+				batch = make([]RawRow, 0, batchLen)
+			}
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		full <- batch
+	}
+	return err
+}
+
+// addRows validates a batch of rows, and returns what it panicked with.
+func (r *cmdbRead) addRows(b []RawRow) (failed any) {
+	defer func() { failed = recover() }()
+	for _, row := range b {
+		r.addRow(row)
+	}
+	return nil
+}
+
 // addRow validates one row: a pair in question, a reject, or (for a healthy
 // row a driver should not have yielded) nothing.
 func (r *cmdbRead) addRow(row RawRow) {
@@ -139,22 +200,28 @@ func (r *cmdbRead) addRow(row RawRow) {
 	case reason != "":
 		r.rejects = append(r.rejects, rowReject(row, reason))
 	case !healthy(p):
-		if len(r.pairs) == cap(r.pairs) { // double: append's 1.25 copies tens of MB at 40k pairs
-			r.pairs = slices.Grow(r.pairs, max(1024, len(r.pairs)))
+		if len(r.read) == cap(r.read) { // double: append's 1.25 copies tens of MB at 40k pairs
+			r.read = slices.Grow(r.read, max(1024, len(r.read)))
 		}
-		r.pairs = append(r.pairs, p)
+		r.read = append(r.read, p)
 	}
 }
 
 // store writes a complete read at once: all or nothing. The pairs come
 // from parseRow, well-formed by construction: unlike AddPair's, they are
-// not checked again.
+// not checked again. Into a new Observation the read's table goes whole.
 func (obs *Observation) store(r cmdbRead, listServers bool) error {
 	if err := checkServers(r.servers); err != nil {
 		return fmt.Errorf("store CMDB rows: %w", err)
 	}
 	err := obs.write(func(t *tables) {
-		insertPairs(t, r.pairs)
+		if len(t.pairs.rows) == 0 {
+			t.pairs = r.pairs.t
+		} else {
+			for _, e := range r.pairs.t.rows {
+				t.pairs.put(e.key, e.val)
+			}
+		}
 		insertServers(t, r.servers)
 	})
 	if err != nil {

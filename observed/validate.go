@@ -165,40 +165,45 @@ func rowReject(r RawRow, reason string) Reject {
 // status, version), whatever the order of the rows; the others keep
 // theirs.
 func dedupePairs(ps []Pair) ([]Pair, []Reject) {
-	first := make(map[pairKey]int, len(ps))
-	var dup []bool
-	var hk hostKeys
-	for i := range ps {
-		k := pairKey{server: hk.of(ps[i].Server), pkg: ps[i].Package}
-		j, seen := first[k]
-		if !seen {
-			first[k] = i
-			continue
-		}
-		if dup == nil {
-			dup = make([]bool, len(ps))
-		}
-		if comparePairs(&ps[i], &ps[j]) < 0 {
-			first[k] = i
-			dup[j] = true
-		} else {
-			dup[i] = true
-		}
+	var set pairSet
+	for _, p := range ps {
+		set.add(p)
 	}
-	if dup == nil {
-		return ps, nil
-	}
-	var keep []Pair
-	var rejects []Reject
-	for i, p := range ps {
-		if !dup[i] {
+	keep := make([]Pair, 0, len(set.t.rows))
+	for _, p := range ps {
+		if i, ok := set.t.index[pairKey{server: hostKey(p.Server), pkg: p.Package}]; ok && set.t.rows[i].val == p {
 			keep = append(keep, p)
-			continue
+			delete(set.t.index, set.t.rows[i].key) // a repeat of the kept row is a duplicate
 		}
-		rejects = append(rejects, Reject{ServerID: string(p.ServerID), Server: string(p.Server),
-			PackageID: string(p.Package), Reason: reasonDuplicatePair})
 	}
-	return keep, rejects
+	return keep, set.rejects
+}
+
+// pairSet collects the pairs of a read as they come, one per (server,
+// package): a second pair for one replaces the first when it comes first
+// in comparePairs' order; the one left out is rejected as a duplicate.
+type pairSet struct {
+	t       table[pairKey, Pair]
+	hk      hostKeys
+	rejects []Reject
+}
+
+func (s *pairSet) add(p Pair) {
+	if s.t.index == nil {
+		s.t = newTable[pairKey, Pair](comparePairKeys)
+	}
+	k := pairKey{server: s.hk.of(p.Server), pkg: p.Package}
+	i, seen := s.t.index[k]
+	if !seen {
+		s.t.put(k, p)
+		return
+	}
+	dup := p
+	if old := &s.t.rows[i].val; comparePairs(&p, old) < 0 {
+		dup, *old = *old, p
+	}
+	s.rejects = append(s.rejects, Reject{ServerID: string(dup.ServerID), Server: string(dup.Server),
+		PackageID: string(dup.Package), Reason: reasonDuplicatePair})
 }
 
 func comparePairs(a, b *Pair) int {
