@@ -1,6 +1,7 @@
 package estate
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -42,10 +43,15 @@ type Meta struct {
 func Dir(cache string, s Spec) string { return filepath.Join(cache, s.Name()) }
 
 // Ensure generates the estate in Dir(cache, s) unless it is there already,
-// and returns its Meta.
+// from the same scenario, and returns its Meta.
 func Ensure(ctx context.Context, cache string, s Spec) (Meta, error) {
 	dir := Dir(cache, s)
-	if m, err := ReadMeta(dir); err == nil {
+	want, err := ScenarioJSON(s)
+	if err != nil {
+		return Meta{}, err
+	}
+	have, err := os.ReadFile(filepath.Join(dir, ScenarioFile))
+	if m, merr := ReadMeta(dir); merr == nil && err == nil && bytes.Equal(have, want) {
 		return m, nil
 	}
 	return Generate(ctx, dir, s)

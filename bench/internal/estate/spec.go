@@ -126,8 +126,8 @@ func faults(s Spec) []fault {
 		return nil
 	}
 	perPkg := int(math.Round(float64(target) * s.PerPackage))
-	whole := min((target-perPkg)/s.Packages, s.Servers/2)
-	perPkg = target - whole*s.Packages
+	whole := min(int(math.Round(float64(target-perPkg)/float64(s.Packages))), s.Servers/2)
+	perPkg = max(target-whole*s.Packages, 0)
 	var out []fault
 	if whole > 0 {
 		stuck := 0
