@@ -54,8 +54,8 @@ func (o *Observer) ObserveAgents(ctx context.Context, obs *Observation, need map
 		agents = append(agents, r.agent)
 		rejects = append(rejects, r.rejects...)
 	}
-	if err := obs.SetAgent(agents...); err != nil {
-		o.log().Error("store agent observations", "error", err) // validated above: a bug
+	if err := obs.storeAgents(agents); err != nil { // checked by checkNeed and checkFacts
+		o.log().Error("store agent observations", "error", err)
 	}
 	if err := obs.SetSnapshot(snaps...); err != nil {
 		o.log().Error("store NS snapshots", "error", err)

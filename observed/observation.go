@@ -88,6 +88,12 @@ func (o *Observation) SetAgent(as ...Agent) error {
 			return err
 		}
 	}
+	return o.storeAgents(as)
+}
+
+// storeAgents is SetAgent without the checks, for agents checked already
+// (ObserveAgents checks every answer as it comes).
+func (o *Observation) storeAgents(as []Agent) error {
 	return o.write(func(t *tables) {
 		n := 0
 		for _, a := range as {
@@ -213,12 +219,16 @@ func insertServers(t *tables, ss []Server) {
 
 // validFiles checks files as insertFiles will store them.
 func validFiles(server vocab.Host, fs []PackageFiles) error {
+	var checked vocab.Host // the last host found well-formed
 	for _, f := range fs {
 		if f.Server == "" {
 			f.Server = server
 		}
-		if err := checkHost(f.Server); err != nil {
-			return fmt.Errorf("files: %w", err)
+		if f.Server != checked || checked == "" {
+			if err := checkHost(f.Server); err != nil {
+				return fmt.Errorf("files: %w", err)
+			}
+			checked = f.Server
 		}
 		if !validGUID(f.Package) {
 			return fmt.Errorf("files on %s: not a canonical GUID: %q", f.Server, vocab.Clip(string(f.Package)))
