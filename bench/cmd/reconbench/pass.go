@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -29,6 +28,7 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	runs := fs.Int("runs", 1, "passes to run, each with a fresh controller; the median is reported")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the passes to this file")
 	memprofile := fs.String("memprofile", "", "write an allocation profile of the passes to this file")
+	cacheMB := fs.Int("cache-mb", 0, "SQLite page cache of the connection, in MiB (0: SQLite's default, 2 MiB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := cmdb.Open(filepath.Join(*dir, estate.CMDBFile))
+	db, err := cmdb.Open(estate.DSN(*dir, *cacheMB))
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/itms-tools/reconciler/bench/internal/estate"
@@ -20,13 +19,14 @@ func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("scan")
 	dir := fs.String("estate", "", "estate folder (required)")
 	runs := fs.Int("runs", 1, "times to run the query; the median is reported")
+	cacheMB := fs.Int("cache-mb", 0, "SQLite page cache of the connection, in MiB (0: SQLite's default, 2 MiB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return errors.New("scan: --estate is required")
 	}
-	db, err := cmdb.Open(filepath.Join(*dir, estate.CMDBFile))
+	db, err := cmdb.Open(estate.DSN(*dir, *cacheMB))
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,16 @@ func Generate(ctx context.Context, dir string, s Spec) (Meta, error) {
 	return m, os.WriteFile(filepath.Join(dir, MetaFile), append(data, '\n'), 0o644)
 }
 
+// DSN opens an estate's CMDB read-only, with a page cache of cacheMB MiB
+// (SQLite's default when 0).
+func DSN(dir string, cacheMB int) string {
+	dsn := "file:" + filepath.Join(dir, CMDBFile) + "?mode=ro"
+	if cacheMB > 0 {
+		dsn += fmt.Sprintf("&_pragma=cache_size(-%d)", cacheMB*1024)
+	}
+	return dsn
+}
+
 // Site builds the memory site of the estate in dir, at Epoch.
 func Site(dir string) (*sim.Site, error) {
 	sc, err := sim.LoadScenario(filepath.Join(dir, ScenarioFile))
