@@ -147,24 +147,56 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	if sd.stuck && g.reset != "" {
 		update = MakeID(UpdateConfiguration, t, 2, "")
 	}
-	var lost lostPairs
+	groups := map[Cause]*lostPairs{}
+	needs := map[Cause][][]string{}
 	for i, pc := range sd.pkgs {
-		if pc.cause == StatusLost {
-			lost.add(pc)
-			continue
+		if groups[pc.cause] == nil {
+			groups[pc.cause] = &lostPairs{}
 		}
-		reqs := union(hard, pkgReqs[i])
-		if pc.cause == StaleNSSnapshot || pc.cause == StalePSSnapshot {
-			reqs = union(reqs, []string{update})
-		}
-		a.addReason(Reason{Cause: pc.cause, Facts: pairFacts(pc), Requires: reqs,
-			Message: fmt.Sprintf("%s is %s in the CMDB; report it once fixed", packageLabel(pc), pc.pair.Status)})
+		groups[pc.cause].add(pc)
+		needs[pc.cause] = append(needs[pc.cause], pkgReqs[i])
 	}
-	if lost.n > 0 {
-		a.addReason(lostReason(sd, lost, hard))
+	for _, cause := range []Cause{StaleNSSnapshot, StalePSSnapshot, StaleStatusFile} {
+		if grp := groups[cause]; grp != nil {
+			reqs := unionAll(append(needs[cause], hard, []string{update}))
+			if cause == StaleStatusFile {
+				reqs = unionAll(append(needs[cause], hard))
+			}
+			a.addReason(staleReason(cause, *grp, reqs))
+		}
+	}
+	if lost := groups[StatusLost]; lost != nil {
+		a.addReason(lostReason(sd, *lost, hard))
 	}
 	a.after(b.idsOn(sd.host)...)
 	a.after(g.restore)
+}
+
+// staleReason explains the pairs of one file cause on a server, reported
+// once their remedies are applied: one reason for all of them, so a server
+// with many stale packages keeps a plan linear in their number.
+func staleReason(cause Cause, g lostPairs, reqs []string) Reason {
+	what := map[Cause]string{StaleNSSnapshot: "a stale NS snapshot", StalePSSnapshot: "a stale snapshot.xml",
+		StaleStatusFile: "a stale PackageStatus.xml"}[cause]
+	return Reason{Cause: cause, Requires: reqs,
+		Message: fmt.Sprintf("%d pairs not Ready (%s) from %s: report them once fixed (%s)",
+			g.n, statusCounts(g.counts), what, strings.Join(g.names, "; ")),
+		Facts: []Fact{{"pairs_not_ready", fmt.Sprint(g.n)}, {"statuses", statusCounts(g.counts)},
+			{"examples", strings.Join(g.names, "; ")}}}
+}
+
+// unionAll is the sorted set union of lists, without empty strings.
+func unionAll(lists [][]string) []string {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if len(all) > 0 && all[0] == "" {
+		all = all[1:]
+	}
+	return all
 }
 
 // lostPairs sums up the pairs that only need a new status report.
