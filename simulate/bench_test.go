@@ -10,13 +10,13 @@ import (
 
 // BenchmarkLargeEstate simulates examples/scenarios/large-estate.json
 // (2,000 servers x 500 packages, a realistic mix of faults, 24 h) under
-// testdata/policies/five-minutes.hcl, with the journal where the CLI puts
+// ../examples/policies/sim-policy.hcl, with the journal where the CLI puts
 // it (TempJournal). Skipped in -short.
 func BenchmarkLargeEstate(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large estate: not in -short")
 	}
-	pol, err := policy.Load("testdata/policies/five-minutes.hcl")
+	pol, err := policy.Load("../examples/policies/sim-policy.hcl")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestExampleScenarios(t *testing.T) {
 	if err != nil || len(files) < 5 {
 		t.Fatalf("%d example scenarios (%v), want at least 5", len(files), err)
 	}
-	pol, err := policy.Load("testdata/policies/five-minutes.hcl")
+	pol, err := policy.Load("../examples/policies/sim-policy.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}
