@@ -106,10 +106,10 @@ func classifyIDs(ids []string) (plan string, acts []string, err error) {
 	for _, id := range ids {
 		if strings.HasPrefix(id, planPrefix) {
 			if len(ids) > 1 {
-				return "", nil, fmt.Errorf("a plan id (%s) stands alone: approve the plan, or action ids", clipArg(id))
+				return "", nil, fmt.Errorf("a plan id (%s) stands alone: approve the plan, or action ids", vocab.Clip(id))
 			}
 			if len(id) == len(planPrefix) || strings.ContainsFunc(id, isSpaceOrControl) {
-				return "", nil, fmt.Errorf("%q is not a plan id", clipArg(id))
+				return "", nil, fmt.Errorf("%q is not a plan id", vocab.Clip(id))
 			}
 			return id, nil, nil
 		}
@@ -131,7 +131,7 @@ func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
 // actions.MakeID builds it, and returns it in canonical form (GUIDs lower
 // case, without braces).
 func checkActionID(id string) (string, error) {
-	bad := func(why string) error { return fmt.Errorf("action id %q: %s", clipArg(id), why) }
+	bad := func(why string) error { return fmt.Errorf("action id %q: %s", vocab.Clip(id), why) }
 	kindText, rest, ok := strings.Cut(id, ":")
 	k, err := actions.ParseKind(kindText)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/itms-tools/reconciler/vocab"
 	"io"
 	"os"
 	"strings"
@@ -76,11 +77,11 @@ func (f *auditFilters) query(now time.Time) (audit.Query, error) {
 	switch audit.Outcome(f.outcome) {
 	case "", audit.Applied, audit.Failed, audit.Deferred, audit.Skipped, audit.Indeterminate:
 	default:
-		return q, fmt.Errorf("--outcome %q: want applied, failed, deferred, skipped or indeterminate", clipArg(f.outcome))
+		return q, fmt.Errorf("--outcome %q: want applied, failed, deferred, skipped or indeterminate", vocab.Clip(f.outcome))
 	}
 	if f.typ != "" {
 		if !knownType(f.typ) {
-			return q, fmt.Errorf("--type %q: want one of %s", clipArg(f.typ), typeNames())
+			return q, fmt.Errorf("--type %q: want one of %s", vocab.Clip(f.typ), typeNames())
 		}
 		q.Type = f.typ
 	}
@@ -95,13 +96,13 @@ func parseWhen(name, s string, now time.Time) (time.Time, error) {
 	}
 	if d, err := time.ParseDuration(s); err == nil {
 		if d <= 0 {
-			return time.Time{}, fmt.Errorf("--%s %q: want a positive duration (how long ago)", name, clipArg(s))
+			return time.Time{}, fmt.Errorf("--%s %q: want a positive duration (how long ago)", name, vocab.Clip(s))
 		}
 		return now.Add(-d), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--%s %q: want a duration before now like 2h, or an RFC 3339 time like 2026-03-01T02:00:00Z", name, clipArg(s))
+		return time.Time{}, fmt.Errorf("--%s %q: want a duration before now like 2h, or an RFC 3339 time like 2026-03-01T02:00:00Z", name, vocab.Clip(s))
 	}
 	return t, nil
 }
@@ -133,7 +134,7 @@ func auditList(e *env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return e.errorf("audit: unexpected argument %q (filters are flags; to check the chain: reconciler audit verify)", clipArg(fs.Arg(0)))
+		return e.errorf("audit: unexpected argument %q (filters are flags; to check the chain: reconciler audit verify)", vocab.Clip(fs.Arg(0)))
 	}
 	q, err := f.query(e.clock.Now())
 	if err != nil {
@@ -173,7 +174,7 @@ func auditVerify(e *env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return e.errorf("audit verify: unexpected argument %q (the journal is the policy's audit.path)", clipArg(fs.Arg(0)))
+		return e.errorf("audit verify: unexpected argument %q (the journal is the policy's audit.path)", vocab.Clip(fs.Arg(0)))
 	}
 	pol, code := loadPolicy(e, c)
 	if pol == nil {
@@ -351,14 +352,6 @@ func cell(s string) string {
 	const max = 120
 	if rs := []rune(s); len(rs) > max {
 		s = string(rs[:max-1]) + "…"
-	}
-	return s
-}
-
-// clipArg shortens a command-line value for an error message.
-func clipArg(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
 	}
 	return s
 }

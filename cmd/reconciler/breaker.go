@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/itms-tools/reconciler/vocab"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,16 +27,8 @@ func runBreaker(_ context.Context, e *env, args []string) int {
 		return breakerReset(e, rest)
 	case "status":
 		return breakerStatus(e, rest)
-	case "":
-		breakerUsage(e.stderr)
-		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help") {
-			return exitOK
-		}
-		return exitError
 	}
-	fmt.Fprintf(e.stderr, "reconciler breaker: unknown verb %q\n\n", clipArg(verb))
-	breakerUsage(e.stderr)
-	return exitError
+	return noVerb(e, "breaker", verb, rest, breakerUsage)
 }
 
 func breakerUsage(w io.Writer) {
@@ -53,7 +46,7 @@ func breakerReset(e *env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return e.errorf("breaker reset: unexpected argument %q", clipArg(fs.Arg(0)))
+		return e.errorf("breaker reset: unexpected argument %q", vocab.Clip(fs.Arg(0)))
 	}
 	log, err := c.logger(e)
 	if err != nil {
@@ -84,7 +77,7 @@ func breakerStatus(e *env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		return e.errorf("breaker status: unexpected argument %q", clipArg(fs.Arg(0)))
+		return e.errorf("breaker status: unexpected argument %q", vocab.Clip(fs.Arg(0)))
 	}
 	pol, code := loadPolicy(e, c)
 	if pol == nil {

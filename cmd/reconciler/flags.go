@@ -12,6 +12,8 @@ import (
 
 	"github.com/lmittmann/tint"
 	"github.com/mattn/go-isatty"
+
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // common holds the flags every command takes.
@@ -69,4 +71,19 @@ func splitVerb(args []string) (string, []string) {
 		return args[0], args[1:]
 	}
 	return "", args
+}
+
+// noVerb answers a command with verbs (policy, breaker, service) called with
+// no verb or an unknown one: the usage, and exit 0 only for an explicit -h.
+func noVerb(e *env, name, verb string, rest []string, usage func(io.Writer)) int {
+	if verb != "" {
+		fmt.Fprintf(e.stderr, "reconciler %s: unknown verb %q\n\n", name, vocab.Clip(verb))
+		usage(e.stderr)
+		return exitError
+	}
+	usage(e.stderr)
+	if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help") {
+		return exitOK
+	}
+	return exitError
 }

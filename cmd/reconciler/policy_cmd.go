@@ -26,16 +26,8 @@ func runPolicy(_ context.Context, e *env, args []string) int {
 	switch verb {
 	case "check":
 		return policyCheck(e, rest)
-	case "":
-		policyUsage(e.stderr)
-		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help") {
-			return exitOK
-		}
-		return exitError
 	}
-	fmt.Fprintf(e.stderr, "reconciler policy: unknown verb %q\n\n", verb)
-	policyUsage(e.stderr)
-	return exitError
+	return noVerb(e, "policy", verb, rest, policyUsage)
 }
 
 func policyUsage(w io.Writer) {

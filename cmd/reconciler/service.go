@@ -80,16 +80,8 @@ func runService(ctx context.Context, e *env, args []string, d serviceDeps) int {
 		return serviceInstall(e, d, rest)
 	case "uninstall", "start", "stop", "status":
 		return serviceControl(ctx, e, d.mgr, verb, rest)
-	case "":
-		serviceUsage(e.stderr)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			return exitOK
-		}
-		return exitError
 	}
-	fmt.Fprintf(e.stderr, "reconciler service: unknown verb %q\n\n", verb)
-	serviceUsage(e.stderr)
-	return exitError
+	return noVerb(e, "service", verb, rest, serviceUsage)
 }
 
 func serviceUsage(w io.Writer) {
