@@ -102,11 +102,16 @@ func RefusedDir(journal string) string { return journal + ".inbox-refused" }
 // (see package rights), is applied; its actor is the file's owner, never
 // what the file says. Anything else is refused: journaled as a note with
 // why, and the file moved to RefusedDir. An inbox that is not a real
-// folder is not touched at all.
+// folder is not touched at all; a missing one is created (0700).
 func (c *Controller) Ingest(journal string) error {
 	dir := InboxDir(journal)
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		// Created by the daemon, so that the service account owns it
+		// (on Windows an admin's folder would be owned by that admin).
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			c.log.Warn("inbox not created", "error", err)
+		}
 		return nil
 	}
 	if err == nil && !fi.IsDir() {

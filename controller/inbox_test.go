@@ -215,3 +215,22 @@ func TestInboxFloodIsBounded(t *testing.T) {
 		t.Fatalf("%d files left and %d notes after one pass, want 5 and %d", len(left), len(inboxNotes(t, r)), maxInboxPerPass)
 	}
 }
+
+// TestIngestCreatesThePrivateInbox: the daemon creates a missing inbox
+// itself, so that it owns it (0700 under the umask).
+func TestIngestCreatesThePrivateInbox(t *testing.T) {
+	r, dir := inboxRig(t)
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("inbox after the first pass: %v %v", fi, err)
+	}
+	if err := inboxRights.Folder(dir); err != nil {
+		t.Fatalf("the inbox the daemon made is not trusted: %v", err)
+	}
+}
