@@ -69,9 +69,10 @@ func client(t *testing.T, addr string, requests int) error {
 
 // hold runs idle keep-alive clients and silent ones at once against a
 // server within lim, and returns it once every client was closed by it,
-// with the number of clients the kernel reset (those that waited in its
-// listen queue past its retries: only under a flood larger than the queue)
-// and of keep-alive clients closed before their answer.
+// with the number of clients reset (they waited in the kernel's listen
+// queue past its retries, under a flood larger than the queue, or wrote
+// their request to a connection the server had already closed) and of
+// keep-alive clients closed before their answer.
 func hold(t *testing.T, lim Limits, keepAlive, silent int) (srv *Server, reset, early int) {
 	t.Helper()
 	srv, err := Start("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
