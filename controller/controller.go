@@ -61,6 +61,8 @@ type Controller struct {
 	attach  func(context.Context) (Journal, error)
 	jpath   string
 
+	inboxSeen string // the inbox folder problem last journaled (Ingest)
+
 	passMu sync.Mutex // one pass at a time
 
 	mu        sync.Mutex // guards the fields below

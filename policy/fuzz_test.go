@@ -14,6 +14,9 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(base))
 	f.Add([]byte(base + `reconcile { schedule = "TZ=" }`))
+	f.Add([]byte(deepPolicy(MaxNesting + 1)))
+	f.Add([]byte(base + "mode = <<EOT\n${[[\"${-!-1}\"]]}\nEOT\n"))
+	f.Add([]byte(base + "scope { include = [\"a\", \"b\", 1, true] }\n"))
 	file := filepath.Join(f.TempDir(), "policy.hcl")
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := Parse(src, file)
@@ -28,7 +31,13 @@ func FuzzParse(f *testing.F) {
 		if len(pe.Diags) == 0 {
 			t.Fatal("*Error without diagnostics")
 		}
+		if d := checkShape(src, file); d != nil && (len(pe.Diags) != 1 || pe.Diags[0] != d && pe.Diags[0].Summary != d.Summary) {
+			t.Fatalf("refused by the pre-scan (%s) but got %d diagnostics", d.Summary, len(pe.Diags))
+		}
 		for _, d := range pe.Diags {
+			if d.Subject != nil && d.Subject.Start.Byte > len(src) {
+				t.Errorf("diagnostic past the end of the file: %s at byte %d of %d", d.Summary, d.Subject.Start.Byte, len(src))
+			}
 			if d.Subject == nil {
 				t.Errorf("diagnostic without a range: %s; %s", d.Summary, d.Detail)
 			}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ func Load(path string) (*Policy, error) {
 	if err != nil {
 		abs = path
 	}
-	src, err := os.ReadFile(abs)
+	src, err := readBounded(abs)
 	if err != nil {
 		detail := err
 		var pe *fs.PathError
@@ -44,6 +45,11 @@ func Parse(src []byte, filename string) (*Policy, error) {
 			filename = abs
 		}
 	}
+	if d := checkShape(src, filename); d != nil {
+		// hcl never sees a file it could not parse without overflowing
+		// its stack (a fatal error, which no recover catches).
+		return nil, &Error{Diags: hcl.Diagnostics{d}}
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	files := map[string]*hcl.File{filename: file}
 	if diags.HasErrors() {
@@ -60,6 +66,17 @@ func Parse(src []byte, filename string) (*Policy, error) {
 		return nil, &Error{Diags: d.diags, Files: files}
 	}
 	return p, nil
+}
+
+// readBounded reads at most MaxFileBytes+1 bytes of the file at path, so
+// that a huge file is refused by checkShape without being read whole.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 }
 
 var rootSchema = &hcl.BodySchema{

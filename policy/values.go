@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/vocab"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	_ "time/tzdata" // time zones must resolve on Windows hosts without a zoneinfo database
 )
@@ -151,19 +154,57 @@ type item struct {
 
 // list decodes a list of strings. Each item carries its own range when the
 // list is written as a literal, so that a bad item is pointed at precisely.
+// Items are converted one by one: converting the whole tuple at once (cty's
+// list unification) costs time quadratic in its length.
 func (d *decoder) list(attrs hcl.Attributes, name string) ([]item, *hcl.Attribute) {
-	var vals []string
-	a := attr(d, attrs, name, &vals)
+	a := attrs[name]
 	if a == nil {
 		return nil, nil
 	}
-	items := make([]item, len(vals))
+	val, diags := a.Expr.Value(nil)
+	d.diags = append(d.diags, diags...)
+	if diags.HasErrors() || !val.IsWhollyKnown() {
+		return nil, nil
+	}
+	ty := val.Type()
+	switch {
+	case val.IsNull():
+		d.fail(a.Expr.Range(), "Null value", "%s must not be null; remove the line to take the default.", name)
+		return nil, nil
+	case !ty.IsTupleType() && !ty.IsListType() && !ty.IsSetType():
+		d.fail(a.Expr.Range(), "Incorrect attribute value type",
+			"Inappropriate value for %s: list of string required.", name)
+		return nil, nil
+	case val.LengthInt() > MaxListItems:
+		d.fail(a.Expr.Range(), "List too long",
+			"%s lists %d items; at most %d. Use globs (\"PS-*\") rather than long lists of names.",
+			name, val.LengthInt(), MaxListItems)
+		return nil, nil
+	}
+	return d.items(a, name, val)
+}
+
+// items converts each element of the list val of attribute a to a string.
+func (d *decoder) items(a *hcl.Attribute, name string, val cty.Value) ([]item, *hcl.Attribute) {
+	n := val.LengthInt()
 	tup, _ := a.Expr.(*hclsyntax.TupleConsExpr)
-	for i, v := range vals {
-		items[i] = item{val: v, rng: a.Expr.Range()}
-		if tup != nil && len(tup.Exprs) == len(vals) {
-			items[i].rng = tup.Exprs[i].Range()
+	items := make([]item, 0, n)
+	for it := val.ElementIterator(); it.Next(); {
+		_, ev := it.Element()
+		rng := a.Expr.Range()
+		if tup != nil && len(tup.Exprs) == n {
+			rng = tup.Exprs[len(items)].Range()
 		}
+		sv, err := convert.Convert(ev, cty.String)
+		if err == nil && (sv.IsNull() || !sv.IsKnown()) {
+			err = errors.New("a string is required")
+		}
+		if err != nil {
+			d.fail(rng, "Incorrect attribute value type",
+				"Inappropriate value for %s: element %d: %s.", name, len(items), err)
+			return nil, nil
+		}
+		items = append(items, item{val: sv.AsString(), rng: rng})
 	}
 	return items, a
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/rights"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -240,6 +241,9 @@ func deliver(e *env, log *slog.Logger, path string, req controller.Request) (int
 	}
 	j, err := audit.Open(path, audit.Options{Clock: e.clock, Logger: log})
 	if errors.Is(err, audit.ErrInUse) {
+		if err := rights.SameAccount(path); err != nil {
+			return 0, "", fmt.Errorf("%w; run the command as that account (sudo -u ACCOUNT reconciler ...)", err)
+		}
 		name, err := controller.Submit(path, req)
 		return 0, name, err
 	}

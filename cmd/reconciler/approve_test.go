@@ -26,8 +26,8 @@ func approvalIDs(t *testing.T, r audit.Record) []string {
 	return d.Actions
 }
 
-// checkApproval checks that r records the approval of ids by this process.
-func checkApproval(t *testing.T, r audit.Record, plan string, ids []string) {
+// checkApproval checks that r records the approval of ids by actor.
+func checkApproval(t *testing.T, r audit.Record, plan string, ids []string, actor audit.Actor) {
 	t.Helper()
 	if r.Type != audit.TypeApproval || r.Plan != plan {
 		t.Errorf("record %s plan %q, want approval of plan %q", r.Type, r.Plan, plan)
@@ -35,9 +35,16 @@ func checkApproval(t *testing.T, r audit.Record, plan string, ids []string) {
 	if got := approvalIDs(t, r); !slices.Equal(got, ids) {
 		t.Errorf("approved %q, want %q", got, ids)
 	}
-	if me := audit.CurrentActor(); r.Actor != me {
-		t.Errorf("actor %+v, want the approver %+v", r.Actor, me)
+	if r.Actor != actor {
+		t.Errorf("actor %+v, want the approver %+v", r.Actor, actor)
 	}
+}
+
+// ownerActor is the actor the daemon records for a request file this
+// process queued: the file's owner on this host, no process.
+func ownerActor() audit.Actor {
+	me := audit.CurrentActor()
+	return audit.Actor{Host: me.Host, User: me.User}
 }
 
 // TestApproveActionIDs records action ids directly: no daemon holds the
@@ -77,7 +84,7 @@ func TestApproveActionIDs(t *testing.T) {
 			if len(recs) != 1 {
 				t.Fatalf("%d records, want 1 approval", len(recs))
 			}
-			checkApproval(t, recs[0], "", tt.want)
+			checkApproval(t, recs[0], "", tt.want, audit.CurrentActor())
 			if !recs[0].Time.Equal(t0) {
 				t.Errorf("recorded at %s, want the clock's %s", recs[0].Time, t0)
 			}
@@ -157,7 +164,7 @@ func TestApproveQueued(t *testing.T) {
 	if len(recs) != 1 {
 		t.Fatalf("%d records, want the approval", len(recs))
 	}
-	checkApproval(t, recs[0], "", []string{id})
+	checkApproval(t, recs[0], "", []string{id}, ownerActor())
 	if left := inboxFiles(t, path); len(left) != 0 {
 		t.Errorf("inbox still holds %q", left)
 	}
@@ -239,7 +246,7 @@ func TestApprovePlan(t *testing.T) {
 			if len(recs) != 1 {
 				t.Fatalf("%d records, want the approval", len(recs))
 			}
-			checkApproval(t, recs[0], plan, ids)
+			checkApproval(t, recs[0], plan, ids, audit.CurrentActor())
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/itms-tools/reconciler/vocab"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/rights"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 func init() {
@@ -121,12 +122,15 @@ func lastBreakerState(path string) (guard.BreakerState, error) {
 	return st, err
 }
 
-// queuedResets lists the breaker requests waiting in the journal's inbox.
-// An unreadable inbox or file is left to the daemon to report.
+// queuedResets lists the breaker requests waiting in the journal's inbox
+// that the daemon will take: files it would refuse (see package rights)
+// are left out. An unreadable inbox or file is left to the daemon to
+// report.
 func queuedResets(path string) []string {
 	dir := controller.InboxDir(path)
+	check := rights.New()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if err != nil || check.Folder(dir) != nil {
 		return nil
 	}
 	var out []string
@@ -135,7 +139,12 @@ func queuedResets(path string) []string {
 			continue
 		}
 		name := filepath.Join(dir, en.Name())
-		b, err := os.ReadFile(name)
+		f, _, err := check.Open(name)
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+		f.Close()
 		var req controller.Request
 		if err == nil && json.Unmarshal(b, &req) == nil && req.Type == audit.TypeBreaker {
 			out = append(out, name)

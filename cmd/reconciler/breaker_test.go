@@ -19,8 +19,8 @@ func breakerRecord(state, reason string) audit.Record {
 	return audit.Record{Type: audit.TypeBreaker, Detail: audit.JSON(map[string]string{"state": state, "reason": reason})}
 }
 
-// checkReset checks that r records a reset by this process.
-func checkReset(t *testing.T, r audit.Record, reason string) {
+// checkReset checks that r records a reset by actor.
+func checkReset(t *testing.T, r audit.Record, reason string, actor audit.Actor) {
 	t.Helper()
 	var d controller.BreakerDetail
 	if err := json.Unmarshal(r.Detail, &d); err != nil || r.Type != audit.TypeBreaker {
@@ -29,8 +29,8 @@ func checkReset(t *testing.T, r audit.Record, reason string) {
 	if d != (controller.BreakerDetail{State: "reset", Reason: reason}) {
 		t.Errorf("detail %+v, want a reset for %q", d, reason)
 	}
-	if me := audit.CurrentActor(); r.Actor != me {
-		t.Errorf("actor %+v, want %+v", r.Actor, me)
+	if r.Actor != actor {
+		t.Errorf("actor %+v, want %+v", r.Actor, actor)
 	}
 }
 
@@ -84,7 +84,7 @@ func TestBreakerResetDirect(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want %q", res.code, res.stdout, res.stderr, want)
 	}
 	recs := readJournal(t, path)
-	checkReset(t, recs[len(recs)-1], "checked PS004 by hand")
+	checkReset(t, recs[len(recs)-1], "checked PS004 by hand", audit.CurrentActor())
 	if res := runCLI(t, clk, "breaker", "status", "--policy", pol); res.stdout != "breaker closed\n" {
 		t.Errorf("status after reset: %q", res.stdout)
 	}
@@ -129,7 +129,7 @@ func TestBreakerResetQueued(t *testing.T) {
 		t.Error("the daemon's breaker is still open after ingesting the reset")
 	}
 	recs := readJournal(t, path)
-	checkReset(t, recs[len(recs)-1], "")
+	checkReset(t, recs[len(recs)-1], "", ownerActor())
 	if left := inboxFiles(t, path); len(left) != 0 {
 		t.Errorf("inbox still holds %q", left)
 	}

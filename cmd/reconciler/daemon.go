@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/httpserve"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -71,8 +70,9 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	return exitOK
 }
 
-// serveHTTP starts the metrics and health endpoint when the policy asks.
-func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*http.Server, error) {
+// serveHTTP starts the metrics and health endpoint when the policy asks,
+// within httpserve's default limits (timeouts, a connection cap).
+func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*httpserve.Server, error) {
 	addr := s.pol.HTTP.Listen
 	if addr == "" {
 		return nil, nil
@@ -87,27 +87,19 @@ func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*
 		}
 		w.Write([]byte("ready\n"))
 	})
-	ln, err := net.Listen("tcp", addr)
+	lim := httpserve.DefaultLimits()
+	srv, err := httpserve.Start(addr, mux, lim, s.log)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("http", "error", err)
-		}
-	}()
-	s.log.Info("serving metrics and health", "addr", ln.Addr().String())
+	s.log.Info("serving metrics and health", "addr", srv.Addr().String(), "max_connections", lim.MaxConns)
 	return srv, nil
 }
 
-func stopHTTP(srv *http.Server) {
-	if srv == nil {
-		return
+func stopHTTP(srv *httpserve.Server) {
+	if srv != nil {
+		srv.Stop(shutdownGrace)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	_ = srv.Shutdown(ctx)
 }
 
 // watchPolicy turns SIGHUP and changes of the policy file into reloads. A

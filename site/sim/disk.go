@@ -26,15 +26,21 @@ const MaxDiskPairs = 200_000
 // the folder.
 type diskStore struct {
 	dir     string
+	realDir string   // dir with its symbolic links resolved
+	root    *os.Root // every file operation goes through it
 	cat     *catalog
 	inScope []bool
 	check   func(fileOp, string) error
-	lock    *flock.Flock
-	db      *sql.DB
-	ctx     context.Context // of the operation in progress
-	tx      *sql.Tx         // its CMDB writes
-	m       *meta           // its bookkeeping
-	loaded  []byte          // site.json as the operation found it
+	// escape refuses (and counts) an operation that a symbolic link
+	// would lead out of the site folder.
+	escape func(fileOp, string) error
+	tmpSeq int // names of temporary files
+	lock   *flock.Flock
+	db     *sql.DB
+	ctx    context.Context // of the operation in progress
+	tx     *sql.Tx         // its CMDB writes
+	m      *meta           // its bookkeeping
+	loaded []byte          // site.json as the operation found it
 	// creating is set while a new site is laid out, before its
 	// site.json exists: files are written in place then.
 	creating bool
@@ -88,7 +94,7 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		return nil, fmt.Errorf("create site: %w", err)
 	}
 	s := newSite(cat, m, opt)
-	st, err := openDisk(dir, cat, s.inScope, s.check)
+	st, err := openDisk(dir, cat, s.inScope, s.check, s.escaped)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +114,7 @@ func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 	if _, err := os.Stat(filepath.Join(dir, siteFile)); err != nil {
 		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, siteFile)
 	}
-	st, err := openDisk(dir, nil, nil, func(op fileOp, rel string) error { return checkPath(op, rel) })
+	st, err := openDisk(dir, nil, nil, func(op fileOp, rel string) error { return checkPath(op, rel) }, escapeError)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +127,7 @@ func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		return nil, fmt.Errorf("open site %s: %w", dir, err)
 	}
 	s := newSite(st.cat, m, opt)
-	st.inScope, st.check = s.inScope, s.check
+	st.inScope, st.check, st.escape = s.inScope, s.check, s.escaped
 	s.st = st
 	if sc != nil && (sc.Name != m.Scenario || seed != m.Seed) {
 		s.notes = append(s.notes, fmt.Sprintf("site %s was created from scenario %q seed %d; scenario %q seed %d ignored",
@@ -134,23 +140,46 @@ func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 	return s, nil
 }
 
-// openDisk opens the lock file and the CMDB of a site folder.
-func openDisk(dir string, cat *catalog, inScope []bool, check func(fileOp, string) error) (*diskStore, error) {
-	st := &diskStore{dir: dir, cat: cat, inScope: inScope, check: check}
-	lockPath, err := st.abs(opWrite, lockFile)
+// openDisk opens the root, the lock file and the CMDB of a site folder.
+// The lock and the CMDB are opened by path (flock and SQLite need one):
+// neither may be a symbolic link that leads out of the folder.
+func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(fileOp, string) error) (*diskStore, error) {
+	st := &diskStore{dir: dir, cat: cat, inScope: inScope, check: check, escape: escape}
+	var err error
+	if st.realDir, err = filepath.EvalSymlinks(dir); err != nil {
+		return nil, fmt.Errorf("open site: %w", err)
+	}
+	if st.root, err = os.OpenRoot(dir); err != nil {
+		return nil, fmt.Errorf("open site: %w", err)
+	}
+	lockPath, dbPath, err := st.byPath(lockFile, cmdbFile)
 	if err != nil {
+		st.root.Close()
 		return nil, err
 	}
 	st.lock = flock.New(lockPath)
-	dbPath, err := st.abs(opWrite, cmdbFile)
-	if err != nil {
-		return nil, err
-	}
 	if st.db, err = openDB(dbPath); err != nil {
 		st.lock.Close()
+		st.root.Close()
 		return nil, err
 	}
 	return st, nil
+}
+
+// byPath returns the absolute paths of the lock file and the CMDB, once
+// checked.
+func (st *diskStore) byPath(lock, db string) (string, string, error) {
+	var out [2]string
+	for i, rel := range []string{lock, db} {
+		if _, err := st.local(opWrite, rel); err != nil {
+			return "", "", err
+		}
+		if st.escapes(rel) {
+			return "", "", st.escape(opWrite, rel)
+		}
+		out[i] = filepath.Join(st.dir, filepath.FromSlash(rel))
+	}
+	return out[0], out[1], nil
 }
 
 func (st *diskStore) begin(ctx context.Context) (*meta, error) {
@@ -193,7 +222,7 @@ func (st *diskStore) close() error {
 		st.tx.Rollback()
 		st.tx = nil
 	}
-	return errors.Join(st.db.Close(), st.lock.Close())
+	return errors.Join(st.db.Close(), st.lock.Close(), st.root.Close())
 }
 
 // writeHealthy lays out a healthy site: the CMDB, the NS files, every

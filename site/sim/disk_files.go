@@ -10,35 +10,78 @@ import (
 )
 
 // The disk store's file operations. Each takes a path relative to the
-// site folder, with forward slashes, and passes it through the site's
-// guard (checkPath, counted) before touching anything.
+// site folder, with forward slashes, passes it through the site's guard
+// (checkPath, counted) and then touches the file through an os.Root of
+// the site folder, so that no symbolic link leads an operation out of it:
+// an operation that would leave is refused and counted too (confine).
 
 // maxFile bounds what the sim reads of one of its own files.
 const maxFile = 16 << 20
 
-// abs checks rel for op and returns the absolute path.
-func (st *diskStore) abs(op fileOp, rel string) (string, error) {
+// local checks rel for op and returns it in the OS's form, relative to
+// the site's root.
+func (st *diskStore) local(op fileOp, rel string) (string, error) {
 	if err := st.check(op, rel); err != nil {
 		return "", err
 	}
-	if !filepath.IsLocal(filepath.FromSlash(rel)) {
+	p := filepath.FromSlash(rel)
+	if !filepath.IsLocal(p) {
 		return "", fmt.Errorf("%w: %q is not local", ErrUnsafePath, rel)
 	}
-	return filepath.Join(st.dir, filepath.FromSlash(rel)), nil
+	return p, nil
+}
+
+// confine turns the error of an operation on rel that a symbolic link led
+// out of the site folder into a refusal, counted as an unsafe path; other
+// errors are returned as they are, wrapped with what.
+func (st *diskStore) confine(op fileOp, rel, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) && st.escapes(rel) {
+		return st.escape(op, rel)
+	}
+	return fmt.Errorf("%s %s: %w", what, rel, err)
+}
+
+// escapes reports whether a folder or file on the way to rel is a
+// symbolic link that resolves outside the site folder (or cannot be
+// resolved at all).
+func (st *diskStore) escapes(rel string) bool {
+	p := st.dir
+	for _, seg := range split(rel) {
+		p = filepath.Join(p, seg)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return false
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return true
+		}
+		r, err := filepath.Rel(st.realDir, real)
+		if err != nil || !filepath.IsLocal(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // read returns a file's content; absent files are (nil, false, nil).
 func (st *diskStore) read(rel string) ([]byte, bool, error) {
-	p, err := st.abs(opRead, rel)
+	p, err := st.local(opRead, rel)
 	if err != nil {
 		return nil, false, err
 	}
-	f, err := os.Open(p)
+	f, err := st.root.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", rel, err)
+		return nil, false, st.confine(opRead, rel, "read", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
@@ -53,16 +96,16 @@ func (st *diskStore) read(rel string) ([]byte, bool, error) {
 
 // exists reports whether a file is there.
 func (st *diskStore) exists(rel string) (bool, error) {
-	p, err := st.abs(opRead, rel)
+	p, err := st.local(opRead, rel)
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Lstat(p)
+	_, err = st.root.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("stat %s: %w", rel, err)
+		return false, st.confine(opRead, rel, "stat", err)
 	}
 	return true, nil
 }
@@ -70,61 +113,71 @@ func (st *diskStore) exists(rel string) (bool, error) {
 // write replaces a file atomically: a temporary file in the same folder,
 // then a rename, so a reader never sees half a file.
 func (st *diskStore) write(rel string, data []byte) error {
-	p, err := st.abs(opWrite, rel)
+	p, err := st.local(opWrite, rel)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
+	if err := st.root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return st.confine(opWrite, rel, "write", err)
 	}
 	if st.creating {
 		// Nobody reads a site before its site.json exists.
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", rel, err)
-		}
-		return nil
+		return st.confine(opWrite, rel, "write", st.root.WriteFile(p, data, 0o644))
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	tmp, f, err := st.createTemp(filepath.Dir(p))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
+		return st.confine(opWrite, rel, "write", err)
 	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
+	_, werr := f.Write(data)
+	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
+		st.root.Remove(tmp)
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", rel, err)
+	if err := st.root.Rename(tmp, p); err != nil {
+		st.root.Remove(tmp)
+		return st.confine(opWrite, rel, "write", err)
 	}
 	return nil
 }
 
+// createTemp creates a new file in dir (relative to the root) for write.
+func (st *diskStore) createTemp(dir string) (string, *os.File, error) {
+	for {
+		st.tmpSeq++
+		name := filepath.Join(dir, fmt.Sprintf(".tmp-%d-%d", os.Getpid(), st.tmpSeq))
+		f, err := st.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) && st.tmpSeq%1000 != 0 {
+			continue
+		}
+		return name, f, err
+	}
+}
+
 // remove deletes a file; an absent file is not an error.
 func (st *diskStore) remove(rel string) error {
-	p, err := st.abs(opDelete, rel)
+	p, err := st.local(opDelete, rel)
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("delete %s: %w", rel, err)
+	if err := st.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return st.confine(opDelete, rel, "delete", err)
 	}
 	return nil
 }
 
 // appendLines appends to a file, creating it.
 func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
-	p, err := st.abs(opWrite, rel)
+	p, err := st.local(opWrite, rel)
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return 0, fmt.Errorf("append %s: %w", rel, err)
+	if err := st.root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return 0, st.confine(opWrite, rel, "append", err)
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := st.root.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return 0, fmt.Errorf("append %s: %w", rel, err)
+		return 0, st.confine(opWrite, rel, "append", err)
 	}
 	_, werr := f.Write(data)
 	info, serr := f.Stat()
@@ -138,16 +191,16 @@ func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
 // tail returns the last n lines of a file (fewer if it has fewer), reading
 // backwards from its end, never more than maxFile bytes.
 func (st *diskStore) tail(rel string, n int) ([]string, error) {
-	p, err := st.abs(opRead, rel)
+	p, err := st.local(opRead, rel)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	f, err := st.root.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", rel, err)
+		return nil, st.confine(opRead, rel, "read", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()

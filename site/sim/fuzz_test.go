@@ -44,8 +44,18 @@ func FuzzParseScenario(f *testing.F) {
 			int64(sc.Servers)*int64(sc.Packages) > MaxPairs {
 			t.Fatalf("accepted sizes %d x %d", sc.Servers, sc.Packages)
 		}
-		if sc.Duration < 0 {
-			t.Fatalf("accepted a negative duration %v", sc.Duration)
+		if sc.Duration <= 0 || sc.Duration > MaxDuration || len(sc.Faults) > MaxFaults {
+			t.Fatalf("accepted duration %v, %d faults", sc.Duration, len(sc.Faults))
+		}
+		var hit int64
+		for _, f := range sc.Faults {
+			if f.For < 0 || f.For > MaxDuration {
+				t.Fatalf("accepted for %v", f.For)
+			}
+			hit += faultPairs(f, sc)
+		}
+		if hit > MaxFaultPairs {
+			t.Fatalf("accepted faults hitting %d pairs", hit)
 		}
 		if sc.Servers*sc.Packages > 400 {
 			return

@@ -91,12 +91,21 @@ var kinds = map[string]kindInfo{
 // DefaultDuration is a scenario's duration when the file gives none.
 const DefaultDuration = 24 * time.Hour
 
-// Limits on scenario sizes, so that a typo cannot ask for a site that
-// does not fit in memory.
+// Limits on what a scenario may ask for, so that a typo (or a hostile
+// file of a hundred bytes) cannot ask for a site that does not fit in
+// memory or a run of CPU-hours. The benchmarks need 2M pairs, the
+// escalation ladder 7 days.
 const (
 	MaxServers  = 100_000
 	MaxPackages = 100_000
-	MaxPairs    = 50_000_000
+	MaxPairs    = 10_000_000
+	// MaxDuration bounds duration and each fault's "for".
+	MaxDuration = 31 * 24 * time.Hour
+	// MaxFaults bounds the faults of a scenario.
+	MaxFaults = 1_000
+	// MaxFaultPairs bounds the pairs the faults hit in all (a fault that
+	// takes no "packages" hits every package of its servers).
+	MaxFaultPairs = 2 * MaxPairs
 )
 
 // LoadScenario reads and parses a scenario file.

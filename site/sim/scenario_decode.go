@@ -207,6 +207,9 @@ func (d *jsonDoc) faults(out *[]rawFault) error {
 		return d.errAt(start, "faults: want a list")
 	}
 	for i := 0; d.dec.More(); i++ {
+		if i == MaxFaults {
+			return d.errAt(d.next(), "faults: more than %d faults", MaxFaults)
+		}
 		f, err := d.fault(i)
 		if err != nil {
 			return err

@@ -123,7 +123,24 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"zero duration", `{"servers": 1, "packages": 1, "credential": {"mode": "anonymous"}, "duration": "0s"}`, `"0s"`,
 			`duration: must be positive`},
 		{"too many pairs", `{"servers": 100000, "packages": 100000}`, `100000}`,
-			`packages: 100000 servers x 100000 packages is more than 50000000 pairs`},
+			`packages: 100000 servers x 100000 packages is more than 10000000 pairs`},
+		// The review's 138-byte scenario: 12 GB in 3 minutes before the bound.
+		{"review's 100k x 500", `{"name":"big","servers":100000,"packages":500,"credential":{"mode":"anonymous"},"duration":"24h"}`, `500,`,
+			`packages: 100000 servers x 500 packages is more than 10000000 pairs`},
+		// The review's 83-byte scenario: about 40 CPU-minutes before the bound.
+		{"review's 1000000h", `{"servers":1,"packages":1,"credential":{"mode":"anonymous"},"duration":"1000000h"}`, `"1000000h"`,
+			`duration: at most 744h0m0s (31 days), not "1000000h"`},
+		{"duration just over 31 days", `{"servers":1,"packages":1,"credential":{"mode":"anonymous"},"duration":"744h1s"}`, `"744h1s"`,
+			`duration: at most 744h0m0s (31 days), not "744h1s"`},
+		{"for over 31 days", fault(`{"kind": "cmdb_down", "for": "745h"}`), `"745h"`,
+			`faults[0].for: at most 744h0m0s (31 days), not "745h"`},
+		{"too many faults", `{"servers":1,"packages":1,"credential":{"mode":"anonymous"},"faults":[` +
+			strings.Repeat(`{"kind":"cmdb_down"},`, MaxFaults) + `{"kind":"cmdb_down"}]}`, `{"kind":"cmdb_down"}]`,
+			`faults: more than 1000 faults`},
+		{"faults hit too many pairs", `{"servers":10000,"packages":1000,"credential":{"mode":"anonymous"},"faults":[` +
+			`{"kind":"status_lost","count":10000},{"kind":"acl_missing","count":10000},{"kind":"stale_ps_snapshot","count":10000,"packages":2}]}`,
+			`{"kind":"stale_ps_snapshot"`,
+			`faults[2]: the faults hit more than 20000000 server-package pairs in all (20020000 so far)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

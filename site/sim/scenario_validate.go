@@ -31,16 +31,39 @@ func (r *rawScenario) finish(d *jsonDoc) (*Scenario, error) {
 		if v == 0 {
 			return nil, d.errAt(at, "duration: must be positive")
 		}
+		if v > MaxDuration {
+			return nil, d.errAt(at, "duration: at most %s (31 days), not %q", MaxDuration, vocab.Clip(r.duration))
+		}
 		sc.Duration = v
 	}
+	var hit int64
 	for i := range r.faults {
 		f, err := r.faults[i].finish(d, i, sc)
 		if err != nil {
 			return nil, err
 		}
+		if hit += faultPairs(f, sc); hit > MaxFaultPairs {
+			return nil, d.errAt(r.faults[i].start, "faults[%d]: the faults hit more than %d server-package pairs in all (%d so far)",
+				i, MaxFaultPairs, hit)
+		}
 		sc.Faults = append(sc.Faults, f)
 	}
 	return sc, nil
+}
+
+// faultPairs is how many pairs a fault hits: its servers times its
+// packages, or every package for kinds that take none (a server whose
+// credential or ACL is broken fails every report).
+func faultPairs(f Fault, sc *Scenario) int64 {
+	servers := int64(len(f.Servers) + f.Count)
+	if f.Kind == CMDBDown {
+		return 0
+	}
+	pkgs := int64(f.Packages)
+	if kinds[f.Kind].packages == 0 {
+		pkgs = int64(sc.Packages)
+	}
+	return servers * pkgs
 }
 
 func (r *rawScenario) sizes(d *jsonDoc) error {
@@ -210,6 +233,9 @@ func (r *rawFault) times(d *jsonDoc, i int, info kindInfo, sc *Scenario, f Fault
 		v, err := d.duration(r.forDur, at, p+".for")
 		if err != nil {
 			return Fault{}, err
+		}
+		if v > MaxDuration {
+			return Fault{}, d.errAt(at, "%s.for: at most %s (31 days), not %q", p, MaxDuration, vocab.Clip(r.forDur))
 		}
 		f.For = v
 	}

@@ -195,6 +195,21 @@ func (s *Site) sample(at time.Time) error {
 	return nil
 }
 
+// escaped refuses and counts an operation that a symbolic link would lead
+// out of the site folder (the disk store's os.Root refused it).
+func (s *Site) escaped(op fileOp, rel string) error {
+	if s.m != nil {
+		s.m.Unsafe++
+	}
+	return escapeError(op, rel)
+}
+
+// escapeError is the refusal of an operation that would leave the site
+// folder.
+func escapeError(op fileOp, rel string) error {
+	return fmt.Errorf("%w: %s %q refused: a symbolic link leads out of the site folder", ErrUnsafePath, op, vocab.Clip(rel))
+}
+
 // check is the one guard of every file operation: it refuses and counts
 // anything outside the allowed set.
 func (s *Site) check(op fileOp, rel string) error {
