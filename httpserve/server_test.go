@@ -95,7 +95,7 @@ func hold(t *testing.T, lim Limits, keepAlive, silent int) (srv *Server, reset, 
 	close(errs)
 	for err := range errs {
 		switch {
-		case errors.Is(err, syscall.ECONNRESET):
+		case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 			reset++
 		case errors.Is(err, errClosedFirst):
 			early++
