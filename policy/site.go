@@ -31,7 +31,9 @@ func (d *decoder) site(blocks hcl.Blocks, missing hcl.Range) Site {
 	return Site{}
 }
 
-var simSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "dir"}, {Name: "scenario"}, {Name: "seed"}}}
+var simSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "dir"}, {Name: "scenario"}, {Name: "seed"}, {Name: "hide_credential_facts"},
+}}
 
 // simSite decodes the simulated site.
 func (d *decoder) simSite(b *hcl.Block) *SimSite {
@@ -53,6 +55,7 @@ func (d *decoder) simSite(b *hcl.Block) *SimSite {
 		}
 	}
 	attr(d, at, "seed", &s.Seed)
+	attr(d, at, "hide_credential_facts", &s.HideCredentialFacts)
 	return s
 }
 

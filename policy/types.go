@@ -48,6 +48,9 @@ type SimSite struct {
 	Dir      string // absolute; created on first use
 	Scenario string // a built-in scenario name ("demo", "healthy") or an absolute path to a JSON file
 	Seed     int64
+	// HideCredentialFacts observes agents as the real driver can: the
+	// applied credential and the policy version are unknown (docs/sim.md).
+	HideCredentialFacts bool
 }
 
 // ITMSSite configures the real ITMS driver (see site/itms).
