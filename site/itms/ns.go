@@ -55,8 +55,6 @@ func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	if err != nil {
 		return observed.NSState{}, failure.MarkTerminal(fmt.Errorf("credential command, verb observe: %w", err))
 	}
-	c := st.Credential
-	s.lastNS.Store(&c)
 	return st, nil
 }
 
