@@ -21,6 +21,9 @@ site "sim" {
   dir      = "demo-site"
   scenario = "demo"
   seed     = 1
+  # Observe agents as a real ITMS site shows them: applied credential and
+  # policy version unknown, only KB 179719's evidence (docs/sim.md).
+  # hide_credential_facts = true
 }
 
 # The Package Service credential the NS must hold (Settings > Notification

@@ -27,28 +27,115 @@ type serverDiag struct {
 	notReceived bool // applied ≠ policy's credential, not (yet) received
 	stuck       bool // applied ≠ NS setting, policy version current
 	aclMissing  bool
-	pkgs        []pkgCause
-	inQuestion  bool // some pair needs a status report
+	// credWhy explains notReceived when a credential fact is unknown
+	// (credentialMessage); "" when both facts were observed.
+	credWhy    string
+	pkgs       []pkgCause
+	inQuestion bool // some pair needs a status report
 }
+
+// NoteCredentialUnknown is the kind of the note of a server whose applied
+// credential could not be observed and whose evidence does not point at it.
+const NoteCredentialUnknown = "credential_unknown"
 
 // diagnoseCredential fills the credential causes of a server. ns is the
 // setting observed on the NS; want is the policy's credential. When the NS
 // setting is unmanaged, only the ACL is judged (against the policy's
 // account).
-func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential, unmanaged bool) {
-	applied := d.agent.Applied
-	// target is what the NS holds once the plan's global steps ran: the
-	// policy's credential (a drift is fixed first).
+//
+// Stuck (the cause of the global reset cycle) is concluded only from two
+// observed facts: the applied credential and the policy version received.
+// Where either is unknown (a real site: docs/itms.md), the server gets at
+// most the non-destructive first step, update_configuration then
+// resend_status, and only when KB 179719's evidence points at the
+// credential. This is the seam of the verify → escalate ladder (DESIGN
+// §3a): the ladder, not this diagnosis, escalates such a server to the
+// reset cycle once that first step was verified not effective and the
+// evidence still agrees.
+func (d *serverDiag) diagnoseCredential(b *builder, ns observed.NSState, want vocab.Credential, unmanaged bool) {
+	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {
+		d.aclMissing = true
+	}
+	if unmanaged {
+		return
+	}
+	a := d.agent
 	switch {
-	case unmanaged, applied.Equal(want):
-	case !applied.Equal(ns.Credential) && d.agent.PolicyVersion >= ns.PolicyVersion:
+	case a.AppliedUnknown != "":
+		d.judgeUnknown(b, want)
+	case a.Applied.Equal(want):
+	case a.PolicyVersionUnknown != "":
+		d.notReceived = true
+		d.credWhy = fmt.Sprintf("applied credential %s ≠ %s; the policy version received is unknown (%s), so "+
+			"not received and stuck cannot be told apart: update and resend first", a.Applied, want, a.PolicyVersionUnknown)
+	case !a.Applied.Equal(ns.Credential) && a.PolicyVersion >= ns.PolicyVersion:
 		d.stuck = true
 	default:
 		d.notReceived = true
 	}
-	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {
-		d.aclMissing = true
+}
+
+// judgeUnknown decides a server whose applied credential is unknown from
+// KB 179719's evidence among its pairs in question: package folders that
+// grant only Administrators and SYSTEM (counted only when the mode needs an
+// account), the 1789 trust error in status reports, and agent.log's
+// access-denied and trust signatures. A missing ACL explains the same signs
+// and is fixed first; a server with no pair in question gets nothing (its
+// pairs must be diagnosed first).
+func (d *serverDiag) judgeUnknown(b *builder, want vocab.Credential) {
+	signs := d.credentialSigns(want)
+	t := Target{Server: d.host}
+	switch {
+	case len(signs) == 0 || !d.inQuestion:
+		b.note(t, NoteCredentialUnknown, fmt.Sprintf("applied credential unknown (%s) and no sign of KB 179719 points at it: "+
+			"no credential action", d.agent.AppliedUnknown))
+	case d.aclMissing:
+		b.note(t, NoteCredentialUnknown, fmt.Sprintf("applied credential unknown (%s); the missing ACL explains %s: "+
+			"the ACL is fixed first", d.agent.AppliedUnknown, strings.Join(signs, "; ")))
+	default:
+		d.notReceived = true
+		d.credWhy = fmt.Sprintf("applied credential unknown (%s); KB 179719's signs point at it (%s): "+
+			"update and resend first, nothing global", d.agent.AppliedUnknown, strings.Join(signs, "; "))
 	}
+}
+
+// credentialSigns lists KB 179719's signs of a credential not applied that
+// the agent's facts show.
+func (d *serverDiag) credentialSigns(want vocab.Credential) []string {
+	e := d.agent.Evidence
+	var signs []string
+	if want.Mode.NeedsAccount() && e.BareFolders > 0 {
+		signs = append(signs, fmt.Sprintf("%d of %d package folders grant only Administrators and SYSTEM", e.BareFolders, e.FoldersRead))
+	}
+	if e.TrustErrors > 0 {
+		signs = append(signs, fmt.Sprintf("%d status reports record the 1789 trust error", e.TrustErrors))
+	}
+	for _, s := range d.agent.LogSignatures {
+		signs = append(signs, "agent.log: "+s)
+	}
+	return signs
+}
+
+// credentialMessage explains why a server not (yet) holding the policy's
+// credential gets update_configuration.
+func (d *serverDiag) credentialMessage(want vocab.Credential) string {
+	if d.credWhy != "" {
+		return d.credWhy
+	}
+	return fmt.Sprintf("applied credential %s ≠ %s; policy version %d not yet received", d.agent.Applied, want, d.agent.PolicyVersion)
+}
+
+// credentialFacts are the credential facts a reason carries; an unknown
+// fact says why.
+func (d *serverDiag) credentialFacts() []Fact {
+	applied, version := d.agent.Applied.String(), fmt.Sprint(d.agent.PolicyVersion)
+	if d.agent.AppliedUnknown != "" {
+		applied = "unknown: " + d.agent.AppliedUnknown
+	}
+	if d.agent.PolicyVersionUnknown != "" {
+		version = "unknown: " + d.agent.PolicyVersionUnknown
+	}
+	return []Fact{{"applied_credential", applied}, {"policy_version", version}}
 }
 
 func hasPrincipal(acl []string, account string) bool {

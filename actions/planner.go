@@ -86,8 +86,8 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 			continue
 		}
 		sd := &serverDiag{host: h, agent: ag.Facts}
-		sd.diagnoseCredential(obs.NS, d.Credential, obs.NSUnmanaged)
 		diagnosePairs(b, sd, obs, snaps, in.Now, d.PendingGrace)
+		sd.diagnoseCredential(b, obs.NS, d.Credential, obs.NSUnmanaged) // after the pairs: an unknown credential is judged by them
 		out = append(out, sd)
 	}
 	return out

@@ -67,6 +67,14 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause) ([]string, *Reason) {
 			Message: fmt.Sprintf("restore snapshot.xml of %s from the NS", packageLabel(pc))}
 	case StaleStatusFile:
 		return []string{deleteStatus(b, t, pc, pairFacts(pc), nil).ID}, nil
+	case StatusLost:
+		if pc.files.StatusPresent && pc.files.StatusRecorded == vocab.Deleted {
+			// The file is kept: it holds the agent's own countdown to deleting
+			// the package's files (KB 178503).
+			return nil, &Reason{Cause: StatusLost, Facts: pairFacts(pc),
+				Message: fmt.Sprintf("PackageStatus.xml of %s records Deleted: the package server takes the package for "+
+					"unassigned although the CMDB assigns it (KBs 178503, 181052); a new configuration lists it again", packageLabel(pc))}
+		}
 	}
 	return nil, nil
 }

@@ -50,8 +50,7 @@ func isNSDelete(id string) bool {
 // fixes the server's credential ("" when the credential needs no fix).
 func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, restores []Reason, deletions []string) string {
 	t := Target{Server: sd.host}
-	facts := []Fact{{"applied_credential", sd.agent.Applied.String()},
-		{"policy_version", fmt.Sprint(sd.agent.PolicyVersion)}}
+	facts := sd.credentialFacts()
 	if sd.stuck && g.reset != "" {
 		u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
 			Requires: []string{g.reset},
@@ -95,8 +94,7 @@ func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []
 		return &Reason{Cause: CredentialStuck, Facts: facts, Requires: req,
 			Message: fmt.Sprintf("applied credential %s is stuck; an anonymous NS setting releases it", sd.agent.Applied)}, true
 	case sd.notReceived:
-		return &Reason{Cause: CredentialNotReceived, Facts: facts, Requires: req,
-			Message: fmt.Sprintf("applied credential %s ≠ %s; policy version %d not yet received", sd.agent.Applied, want, sd.agent.PolicyVersion)}, true
+		return &Reason{Cause: CredentialNotReceived, Facts: facts, Requires: req, Message: sd.credentialMessage(want)}, true
 	}
 	return nil, false
 }

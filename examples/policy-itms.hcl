@@ -37,9 +37,14 @@ site "itms" {
     host = "ns01.corp.example"
     # KB 179719's folder of NS snapshots ({GUID}.xml).
     snapshots_dir = "C:\\ProgramData\\Symantec\\SMP\\Snapshots"
-    # KB 179719 calls the task NS.Package.Refresh; another KB writes
-    # "NS.Package Refresh". Check the name in Task Scheduler on the NS.
-    refresh_task = "NS.Package.Refresh"
+    # run_package_refresh finds the task by listing: "NS.Package.Refresh"
+    # (KB 179719) or "NS.Package Refresh" (KBs 176985, 422201), alone or
+    # with a ".{GUID}" suffix; refresh_task = "..." accepts only that name.
+    # It then runs "NS.Package Distribution Point Update Schedule", which
+    # builds the snapshots (KB 180568), and waits for both to end.
+    # refresh_task = "NS.Package Refresh"
+    distribution_point_update = true
+    refresh_wait              = "40s"
     # ITMS documents no single call that reads or sets the Package Service
     # security setting. Without this command the reconciler neither reads
     # nor changes it (and plans no credential actions). With it, the
@@ -63,13 +68,22 @@ site "itms" {
     timeout      = "60s" # one script run on one server
   }
 
-  # The agent's folders on every package server (KB 179719's defaults).
+  # The agent's folders on every package server. Package Delivery and the
+  # Package Status folder are found on each server (the agent's InstallDir,
+  # the NS's custom primary location, KB 179719's ProgramData folders: see
+  # docs/itms.md); set package_delivery / package_status only to override.
   # Local drive paths only: no UNC, no "..", nothing under C:\Windows.
   agent {
-    package_delivery = "C:\\ProgramData\\Symantec\\Symantec Agent\\Package Delivery"
-    package_status   = "C:\\ProgramData\\Symantec\\Symantec Agent\\Package Server Agent\\PackageStatus"
-    logs             = "C:\\ProgramData\\Symantec\\Symantec Agent\\Logs"
-    client_policies  = "C:\\Program Files\\Altiris\\Altiris Agent\\Client Policies"
+    # package_delivery = "D:\\Packages\\Package Delivery"
+    logs            = "C:\\ProgramData\\Symantec\\Symantec Agent\\Logs"
+    client_policies = "C:\\Program Files\\Altiris\\Altiris Agent\\Client Policies"
+    # grant_acl: "full_control" as KB 179719 asks, or "read_execute" (KB
+    # 194234); trees larger than grant_max_entries are refused (Windows
+    # propagates the rule through the whole tree within one WinRM run).
+    grant_rights      = "full_control"
+    grant_max_entries = 20000
+    # update_configuration waits this long for the agent's new policy.
+    update_wait = "40s"
   }
 }
 

@@ -43,6 +43,9 @@ const (
 	ReasonNSCredentialDrift       = "NSCredentialDrift"
 	ReasonCredentialMismatch      = "CredentialMismatch"
 	ReasonCredentialNotManaged    = "CredentialNotManaged"
+	// ReasonCredentialUnknown: the site cannot show the applied credential
+	// (a real agent keeps it in its secure storage); the message says why.
+	ReasonCredentialUnknown       = "CredentialUnknown"
 	ReasonAccountHasFullControl   = "AccountHasFullControl"
 	ReasonAccountLacksFullControl = "AccountLacksFullControl"
 	ReasonNoAccountNeeded         = "NoAccountNeeded"

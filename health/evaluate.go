@@ -37,6 +37,9 @@ func reachable(a observed.Agent, ok bool) Condition {
 	case a.Reachable:
 		c.Status, c.Reason = True, ReasonReachable
 		c.Message = fmt.Sprintf("agent answered (policy version %d)", a.Facts.PolicyVersion)
+		if a.Facts.PolicyVersionUnknown != "" {
+			c.Message = "agent answered (policy version unknown: " + a.Facts.PolicyVersionUnknown + ")"
+		}
 	case a.Terminal:
 		c.Status, c.Reason, c.Message = False, ReasonRemoteManagementRefused, a.Error
 	default:
@@ -62,6 +65,9 @@ func credentialApplied(want desired.Server, a observed.Agent, reach Condition, o
 	applied := a.Facts.Applied
 	c := Condition{Type: CredentialApplied, Status: False}
 	switch {
+	case a.Facts.AppliedUnknown != "":
+		c.Status, c.Reason = Unknown, ReasonCredentialUnknown
+		c.Message = "applied credential unknown: " + a.Facts.AppliedUnknown + evidenceNote(a.Facts.Evidence)
 	case obs.NSUnmanaged:
 		c.Status, c.Reason = Unknown, ReasonCredentialNotManaged
 		c.Message = fmt.Sprintf("applied %s; the NS setting is not managed on this site", applied)
@@ -74,6 +80,10 @@ func credentialApplied(want desired.Server, a observed.Agent, reach Condition, o
 		c.Reason = ReasonNSCredentialDrift
 		c.Message = fmt.Sprintf("applied %s; policy wants %s, but the NS is set to %s",
 			applied, want.Credential, obs.NS.Credential)
+	case a.Facts.PolicyVersionUnknown != "":
+		c.Reason = ReasonCredentialMismatch
+		c.Message = fmt.Sprintf("applied %s, NS wants %s; policy version unknown (%s): not received and stuck cannot be told apart",
+			applied, want.Credential, a.Facts.PolicyVersionUnknown)
 	case a.Facts.PolicyVersion < obs.NS.PolicyVersion:
 		c.Reason = ReasonCredentialNotReceived
 		c.Message = fmt.Sprintf("applied %s, NS wants %s; PS has policy version %d, NS %d",
@@ -84,6 +94,22 @@ func credentialApplied(want desired.Server, a observed.Agent, reach Condition, o
 			applied, want.Credential, a.Facts.PolicyVersion)
 	}
 	return c
+}
+
+// evidenceNote renders KB 179719's folder and status-report evidence for
+// a message ("" when there is none).
+func evidenceNote(e observed.CredentialEvidence) string {
+	var parts []string
+	if e.BareFolders > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d package folders grant only Administrators and SYSTEM", e.BareFolders, e.FoldersRead))
+	}
+	if e.TrustErrors > 0 {
+		parts = append(parts, fmt.Sprintf("%d status reports record the 1789 trust error", e.TrustErrors))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }
 
 func aclInPlace(want desired.Server, a observed.Agent, reach Condition) Condition {

@@ -37,6 +37,7 @@ func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	}
 	tw.Flush()
 	problems(ew, r)
+	unknowns(ew, r)
 	rejects(ew, r)
 	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected\n",
 		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
@@ -78,6 +79,26 @@ func problems(w io.Writer, r Report) {
 			}
 			if n == 0 {
 				fmt.Fprintln(tw, "\nProblems:")
+			}
+			n++
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(string(s.Name)), c.Type, c.Reason, safe(c.Message))
+		}
+	}
+	tw.Flush()
+}
+
+// unknowns lists the facts the site could not show, and why: today the
+// applied credential of a real agent (ReasonCredentialUnknown).
+func unknowns(w io.Writer, r Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	for _, s := range r.Servers {
+		for _, c := range s.Conditions {
+			if c.Status != Unknown || c.Reason != ReasonCredentialUnknown {
+				continue
+			}
+			if n == 0 {
+				fmt.Fprintln(tw, "\nUnknown (the site does not show it; nothing global is planned on it):")
 			}
 			n++
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(string(s.Name)), c.Type, c.Reason, safe(c.Message))

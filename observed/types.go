@@ -85,15 +85,45 @@ type PackageFiles struct {
 // AgentFacts is what one package server's agent says about itself and the
 // packages asked for. Account names only: never a password.
 type AgentFacts struct {
-	Server        vocab.Host       `json:"server"`
-	Applied       vocab.Credential `json:"applied"`
-	PolicyVersion int64            `json:"policy_version"`
+	Server vocab.Host `json:"server"`
+	// Applied is the credential the agent applied; meaningless when
+	// AppliedUnknown says why it could not be observed.
+	Applied vocab.Credential `json:"applied"`
+	// AppliedUnknown is why the applied credential could not be observed
+	// ("" when Applied is a known fact). A real agent keeps it in its
+	// secure storage (docs/itms.md), so the real driver always sets it.
+	AppliedUnknown string `json:"applied_unknown,omitempty"`
+	// PolicyVersion is the policy version the agent received; meaningless
+	// when PolicyVersionUnknown says why it could not be observed.
+	PolicyVersion        int64  `json:"policy_version"`
+	PolicyVersionUnknown string `json:"policy_version_unknown,omitempty"`
 	// FullControl lists the principals with Full Control on Package
 	// Delivery, as the agent spells them.
-	FullControl   []string       `json:"full_control"`
-	LogSignatures []string       `json:"log_signatures,omitempty"`
-	Packages      []PackageFiles `json:"packages,omitempty"`
+	FullControl   []string `json:"full_control"`
+	LogSignatures []string `json:"log_signatures,omitempty"`
+	// Evidence is what KB 179719 names as the signs of a credential the
+	// agent did not apply, where the site shows them.
+	Evidence CredentialEvidence `json:"evidence,omitzero"`
+	Packages []PackageFiles     `json:"packages,omitempty"`
 }
+
+// CredentialEvidence counts KB 179719's signs of a credential the agent
+// did not apply, among the packages asked for. The log's signs are in
+// AgentFacts.LogSignatures.
+type CredentialEvidence struct {
+	// FoldersRead counts the Package Delivery\{GUID} folders whose access
+	// rules were read; BareFolders those of them that grant access to
+	// nobody but Administrators and SYSTEM.
+	FoldersRead int `json:"folders_read,omitempty"`
+	BareFolders int `json:"bare_folders,omitempty"`
+	// TrustErrors counts packages whose status report records the 1789
+	// trust-relationship error.
+	TrustErrors int `json:"trust_errors,omitempty"`
+}
+
+// Known reports whether both credential facts were observed: the applied
+// credential and the policy version received.
+func (f AgentFacts) Known() bool { return f.AppliedUnknown == "" && f.PolicyVersionUnknown == "" }
 
 // AgentSource observes package servers' agents.
 type AgentSource interface {

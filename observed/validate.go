@@ -274,6 +274,9 @@ func checkFacts(server vocab.Host, asked []vocab.GUID, f AgentFacts) (AgentFacts
 		Mode:    vocab.Mode(vocab.Clip(string(f.Applied.Mode))),
 		Account: vocab.Clip(f.Applied.Account),
 	}
+	out.AppliedUnknown = vocab.Clip(f.AppliedUnknown)
+	out.PolicyVersionUnknown = vocab.Clip(f.PolicyVersionUnknown)
+	out.Evidence = checkEvidence(f.Evidence)
 	out.FullControl = clipAll(f.FullControl)
 	out.LogSignatures = clipAll(f.LogSignatures)
 	out.Packages = nil
@@ -362,6 +365,15 @@ func sortedSet(gs []vocab.GUID) []vocab.GUID {
 func inSet(set []vocab.GUID, g vocab.GUID) bool {
 	_, ok := slices.BinarySearch(set, g)
 	return ok
+}
+
+// checkEvidence keeps counts a driver could have made: never negative, and
+// bare folders never more than the folders read.
+func checkEvidence(e CredentialEvidence) CredentialEvidence {
+	e.FoldersRead = max(e.FoldersRead, 0)
+	e.BareFolders = min(max(e.BareFolders, 0), e.FoldersRead)
+	e.TrustErrors = max(e.TrustErrors, 0)
+	return e
 }
 
 func clipAll(ss []string) []string {

@@ -31,7 +31,9 @@ func (d *decoder) site(blocks hcl.Blocks, missing hcl.Range) Site {
 	return Site{}
 }
 
-var simSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "dir"}, {Name: "scenario"}, {Name: "seed"}}}
+var simSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "dir"}, {Name: "scenario"}, {Name: "seed"}, {Name: "hide_credential_facts"},
+}}
 
 // simSite decodes the simulated site.
 func (d *decoder) simSite(b *hcl.Block) *SimSite {
@@ -53,6 +55,7 @@ func (d *decoder) simSite(b *hcl.Block) *SimSite {
 		}
 	}
 	attr(d, at, "seed", &s.Seed)
+	attr(d, at, "hide_credential_facts", &s.HideCredentialFacts)
 	return s
 }
 
@@ -125,11 +128,12 @@ func later(a, b *hcl.Attribute) *hcl.Attribute {
 
 var nsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "snapshots_dir"}, {Name: "refresh_task"}, {Name: "credential_command"},
+	{Name: "distribution_point_update"}, {Name: "refresh_wait"},
 }}
 
 // ns decodes the Notification Server's host, folders and task.
 func (d *decoder) ns(b *hcl.Block) NSConfig {
-	cfg := NSConfig{SnapshotsDir: defaultSnapshotsDir, RefreshTask: defaultRefreshTask}
+	cfg := NSConfig{SnapshotsDir: defaultSnapshotsDir, DistributionPointUpdate: true, RefreshWait: defaultAgentWait}
 	if b == nil {
 		return cfg
 	}
@@ -148,20 +152,24 @@ func (d *decoder) ns(b *hcl.Block) NSConfig {
 	d.windowsPath(at, "snapshots_dir", &cfg.SnapshotsDir)
 	d.nonEmpty(at, "refresh_task", &cfg.RefreshTask)
 	d.localPath(at, "credential_command", &cfg.CredentialCommand)
+	attr(d, at, "distribution_point_update", &cfg.DistributionPointUpdate)
+	d.duration(at, "refresh_wait", &cfg.RefreshWait, true)
 	return cfg
 }
 
 var agentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "package_delivery"}, {Name: "package_status"}, {Name: "logs"}, {Name: "client_policies"},
+	{Name: "grant_rights"}, {Name: "grant_max_entries"}, {Name: "update_wait"},
 }}
 
 // agent decodes the agent folders on package servers; KB defaults.
 func (d *decoder) agent(b *hcl.Block) AgentPaths {
 	p := AgentPaths{
-		PackageDelivery: defaultPackageDelivery,
-		PackageStatus:   defaultPackageStatus,
 		Logs:            defaultAgentLogs,
 		ClientPolicies:  defaultClientPolicies,
+		GrantRights:     defaultGrantRights,
+		GrantMaxEntries: defaultGrantMaxEntries,
+		UpdateWait:      defaultAgentWait,
 	}
 	if b == nil {
 		return p
@@ -171,5 +179,11 @@ func (d *decoder) agent(b *hcl.Block) AgentPaths {
 	d.windowsPath(at, "package_status", &p.PackageStatus)
 	d.windowsPath(at, "logs", &p.Logs)
 	d.windowsPath(at, "client_policies", &p.ClientPolicies)
+	if a := d.nonEmpty(at, "grant_rights", &p.GrantRights); a != nil && p.GrantRights != "full_control" && p.GrantRights != "read_execute" {
+		d.fail(a.Expr.Range(), "Invalid grant_rights",
+			`grant_rights is "full_control" (KB 179719, the default) or "read_execute" (KB 194234); got %q.`, clip(p.GrantRights))
+	}
+	d.intRange(at, "grant_max_entries", &p.GrantMaxEntries, 1, 10_000_000)
+	d.duration(at, "update_wait", &p.UpdateWait, true)
 	return p
 }

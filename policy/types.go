@@ -48,6 +48,9 @@ type SimSite struct {
 	Dir      string // absolute; created on first use
 	Scenario string // a built-in scenario name ("demo", "healthy") or an absolute path to a JSON file
 	Seed     int64
+	// HideCredentialFacts observes agents as the real driver can: the
+	// applied credential and the policy version are unknown (docs/sim.md).
+	HideCredentialFacts bool
 }
 
 // ITMSSite configures the real ITMS driver (see site/itms).
@@ -72,8 +75,13 @@ type SQLConfig struct {
 type NSConfig struct {
 	Host              vocab.Host
 	SnapshotsDir      string // Windows path on the NS
-	RefreshTask       string // scheduled task name, default "NS.Package.Refresh"
+	RefreshTask       string // scheduled task name; "" finds "NS.Package.Refresh" or "NS.Package Refresh"
 	CredentialCommand string // optional PowerShell file (absolute local path) that sets the credential mode
+	// DistributionPointUpdate also runs "NS.Package Distribution Point
+	// Update Schedule" in run_package_refresh (KBs 180568, 181052); default true.
+	DistributionPointUpdate bool
+	// RefreshWait bounds the wait for the tasks to end (0: do not wait).
+	RefreshWait time.Duration
 }
 
 // WinRMConfig configures the WinRM transport to the NS and package servers.
@@ -91,10 +99,20 @@ type WinRMConfig struct {
 
 // AgentPaths are the agent's folders on a package server (Windows paths).
 type AgentPaths struct {
+	// PackageDelivery and PackageStatus override the folders the driver
+	// discovers on each server; "" discovers them (docs/itms.md).
 	PackageDelivery string
 	PackageStatus   string
 	Logs            string
 	ClientPolicies  string
+	// GrantRights is what grant_acl gives: "full_control" (KB 179719) or
+	// "read_execute" (KB 194234); GrantMaxEntries bounds the tree it
+	// propagates through.
+	GrantRights     string
+	GrantMaxEntries int
+	// UpdateWait bounds update_configuration's wait for the new policy
+	// (0: do not wait).
+	UpdateWait time.Duration
 }
 
 // Reconcile tunes the loop.

@@ -57,7 +57,7 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened
 	if err != nil {
 		return nil, err
 	}
-	s, err := sim.Open(ctx, cfg.Dir, sc, cfg.Seed, sim.Options{Clock: clk})
+	s, err := sim.Open(ctx, cfg.Dir, sc, cfg.Seed, sim.Options{Clock: clk, HideCredentialFacts: cfg.HideCredentialFacts})
 	if err != nil {
 		return nil, fmt.Errorf("open simulated site %s: %w", cfg.Dir, err)
 	}

@@ -12,13 +12,17 @@ const (
 	Invalid          Status = "Invalid"
 	DownloadPending  Status = "Download Pending"
 	RetryingDownload Status = "Retrying Download"
+	// Deleted is recorded in a package server's PackageStatus.xml when the
+	// package left the server's configuration (KBs 178503, 181052): the
+	// agent counts down to deleting its files.
+	Deleted Status = "Deleted"
 )
 
 // NormalizeStatus maps a CMDB status string to its canonical spelling; an
 // unknown string is returned trimmed, so it is reported rather than lost.
 func NormalizeStatus(s string) Status {
 	t := strings.TrimSpace(s)
-	for _, k := range []Status{Ready, Pending, Invalid, DownloadPending, RetryingDownload} {
+	for _, k := range []Status{Ready, Pending, Invalid, DownloadPending, RetryingDownload, Deleted} {
 		if strings.EqualFold(t, string(k)) {
 			return k
 		}

@@ -9,23 +9,14 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
 
 // What the driver reads in the agent's and the NS's files. None of these
-// shapes is documented by Broadcom; each is a constant here and an entry
-// of the "what was verified how" table in docs/itms.md.
+// shapes is documented by Broadcom; each is a constant here and a row of
+// the facts table in docs/itms.md.
 const (
-	// credXPath finds the applied Package Service credential in a client
-	// policy file (itms-facts: node PkgAccessCredentials).
-	credXPath = "//*[local-name()='PkgAccessCredentials']"
-	// credUserAttr is the attribute holding the user name; when the node
-	// has no such attribute, a child element of that name is read. The
-	// password beside it is never read.
-	credUserAttr       = "UserName"
-	credUserChildXPath = "*[local-name()='UserName']"
 	// snapshotVersionAttr is the root element's attribute of snapshot.xml
 	// (PS) and {guid}.xml (NS) compared with SWDPackage.[Package Version].
 	snapshotVersionAttr = "Version"
@@ -45,45 +36,36 @@ const (
 	sigTrust        = "trust relationship between this workstation and the primary domain failed(1789)"
 )
 
-// modeUnknown labels an applied account whose mode cannot be told: the
-// client policy names an account, not a mode, and the NS is anonymous.
-const modeUnknown vocab.Mode = "unknown"
+// The log lines KB 179719 shows (lower case): CreateDirectoryPath's
+// "Cannot create directory: 0x80070005", EventTransport's "Error while
+// copying event to capture directory: Access is denied", and the 1789
+// trust error. Other access-denied lines are not the KB's signs.
+var (
+	logDeniedNeedles = []string{"cannot create directory: 0x80070005", "copying event to capture directory: access is denied"}
+	logTrustNeedle   = "trust relationship between this workstation and the primary domain failed"
+)
 
-// policyFile is one client policy file as observe_agent reports it.
-type policyFile struct {
-	Name           string `json:"name"`
-	Written        string `json:"written"`
-	HasCredentials bool   `json:"has_credentials"`
-	User           string `json:"user"`
-	Refused        string `json:"refused"`
+// bareSIDs are the principals KB 179719 finds alone on the folders of a
+// package server that did not apply the credential: SYSTEM and the local
+// Administrators group; CREATOR OWNER grants its rights to no account by
+// itself and is ignored (a guess: docs/itms.md).
+var bareSIDs = map[string]bool{"S-1-5-18": true, "S-1-5-32-544": true, "S-1-3-0": true}
+
+// bareFolder reports whether a Package Delivery\{GUID} folder grants
+// access to nobody but SYSTEM and Administrators.
+func bareFolder(sids []string) bool {
+	for _, s := range sids {
+		if !bareSIDs[strings.ToUpper(strings.TrimSpace(s))] {
+			return false
+		}
+	}
+	return true
 }
 
-// appliedUser returns the credential user name of the newest client
-// policy file that has one ("" when none does: anonymous), and the
-// received policy version: the newest policy file's last write time, in
-// Unix seconds (see docs/itms.md, "policy version").
-func appliedUser(files []policyFile) (string, int64, error) {
-	var newest, credTime time.Time
-	user := ""
-	for _, f := range files {
-		if f.Refused != "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339Nano, f.Written)
-		if err != nil {
-			return "", 0, fmt.Errorf("client policy %q: last write time %q", vocab.Clip(f.Name), vocab.Clip(f.Written))
-		}
-		if t.After(newest) {
-			newest = t
-		}
-		if f.HasCredentials && !t.Before(credTime) {
-			credTime, user = t, strings.TrimSpace(f.User)
-		}
-	}
-	if newest.IsZero() {
-		return "", 0, errors.New("no readable client policy file: the agent has no policy yet, or agent client_policies is wrong")
-	}
-	return user, newest.Unix(), nil
+// trustError reports whether a status file's head records the 1789 trust
+// error (a guess: KB 179719 names the status NSE and SWDPackageServer).
+func trustError(head []byte) bool {
+	return containsFold(head, logTrustNeedle) || containsFold(head, "(1789)")
 }
 
 // aclRule is one access rule of Package Delivery.
@@ -98,17 +80,28 @@ type aclRule struct {
 // File system rights and inheritance flags (System.Security.AccessControl).
 const (
 	rightsFullControl  = 0x1F01FF
+	rightsReadExecute  = 0x1200A9
 	rightsGenericAll   = 0x10000000
 	inheritContainer   = 1
 	inheritObject      = 2
 	propagateNoInherit = 1
 )
 
-// fullControl returns the principals that hold Full Control on the folder
-// and on everything below it: an Allow rule with all FullControl bits (or
-// GENERIC_ALL), inherited by subfolders and files at every depth. A
-// principal with any Deny rule is left out. Sorted, once each.
-func fullControl(rules []aclRule) []string {
+// requiredRights is the file-system rights mask grant_acl gives and the
+// ACL check requires: Full Control (KB 179719) or Read & Execute (KB
+// 194234), as the policy's agent grant_rights says.
+func (s *Site) requiredRights() uint32 {
+	if s.cfg.Agent.GrantRights == grantReadExecute {
+		return rightsReadExecute
+	}
+	return rightsFullControl
+}
+
+// fullControl returns the principals that hold the required rights on the
+// folder and on everything below it: an Allow rule with all the required
+// bits (or GENERIC_ALL), inherited by subfolders and files at every depth.
+// A principal with any Deny rule is left out. Sorted, once each.
+func fullControl(rules []aclRule, required uint32) []string {
 	denied := map[string]bool{}
 	for _, r := range rules {
 		if strings.EqualFold(r.Type, "Deny") {
@@ -117,7 +110,7 @@ func fullControl(rules []aclRule) []string {
 	}
 	var out []string
 	for _, r := range rules {
-		full := uint32(r.Rights)&rightsFullControl == rightsFullControl || uint32(r.Rights)&rightsGenericAll != 0
+		full := uint32(r.Rights)&required == required || uint32(r.Rights)&rightsGenericAll != 0
 		inherited := r.Inheritance&(inheritContainer|inheritObject) == inheritContainer|inheritObject &&
 			r.Propagation&propagateNoInherit == 0
 		if strings.EqualFold(r.Type, "Allow") && full && inherited && r.Identity != "" && !denied[strings.ToLower(r.Identity)] {
@@ -128,14 +121,37 @@ func fullControl(rules []aclRule) []string {
 	return slices.CompactFunc(out, strings.EqualFold)
 }
 
+// fullControlEverywhere returns the principals holding the required rights
+// on every Package Delivery folder found: packages may sit on any of them.
+func fullControlEverywhere(acls [][]aclRule, required uint32) []string {
+	var out []string
+	for i, rules := range acls {
+		fc := fullControl(rules, required)
+		if i == 0 {
+			out = fc
+			continue
+		}
+		out = slices.DeleteFunc(out, func(p string) bool {
+			return !slices.ContainsFunc(fc, func(q string) bool { return strings.EqualFold(p, q) })
+		})
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
 // logSignatures scans the tail of agent.log, in UTF-8/ANSI or UTF-16LE,
 // for the KB's error signatures.
 func logSignatures(tail []byte) []string {
 	var out []string
-	if containsFold(tail, "0x80070005") || containsFold(tail, "access is denied") {
-		out = append(out, sigAccessDenied)
+	for _, n := range logDeniedNeedles {
+		if containsFold(tail, n) {
+			out = append(out, sigAccessDenied)
+			break
+		}
 	}
-	if containsFold(tail, "trust relationship") {
+	if containsFold(tail, logTrustNeedle) {
 		out = append(out, sigTrust)
 	}
 	return out
@@ -247,7 +263,7 @@ func recordedStatus(head []byte) (vocab.Status, error) {
 	}
 	st := vocab.NormalizeStatus(v)
 	switch st {
-	case vocab.Ready, vocab.Pending, vocab.Invalid, vocab.DownloadPending, vocab.RetryingDownload:
+	case vocab.Ready, vocab.Pending, vocab.Invalid, vocab.DownloadPending, vocab.RetryingDownload, vocab.Deleted:
 		return st, nil
 	}
 	return "", fmt.Errorf("unknown status %q", vocab.Clip(v))

@@ -8,67 +8,29 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-func TestAppliedUser(t *testing.T) {
-	tests := []struct {
-		name    string
-		files   []policyFile
-		user    string
-		version int64
-		wantErr string
+func TestBareFolderAndTrustError(t *testing.T) {
+	for _, tc := range []struct {
+		sids []string
+		bare bool
 	}{
-		{"none", nil, "", 0, "no readable client policy file"},
-		{"anonymous", []policyFile{{Name: "a.xml", Written: "2024-05-01T10:00:00Z"}}, "", 1714557600, ""},
-		{"newest credentials win", []policyFile{
-			{Name: "old.xml", Written: "2024-05-01T09:00:00Z", HasCredentials: true, User: `CORP\old`},
-			{Name: "new.xml", Written: "2024-05-01T10:00:00Z", HasCredentials: true, User: ` CORP\new `},
-			{Name: "other.xml", Written: "2024-05-01T12:00:00Z"},
-		}, `CORP\new`, 1714564800, ""},
-		{"refused files ignored", []policyFile{
-			{Name: "a.xml", Written: "2024-05-01T10:00:00Z"},
-			{Name: "link.xml", Written: "2099-01-01T00:00:00Z", HasCredentials: true, User: "evil", Refused: "reparse_point"},
-		}, "", 1714557600, ""},
-		{"only refused", []policyFile{{Name: "link.xml", Written: "2024-05-01T10:00:00Z", Refused: "reparse_point"}}, "", 0, "no readable"},
-		{"bad time", []policyFile{{Name: "a.xml", Written: "yesterday"}}, "", 0, "last write time"},
+		{nil, true},
+		{[]string{"S-1-5-18", "s-1-5-32-544"}, true},
+		{[]string{"S-1-5-18", "S-1-3-0"}, true},
+		{[]string{"S-1-5-18", "S-1-5-21-1-2-3-1104"}, false},
+		{[]string{"S-1-1-0"}, false},
+	} {
+		if got := bareFolder(tc.sids); got != tc.bare {
+			t.Errorf("bareFolder(%q) = %t", tc.sids, got)
+		}
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			u, v, err := appliedUser(tc.files)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
-				return
-			}
-			if err != nil || u != tc.user || v != tc.version {
-				t.Errorf("appliedUser = %q, %d, %v; want %q, %d", u, v, err, tc.user, tc.version)
-			}
-		})
-	}
-}
-
-func TestAppliedCredential(t *testing.T) {
-	s := &Site{}
-	if c, err := s.appliedCredential(""); err != nil || c.Mode != vocab.Anonymous {
-		t.Errorf("empty user = %+v, %v", c, err)
-	}
-	if c, err := s.appliedCredential(`CORP\svc`); err != nil || c.Mode != modeUnknown {
-		t.Errorf("unmanaged NS setting: %+v, %v; want the account with an unknown mode", c, err)
-	}
-	s.credCommand = "set-credential.ps1"
-	if _, err := s.appliedCredential(`CORP\svc`); err == nil {
-		t.Error("an account was labelled before any NS read")
-	}
-	s.lastNS.Store(&vocab.Credential{Mode: vocab.AppID, Account: `CORP\app`})
-	if c, _ := s.appliedCredential(`CORP\svc`); c != (vocab.Credential{Mode: vocab.AppID, Account: `CORP\svc`}) {
-		t.Errorf("labelled %+v", c)
-	}
-	s.lastNS.Store(&vocab.Credential{Mode: vocab.Anonymous})
-	c, _ := s.appliedCredential(`CORP\svc`)
-	if c.Mode != modeUnknown || c.Equal(vocab.Credential{Mode: vocab.Anonymous}) {
-		t.Errorf("account under an anonymous NS = %+v", c)
-	}
-	if _, err := s.appliedCredential("a\x00b"); err == nil {
-		t.Error("malformed account accepted")
+	for head, want := range map[string]bool{
+		`<PackageStatus Status="Invalid" Error="The trust relationship between this workstation and the primary domain failed(1789)."/>`: true,
+		`<PackageStatus Status="Invalid" Error="failed (1789)"/>`:                                                                        true,
+		`<PackageStatus Status="Invalid" Tick="17891789"/>`:                                                                              false,
+	} {
+		if got := trustError([]byte(head)); got != want {
+			t.Errorf("trustError(%q) = %t", head, got)
+		}
 	}
 }
 
@@ -86,8 +48,21 @@ func TestFullControl(t *testing.T) {
 		{Identity: "", Rights: rightsFullControl, Type: "Allow", Inheritance: 3},
 	}
 	want := []string{`BUILTIN\Administrators`, `NT AUTHORITY\SYSTEM`, `S-1-5-21-1-2-3-1104`}
-	if got := fullControl(rules); !slices.Equal(got, want) {
+	if got := fullControl(rules, rightsFullControl); !slices.Equal(got, want) {
 		t.Errorf("fullControl = %q, want %q", got, want)
+	}
+	// grant_rights = "read_execute": Read & Execute suffices.
+	want = []string{`BUILTIN\Administrators`, `CORP\read`, `NT AUTHORITY\SYSTEM`, `S-1-5-21-1-2-3-1104`}
+	if got := fullControl(rules, rightsReadExecute); !slices.Equal(got, want) {
+		t.Errorf("fullControl(read & execute) = %q, want %q", got, want)
+	}
+	// Several Package Delivery folders: a principal must hold the rights on each.
+	other := []aclRule{{Identity: `nt authority\system`, Rights: rightsFullControl, Type: "Allow", Inheritance: 3}}
+	if got := fullControlEverywhere([][]aclRule{rules, other}, rightsFullControl); !slices.Equal(got, []string{`NT AUTHORITY\SYSTEM`}) {
+		t.Errorf("fullControlEverywhere = %q", got)
+	}
+	if got := fullControlEverywhere(nil, rightsFullControl); got == nil || len(got) != 0 {
+		t.Errorf("no folder: %q, want an empty list", got)
 	}
 }
 
@@ -106,10 +81,12 @@ func TestLogSignatures(t *testing.T) {
 		want []string
 	}{
 		{"clean", "<event>Package status sent</event>", nil},
-		{"access denied", "Cannot create directory: 0x80070005 [Access is denied] d:", []string{sigAccessDenied}},
-		{"access denied other case", "ACCESS IS DENIED", []string{sigAccessDenied}},
+		{"CreateDirectoryPath", "Cannot create directory: 0x80070005 [Access is denied] d:", []string{sigAccessDenied}},
+		{"EventTransport", "Error while copying event to capture directory: Access is denied (-2147024891)", []string{sigAccessDenied}},
+		{"other case", "CANNOT CREATE DIRECTORY: 0X80070005", []string{sigAccessDenied}},
+		{"another access denied is not the KB's", "Failed to open key: Access is denied (0x80070005)", nil},
 		{"trust", trust, []string{sigTrust}},
-		{"both, UTF-16LE", wide("0x80070005 ... " + trust), []string{sigAccessDenied, sigTrust}},
+		{"both, UTF-16LE", wide("Cannot create directory: 0x80070005 ... " + trust), []string{sigAccessDenied, sigTrust}},
 		{"a tick count is not an error", "tickCount='17891789'", nil},
 	}
 	for _, tc := range tests {
@@ -153,6 +130,9 @@ func TestVersionsStatusesCodes(t *testing.T) {
 	}
 	if st, err := recordedStatus([]byte(`<PackageStatus Status="download pending"/>`)); err != nil || st != vocab.DownloadPending {
 		t.Errorf("status %q, %v", st, err)
+	}
+	if st, err := recordedStatus([]byte(`<PackageStatus Status="Deleted" Time="2021-09-21T13:23:58"/>`)); err != nil || st != vocab.Deleted {
+		t.Errorf("status %q, %v: KBs 178503 and 181052 record Deleted", st, err)
 	}
 	if _, err := recordedStatus([]byte(`<PackageStatus Status="Exploded"/>`)); err == nil {
 		t.Error("unknown status accepted")

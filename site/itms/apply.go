@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/failure"
@@ -15,8 +16,16 @@ import (
 // own windows (policy window blocks) decide when it acts.
 const ignoreBlockouts = false
 
-// fileParams name one file to delete below a configured folder.
-type fileParams struct {
+// deleteParams name the files to delete: one per candidate folder, each
+// built from its folder and a validated GUID. Roots are every folder of
+// that kind the driver found: a junction the agent left while relocating
+// packages (KB 150359) is followed only into one of them.
+type deleteParams struct {
+	Roots   []string     `json:"roots"`
+	Targets []fileTarget `json:"targets"`
+}
+
+type fileTarget struct {
 	Root string `json:"root"`
 	Path string `json:"path"`
 }
@@ -26,27 +35,60 @@ type deleteReply struct {
 	Deleted bool `json:"deleted"`
 }
 
+// grantParams: the account gets Rights on each Package Delivery folder,
+// inherited below (no walk of ours); a folder whose tree holds more than
+// MaxEntries entries is refused, since Windows propagates the rule through
+// the whole tree within the call (docs/itms.md, grant_acl).
 type grantParams struct {
-	Root    string `json:"root"`
-	Account string `json:"account"`
+	Roots      []string `json:"roots"`
+	Account    string   `json:"account"`
+	Rights     string   `json:"rights"`
+	MaxEntries int      `json:"max_entries"`
 }
 
 type grantReply struct {
-	OK  bool   `json:"ok"`
-	SID string `json:"sid"`
+	OK      bool   `json:"ok"`
+	SID     string `json:"sid"`
+	Entries []int  `json:"entries"`
 }
 
+// updateParams: UpdatePolicies(ignoreBlockouts), then wait up to
+// WaitSeconds for a client policy file written after the call.
 type updateParams struct {
-	IgnoreBlockouts bool `json:"ignore_blockouts"`
+	IgnoreBlockouts bool   `json:"ignore_blockouts"`
+	ClientPolicies  string `json:"client_policies"`
+	WaitSeconds     int    `json:"wait_seconds"`
 }
 
+type updateReply struct {
+	OK     bool `json:"ok"`
+	Waited bool `json:"waited"`
+}
+
+// taskParams: start one scheduled task of each group, found by listing,
+// in order, and wait for each to end, all within WaitSeconds.
 type taskParams struct {
-	Task string `json:"task"`
+	Groups      []taskGroup `json:"groups"`
+	WaitSeconds int         `json:"wait_seconds"`
+}
+
+// taskGroup is one task to run: its name is one of Bases, alone or
+// followed by ".{GUID}" (KB 180568 shows the GUID suffix).
+type taskGroup struct {
+	Name  string   `json:"name"`
+	Bases []string `json:"bases"`
 }
 
 type taskReply struct {
-	OK       bool   `json:"ok"`
-	TaskPath string `json:"task_path"`
+	OK  bool      `json:"ok"`
+	Ran []ranTask `json:"ran"`
+}
+
+type ranTask struct {
+	Group     string `json:"group"`
+	TaskName  string `json:"task_name"`
+	TaskPath  string `json:"task_path"`
+	Completed bool   `json:"completed"`
 }
 
 // request is one validated operation, ready to run.
@@ -62,6 +104,9 @@ type request struct {
 // the refusal is terminal (a malformed action will not improve).
 func (s *Site) Apply(ctx context.Context, a actions.Action) error {
 	req, err := s.requestFor(a)
+	if errors.Is(err, errNotLocated) {
+		return fmt.Errorf("%s %s: %w", a.Kind, a.Target, err)
+	}
 	if err != nil {
 		return failure.MarkTerminal(fmt.Errorf("%s %s refused: %w", a.Kind, vocab.Clip(a.Target.String()), err))
 	}
@@ -69,10 +114,28 @@ func (s *Site) Apply(ctx context.Context, a actions.Action) error {
 	if err := s.call(ctx, req.host, req.op, req.params, req.reply); err != nil {
 		return s.scrub(fmt.Errorf("%s %s: %w", a.Kind, a.Target, err))
 	}
-	if d, ok := req.reply.(*deleteReply); ok && !d.Deleted {
-		s.log.Info("file already absent", "kind", a.Kind, "target", a.Target.String())
-	}
+	s.logReply(a, req.reply)
 	return nil
+}
+
+// logReply logs what a script reports beyond success.
+func (s *Site) logReply(a actions.Action, reply any) {
+	switch r := reply.(type) {
+	case *deleteReply:
+		if !r.Deleted {
+			s.log.Info("file already absent", "kind", a.Kind, "target", a.Target.String())
+		}
+	case *grantReply:
+		s.log.Info("access rule added", "target", a.Target.String(), "sid", vocab.Clip(r.SID), "entries", r.Entries)
+	case *updateReply:
+		if !r.Waited {
+			s.log.Info("update_configuration did not wait for the new policy (agent update_wait = 0)", "target", a.Target.String())
+		}
+	case *taskReply:
+		for _, t := range r.Ran {
+			s.log.Info("scheduled task ran", "group", vocab.Clip(t.Group), "task", vocab.Clip(t.TaskPath+t.TaskName), "completed", t.Completed)
+		}
+	}
 }
 
 // requestFor validates an action and builds its request.
@@ -94,12 +157,13 @@ func (s *Site) requestFor(a actions.Action) (request, error) {
 			return request{}, errors.New("delete_ns_snapshot targets the NS and one package (a canonical GUID)")
 		}
 		root := s.cfg.NS.SnapshotsDir
-		return s.nsRequest(opDeleteNSSnapshot, fileParams{Root: root, Path: nsSnapshotPath(root, t.Package)}, &deleteReply{})
+		p := deleteParams{Roots: []string{root}, Targets: []fileTarget{{Root: root, Path: nsSnapshotPath(root, t.Package)}}}
+		return s.nsRequest(opDeleteNSSnapshot, p, &deleteReply{})
 	case actions.RunPackageRefresh:
 		if !t.IsNS() || t.Package != "" {
 			return request{}, errors.New("run_package_refresh targets the NS only")
 		}
-		return s.nsRequest(opRunPackageRefresh, taskParams{Task: s.cfg.NS.RefreshTask}, &taskReply{})
+		return s.nsRequest(opRunPackageRefresh, s.refreshParams(), &taskReply{})
 	case actions.SetCredentialMode:
 		return s.credentialRequest(a)
 	}
@@ -128,21 +192,75 @@ func (s *Site) serverRequest(a actions.Action) (request, error) {
 	ag, host := s.cfg.Agent, a.Target.Server
 	switch a.Kind {
 	case actions.UpdateConfiguration:
-		return request{host, opUpdateConfiguration, updateParams{IgnoreBlockouts: ignoreBlockouts}, &okReply{}}, nil
+		p := updateParams{IgnoreBlockouts: ignoreBlockouts, ClientPolicies: ag.ClientPolicies, WaitSeconds: seconds(ag.UpdateWait)}
+		return request{host, opUpdateConfiguration, p, &updateReply{}}, nil
 	case actions.ResendStatus:
 		return request{host, opResendStatus, struct{}{}, &okReply{}}, nil
-	case actions.GrantACL:
+	}
+	if a.Kind == actions.GrantACL {
 		if err := checkAccount(a.Account); err != nil {
 			return request{}, err
 		}
-		return request{host, opGrantACL, grantParams{Root: ag.PackageDelivery, Account: a.Account}, &grantReply{}}, nil
+	}
+	found, err := s.existing(host)
+	if err != nil {
+		return request{}, err
+	}
+	switch a.Kind {
+	case actions.GrantACL:
+		p := grantParams{Roots: found.delivery, Account: a.Account, Rights: grantRightsNames[ag.GrantRights], MaxEntries: ag.GrantMaxEntries}
+		return request{host, opGrantACL, p, &grantReply{}}, nil
 	case actions.DeletePSSnapshot:
-		p := fileParams{Root: ag.PackageDelivery, Path: psSnapshotPath(ag.PackageDelivery, a.Target.Package)}
+		p := deleteParams{Roots: found.delivery}
+		for _, root := range found.delivery {
+			p.Targets = append(p.Targets, fileTarget{Root: root, Path: psSnapshotPath(root, a.Target.Package)})
+		}
 		return request{host, opDeletePSSnapshot, p, &deleteReply{}}, nil
 	}
-	p := fileParams{Root: ag.PackageStatus, Path: psStatusPath(ag.PackageStatus, a.Target.Package)}
+	if len(found.status) == 0 {
+		return request{}, errors.New("no Package Status folder was found on the server")
+	}
+	p := deleteParams{Roots: found.status}
+	for _, root := range found.status {
+		p.Targets = append(p.Targets, fileTarget{Root: root, Path: psStatusPath(root, a.Target.Package)})
+	}
 	return request{host, opDeletePSStatus, p, &deleteReply{}}, nil
 }
+
+// The values of agent grant_rights, and the FileSystemRights names the
+// grant_acl script gives.
+const (
+	grantFullControl = "full_control"
+	grantReadExecute = "read_execute"
+)
+
+var grantRightsNames = map[string]string{grantFullControl: "FullControl", grantReadExecute: "ReadAndExecute", "": "FullControl"}
+
+// The refresh tasks: KB 179719 writes NS.Package.Refresh, KBs 176985,
+// 422201 and 181052 "NS.Package Refresh"; KBs 180568 and 181052 pair it
+// with NS.Package Distribution Point Update Schedule, which builds the
+// snapshots (KB 180568).
+var (
+	refreshTaskNames          = []string{"NS.Package.Refresh", "NS.Package Refresh"}
+	distributionPointTaskName = "NS.Package Distribution Point Update Schedule"
+)
+
+// refreshParams lists the tasks run_package_refresh runs, in order.
+func (s *Site) refreshParams() taskParams {
+	ns := s.cfg.NS
+	bases := refreshTaskNames
+	if ns.RefreshTask != "" {
+		bases = []string{ns.RefreshTask}
+	}
+	p := taskParams{Groups: []taskGroup{{Name: "refresh", Bases: bases}}, WaitSeconds: seconds(ns.RefreshWait)}
+	if ns.DistributionPointUpdate {
+		p.Groups = append(p.Groups, taskGroup{Name: "distribution_point_update", Bases: []string{distributionPointTaskName}})
+	}
+	return p
+}
+
+// seconds rounds a wait down to whole seconds.
+func seconds(d time.Duration) int { return int(d / time.Second) }
 
 func (s *Site) nsRequest(o op, params, reply any) (request, error) {
 	if err := checkHost(s.cfg.NS.Host); err != nil {

@@ -14,10 +14,19 @@ import (
 )
 
 const (
-	delivery   = `C:\ProgramData\Symantec\Symantec Agent\Package Delivery`
-	statusRoot = `C:\ProgramData\Symantec\Symantec Agent\Package Server Agent\PackageStatus`
-	snapshots  = `C:\ProgramData\Symantec\SMP\Snapshots`
+	delivery       = `D:\Program Files\Altiris\Altiris Agent\Package Delivery`
+	delivery2      = `C:\ProgramData\Symantec\Symantec Agent\Package Delivery`
+	statusRoot     = `D:\Program Files\Altiris\Altiris Agent\Package Server Agent\Package Status`
+	snapshots      = `C:\ProgramData\Symantec\SMP\Snapshots`
+	clientPolicies = `C:\Program Files\Altiris\Altiris Agent\Client Policies`
 )
+
+// observedFolders makes site know the folders an observation of testHost
+// found: two Package Delivery folders and one Package Status folder.
+func observedFolders(site *Site) {
+	found := locations{delivery: []string{delivery, delivery2}, status: []string{statusRoot}}
+	site.remember(testHost, found, found)
+}
 
 func TestApplyEndToEnd(t *testing.T) {
 	ps := actions.Target{Server: testHost}
@@ -30,18 +39,25 @@ func TestApplyEndToEnd(t *testing.T) {
 		reply  string
 	}{
 		{actions.Action{Kind: actions.UpdateConfiguration, Target: ps}, opUpdateConfiguration,
-			`{"ignore_blockouts":false}`, `{"ok":true}`},
+			jsonOf(t, map[string]any{"ignore_blockouts": false, "client_policies": clientPolicies, "wait_seconds": 40}), `{"ok":true,"waited":true}`},
 		{actions.Action{Kind: actions.ResendStatus, Target: ps}, opResendStatus, `{}`, `{"ok":true}`},
 		{actions.Action{Kind: actions.GrantACL, Target: ps, Account: `CORP\svc-itms-acc`}, opGrantACL,
-			jsonOf(t, map[string]string{"root": delivery, "account": `CORP\svc-itms-acc`}), `{"ok":true,"sid":"S-1-5-21-1-2-3-1104"}`},
+			jsonOf(t, map[string]any{"roots": []string{delivery, delivery2}, "account": `CORP\svc-itms-acc`, "rights": "FullControl", "max_entries": 20000}),
+			`{"ok":true,"sid":"S-1-5-21-1-2-3-1104","entries":[12,40]}`},
 		{actions.Action{Kind: actions.DeletePSSnapshot, Target: psPkg}, opDeletePSSnapshot,
-			jsonOf(t, map[string]string{"root": delivery, "path": delivery + `\` + braced + `\snapshot.xml`}), `{"ok":true,"deleted":true}`},
+			jsonOf(t, map[string]any{"roots": []string{delivery, delivery2}, "targets": []map[string]string{
+				{"root": delivery, "path": delivery + `\` + braced + `\snapshot.xml`},
+				{"root": delivery2, "path": delivery2 + `\` + braced + `\snapshot.xml`}}}), `{"ok":true,"deleted":true}`},
 		{actions.Action{Kind: actions.DeletePSStatus, Target: psPkg}, opDeletePSStatus,
-			jsonOf(t, map[string]string{"root": statusRoot, "path": statusRoot + `\` + braced + `\PackageStatus.xml`}), `{"ok":true,"deleted":false}`},
+			jsonOf(t, map[string]any{"roots": []string{statusRoot}, "targets": []map[string]string{
+				{"root": statusRoot, "path": statusRoot + `\` + braced + `\PackageStatus.xml`}}}), `{"ok":true,"deleted":false}`},
 		{actions.Action{Kind: actions.DeleteNSSnapshot, Target: actions.Target{Package: pkgReady}}, opDeleteNSSnapshot,
-			jsonOf(t, map[string]string{"root": snapshots, "path": snapshots + `\` + braced + `.xml`}), `{"ok":true,"deleted":true}`},
+			jsonOf(t, map[string]any{"roots": []string{snapshots}, "targets": []map[string]string{
+				{"root": snapshots, "path": snapshots + `\` + braced + `.xml`}}}), `{"ok":true,"deleted":true}`},
 		{actions.Action{Kind: actions.RunPackageRefresh}, opRunPackageRefresh,
-			`{"task":"NS.Package.Refresh"}`, `{"ok":true,"task_path":"\\"}`},
+			`{"groups":[{"bases":["NS.Package.Refresh","NS.Package Refresh"],"name":"refresh"},` +
+				`{"bases":["NS.Package Distribution Point Update Schedule"],"name":"distribution_point_update"}],"wait_seconds":40}`,
+			`{"ok":true,"ran":[{"group":"refresh","task_name":"NS.Package Refresh.{0b8c6c6b-1b2a-4c1e-9d8e-3f2a1b4c5d6e}","task_path":"\\","completed":true}]}`},
 		{actions.Action{Kind: actions.SetCredentialMode, Mode: vocab.Anonymous, Account: `CORP\ignored`}, opSetCredentialMode,
 			jsonOf(t, map[string]string{"command": b64(credCommandText), "mode": "anonymous", "account": ""}), `{"ok":true}`},
 		{actions.Action{Kind: actions.SetCredentialMode, Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}, opSetCredentialMode,
@@ -51,6 +67,7 @@ func TestApplyEndToEnd(t *testing.T) {
 		t.Run(string(tc.action.Kind)+"/"+string(tc.action.Mode), func(t *testing.T) {
 			f := newFakeWinRM(t, func(sentScript) (string, int) { return tc.reply, 0 })
 			site := openAgainst(t, f, newTestEnv())
+			observedFolders(site)
 			if err := site.Apply(context.Background(), tc.action); err != nil {
 				t.Fatal(err)
 			}
@@ -72,6 +89,41 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestActionsWaitForAnObservation: an action that needs a server's
+// folders before any observation found them sends nothing and is not
+// terminal (the next pass observes the server first).
+func TestActionsWaitForAnObservation(t *testing.T) {
+	site := openRefusing(t)
+	for _, a := range []actions.Action{
+		{Kind: actions.GrantACL, Target: actions.Target{Server: "PS001"}, Account: `CORP\svc-itms-acc`},
+		{Kind: actions.DeletePSSnapshot, Target: actions.Target{Server: "PS001", Package: pkgReady}},
+		{Kind: actions.DeletePSStatus, Target: actions.Target{Server: "PS001", Package: pkgReady}},
+	} {
+		err := site.Apply(context.Background(), a)
+		if c, _ := failure.Classify(err); err == nil || c == failure.Terminal || !strings.Contains(err.Error(), "observed first") {
+			t.Errorf("%s: %v (class %v)", a.Kind, err, c)
+		}
+	}
+}
+
+// TestRefreshWaitRefusals: a task that fails or outlasts the wait is a
+// failure to retry, not a terminal one; a missing task is terminal.
+func TestRefreshWaitRefusals(t *testing.T) {
+	for reply, terminal := range map[string]bool{
+		`{"ok":false,"code":"wait_timeout","error":"NS.Package Refresh still running at the wait limit"}`:                 false,
+		`{"ok":false,"code":"task_failed","error":"NS.Package Refresh ended with result 1"}`:                              false,
+		`{"ok":false,"code":"task_not_found","error":"no scheduled task named NS.Package.Refresh or NS.Package Refresh"}`: true,
+		`{"ok":false,"code":"tree_too_large","error":"more than 20000 entries"}`:                                          true,
+	} {
+		f := newFakeWinRM(t, func(sentScript) (string, int) { return reply, 0 })
+		site := openAgainst(t, f, newTestEnv())
+		err := site.Apply(context.Background(), actions.Action{Kind: actions.RunPackageRefresh})
+		if c, _ := failure.Classify(err); err == nil || (c == failure.Terminal) != terminal {
+			t.Errorf("%s: %v (class %v), want terminal %t", reply, err, c, terminal)
+		}
+	}
 }
 
 func TestApplyServerRefusals(t *testing.T) {

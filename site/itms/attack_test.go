@@ -123,6 +123,9 @@ func TestHostileConfigRefusedAtOpen(t *testing.T) {
 			if name == "refresh_task" && checkTaskName(v) == nil || name == "ns host" && checkHost(vocab.Host(v)) == nil {
 				continue
 			}
+			if v == "" && (name == "refresh_task" || name == "package_delivery" || name == "package_status") {
+				continue // "" finds the task by listing, the folders on each server
+			}
 			cfg := testConfig(5986)
 			set(&cfg, v)
 			opt := newTestEnv().options()

@@ -14,9 +14,14 @@
 //   - Every value is checked in Go before a request is built: package ids
 //     are canonical GUIDs, servers are host names, configured folders are
 //     plain absolute drive paths; a refused request is never sent.
-//   - File paths are built from a configured folder and a validated GUID
-//     only; scripts use -LiteralPath and refuse reparse points between a
-//     file and its configured folder.
+//   - File paths are built from a folder and a validated GUID only; a
+//     folder is configured, or discovered on the server (locate.go) and
+//     checked like a configured one. Scripts use -LiteralPath and follow a
+//     reparse point between a file and its folder only into another
+//     discovered folder (the agent's relocation junctions), never out.
+//   - The applied credential and policy version of an agent are not
+//     observable (docs/itms.md): they are reported unknown, with KB
+//     179719's evidence beside them.
 //   - Secrets (the DSN, the WinRM password) come from the environment or
 //     files named by the policy; they never appear in errors, logs or
 //     startup notes, and Basic authentication is never sent.

@@ -29,7 +29,7 @@ func TestExamplePolicyOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if n := s.StartupNotes(); len(n) != 1 {
+	if n := securityNotes(s); len(n) != 1 {
 		t.Errorf("notes %q, want only the credential command's absence", n)
 	}
 }

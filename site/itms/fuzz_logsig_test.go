@@ -27,7 +27,8 @@ func FuzzLogSignatures(f *testing.F) {
 		}
 		// Plant a signature in the tail, in a case and an encoding chosen
 		// by mix: it must be found.
-		needle := []string{"ACCESS IS DENIED", "0x80070005", "Trust Relationship"}[uint(mix)%3]
+		needle := []string{"Cannot Create Directory: 0x80070005", "COPYING EVENT TO CAPTURE DIRECTORY: ACCESS IS DENIED",
+			"Trust Relationship between this workstation and the primary domain FAILED"}[uint(mix)%3]
 		var planted []byte
 		if mix%2 == 0 {
 			planted = append(append(slices.Clone(tail), needle...), tail...)

@@ -39,9 +39,9 @@ type credentialReply struct {
 
 // Setting implements observed.NSSource through the credential command's
 // "observe" verb. The policy version it returns is the Unix time, in
-// seconds, at which the setting last changed (docs/itms.md): the agent
-// side reports its newest client policy file's write time, so the two
-// compare.
+// seconds, at which the setting last changed. Agents expose no policy
+// version (docs/itms.md), so it is compared with nothing today; it stays
+// in the observation for the audit and for a later verify step.
 func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	if s.credCommand == "" {
 		return observed.NSState{}, fmt.Errorf("read NS setting: no site.itms.ns.credential_command: %w", observed.ErrNotManaged)
@@ -55,8 +55,6 @@ func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	if err != nil {
 		return observed.NSState{}, failure.MarkTerminal(fmt.Errorf("credential command, verb observe: %w", err))
 	}
-	c := st.Credential
-	s.lastNS.Store(&c)
 	return st, nil
 }
 

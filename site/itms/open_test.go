@@ -81,7 +81,7 @@ func TestOpenInsecureNeedsTheSwitch(t *testing.T) {
 
 func TestOpenSecureHasOnlyTheCommandNote(t *testing.T) {
 	s := openOffline(t)
-	notes := s.StartupNotes()
+	notes := securityNotes(s)
 	if len(notes) != 1 || !strings.Contains(notes[0], "credential_command "+credCommandPath+" (sha256 ") {
 		t.Errorf("notes %q", notes)
 	}

@@ -20,6 +20,7 @@ type op string
 
 // The operations.
 const (
+	opLocateAgent         op = "locate_agent"
 	opObserveAgent        op = "observe_agent"
 	opObserveNS           op = "observe_ns"
 	opObserveCredential   op = "observe_credential"
@@ -34,7 +35,7 @@ const (
 )
 
 var allOps = []op{
-	opObserveAgent, opObserveNS, opObserveCredential, opUpdateConfiguration, opResendStatus,
+	opLocateAgent, opObserveAgent, opObserveNS, opObserveCredential, opUpdateConfiguration, opResendStatus,
 	opGrantACL, opDeletePSSnapshot, opDeletePSStatus, opDeleteNSSnapshot, opRunPackageRefresh,
 	opSetCredentialMode,
 }

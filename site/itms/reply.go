@@ -29,6 +29,7 @@ var terminalCodes = map[string]bool{
 	"com_forbidden":      true, // the agent refuses remote configuration
 	"task_not_found":     true,
 	"task_ambiguous":     true,
+	"tree_too_large":     true, // grant_acl would propagate through more entries than the policy allows
 	"bad_command_output": true, // the admin's credential command breaks its contract
 }
 

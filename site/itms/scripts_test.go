@@ -29,11 +29,20 @@ func openOffline(t *testing.T) *Site {
 func sampleRequests(t *testing.T, s *Site) map[op]any {
 	t.Helper()
 	ps := vocab.Host("PS001")
-	agent, err := s.agentParams(ps, []vocab.GUID{pkgReady})
+	var loc locateReply
+	if err := json.Unmarshal([]byte(recorded(t, "locate_agent")), &loc); err != nil {
+		t.Fatal(err)
+	}
+	locs := buildLocations("", "", loc)
+	s.remember(ps, locs, locations{delivery: locs.delivery[:1], status: locs.status[:1]})
+	agent, err := s.agentParams(locs, []vocab.GUID{pkgReady})
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := s.cfg.Agent
 	out := map[op]any{
+		opLocateAgent: locateParams{RegistryKey: agentRegistryKey, InstallValue: agentInstallValue, ClientPolicies: a.ClientPolicies,
+			LocationXPath: locationXPath, MaxPolicyBytes: maxPolicyBytes, MaxValues: maxLocationValues},
 		opObserveAgent: agent,
 		opObserveNS: nsParams{Root: s.cfg.NS.SnapshotsDir, HeadBytes: headBytes,
 			Packages: []nsPackage{{ID: pkgReady, Path: nsSnapshotPath(s.cfg.NS.SnapshotsDir, pkgReady)}}},
@@ -129,7 +138,7 @@ func TestScriptsUseLiteralPaths(t *testing.T) {
 }
 
 func TestBuildScriptQuotesOnlyBase64(t *testing.T) {
-	text, err := buildScript(opGrantACL, grantParams{Root: `C:\x`, Account: `a'; Remove-Item C:\ -Recurse; '`})
+	text, err := buildScript(opGrantACL, grantParams{Roots: []string{`C:\x`}, Account: `a'; Remove-Item C:\ -Recurse; '`})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync/atomic"
+	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/cmdb"
@@ -32,6 +32,7 @@ type Options struct {
 	transport http.RoundTripper // replaces the network under the NTLM layer
 	sqlRead   *sql.DB           // replace the SQL Server connections
 	sqlLock   *sql.DB
+	now       func() time.Time // the clock of the locations cache (nil: time.Now)
 }
 
 // Site is the driver for a real ITMS 8.x estate.
@@ -45,7 +46,7 @@ type Site struct {
 	credCommand string // base64 of the admin's credential command; "" when not configured
 	notes       []string
 	secrets     []string
-	lastNS      atomic.Pointer[vocab.Credential]
+	loc         locator
 }
 
 var (
@@ -63,12 +64,16 @@ func Open(ctx context.Context, cfg policy.ITMSSite, opt Options) (*Site, error) 
 	if err := checkConfig(cfg); err != nil {
 		return nil, fmt.Errorf("site itms: %w", err)
 	}
-	s := &Site{cfg: cfg, log: opt.Logger.With("component", "site/itms")}
+	waitNotes, err := checkWaits(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("site itms: %w", err)
+	}
+	s := &Site{cfg: cfg, log: opt.Logger.With("component", "site/itms"), loc: locator{now: opt.now}}
 	ws, wsNotes, wsSecrets, err := openWinRM(cfg.WinRM, opt)
 	if err != nil {
 		return nil, fmt.Errorf("site itms: winrm: %w", err)
 	}
-	s.ws, s.notes, s.secrets = ws, wsNotes, wsSecrets
+	s.ws, s.notes, s.secrets = ws, append(append(wsNotes, waitNotes...), guessNotes(cfg)...), wsSecrets
 	if err := s.openCMDB(cfg.CMDB, opt); err != nil {
 		return nil, fmt.Errorf("site itms: cmdb: %s", redact(err.Error(), s.secrets))
 	}
@@ -92,6 +97,9 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	return o
 }
 
@@ -101,22 +109,87 @@ func checkConfig(cfg policy.ITMSSite) error {
 	if err := checkHost(cfg.NS.Host); err != nil {
 		return fmt.Errorf("ns host: %w", err)
 	}
-	if err := checkTaskName(cfg.NS.RefreshTask); err != nil {
-		return fmt.Errorf("ns refresh_task: %w", err)
+	if cfg.NS.RefreshTask != "" {
+		if err := checkTaskName(cfg.NS.RefreshTask); err != nil {
+			return fmt.Errorf("ns refresh_task: %w", err)
+		}
 	}
-	folders := []struct{ name, path string }{
-		{"ns snapshots_dir", cfg.NS.SnapshotsDir},
-		{"agent package_delivery", cfg.Agent.PackageDelivery},
-		{"agent package_status", cfg.Agent.PackageStatus},
-		{"agent logs", cfg.Agent.Logs},
-		{"agent client_policies", cfg.Agent.ClientPolicies},
+	folders := []struct {
+		name, path string
+		optional   bool
+	}{
+		{"ns snapshots_dir", cfg.NS.SnapshotsDir, false},
+		{"agent package_delivery", cfg.Agent.PackageDelivery, true},
+		{"agent package_status", cfg.Agent.PackageStatus, true},
+		{"agent logs", cfg.Agent.Logs, false},
+		{"agent client_policies", cfg.Agent.ClientPolicies, false},
 	}
 	for _, f := range folders {
+		if f.optional && f.path == "" {
+			continue
+		}
 		if err := checkRoot(f.path); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
 	return nil
+}
+
+// checkWaits checks the grant settings and clamps the scripts' waits to
+// one WinRM run less 10s for the reply, with a note when it does.
+func checkWaits(cfg *policy.ITMSSite) ([]string, error) {
+	if _, ok := grantRightsNames[cfg.Agent.GrantRights]; !ok {
+		return nil, fmt.Errorf("agent grant_rights %q: want full_control or read_execute", vocab.Clip(cfg.Agent.GrantRights))
+	}
+	if cfg.Agent.GrantMaxEntries < 0 {
+		return nil, fmt.Errorf("agent grant_max_entries %d: negative", cfg.Agent.GrantMaxEntries)
+	}
+	run := cfg.WinRM.Timeout
+	if run <= 0 {
+		run = defaultWinRMTimeout
+	}
+	limit := max(run-10*time.Second, 0)
+	var notes []string
+	for _, w := range []struct {
+		name string
+		d    *time.Duration
+	}{{"agent update_wait", &cfg.Agent.UpdateWait}, {"ns refresh_wait", &cfg.NS.RefreshWait}} {
+		if *w.d < 0 {
+			return nil, fmt.Errorf("%s %s: negative", w.name, *w.d)
+		}
+		if *w.d > limit {
+			notes = append(notes, fmt.Sprintf("%s %s shortened to %s: it must end within one WinRM run (timeout %s) with time for the reply",
+				w.name, *w.d, limit, run))
+			*w.d = limit
+		}
+	}
+	return notes, nil
+}
+
+// guessNotes are the start-up notes that say what the driver relies on
+// without a source that confirms it (docs/itms.md, the facts table).
+func guessNotes(cfg policy.ITMSSite) []string {
+	notes := []string{
+		"applied credential and policy version of package servers are not observable on agents 8.7/8.8: reported unknown; " +
+			"credential remedies follow KB 179719's evidence (folder ACLs, 1789, agent.log) and never the reset cycle on their own",
+		"guess: package folders, snapshot.xml Version and PackageStatus.xml Status attributes, the windowsLocation element " +
+			"and ResendPackagesStatus() are unconfirmed by any vendor text (docs/itms.md)",
+	}
+	if cfg.Agent.PackageDelivery == "" || cfg.Agent.PackageStatus == "" {
+		notes = append(notes, "package folders are discovered on each server (InstallDir, windowsLocation, KB defaults); "+
+			"set agent package_delivery / package_status to override")
+	}
+	if cfg.Agent.UpdateWait > 0 {
+		notes = append(notes, fmt.Sprintf("guess: update_configuration waits up to %s for a client policy file written after "+
+			"UpdatePolicies (agent update_wait)", cfg.Agent.UpdateWait))
+	}
+	rights := cfg.Agent.GrantRights
+	if rights == "" {
+		rights = grantFullControl
+	}
+	notes = append(notes, fmt.Sprintf("grant_acl gives %s on each Package Delivery folder (agent grant_rights; KB 179719 asks "+
+		"full_control, KB 194234 needs read), on trees of at most %d entries", rights, cfg.Agent.GrantMaxEntries))
+	return notes
 }
 
 // openCMDB reads and checks the DSN and opens (without dialling) the read

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,14 +61,15 @@ func testConfig(port int) policy.ITMSSite {
 	return policy.ITMSSite{
 		CMDB: policy.SQLConfig{DSNEnv: "TEST_DSN", ConnectTimeout: 5 * time.Second, QueryTimeout: time.Minute},
 		NS: policy.NSConfig{Host: testHost, SnapshotsDir: `C:\ProgramData\Symantec\SMP\Snapshots`,
-			RefreshTask: "NS.Package.Refresh", CredentialCommand: credCommandPath},
+			CredentialCommand: credCommandPath, DistributionPointUpdate: true, RefreshWait: 40 * time.Second},
 		WinRM: policy.WinRMConfig{Port: port, HTTPS: true, Auth: "ntlm", UserEnv: "TEST_USER",
 			PasswordEnv: "TEST_PASSWORD", Timeout: time.Minute},
 		Agent: policy.AgentPaths{
-			PackageDelivery: `C:\ProgramData\Symantec\Symantec Agent\Package Delivery`,
-			PackageStatus:   `C:\ProgramData\Symantec\Symantec Agent\Package Server Agent\PackageStatus`,
 			Logs:            `C:\ProgramData\Symantec\Symantec Agent\Logs`,
 			ClientPolicies:  `C:\Program Files\Altiris\Altiris Agent\Client Policies`,
+			GrantRights:     "full_control",
+			GrantMaxEntries: 20000,
+			UpdateWait:      40 * time.Second,
 		},
 	}
 }
@@ -105,13 +108,33 @@ func nsSettingReply(t *testing.T) string {
 	return reply(t, map[string]any{"ok": true, "mode": "acc", "account": `CORP\svc-itms-acc`, "policy_version": "1714557600"})
 }
 
-// okAnswer answers every script ok, and observe_credential with the
-// NS setting.
+// okAnswer answers every script ok, observe_credential with the NS
+// setting, and locate_agent and observe_agent with the recorded replies.
 func okAnswer(t *testing.T) func(sentScript) (string, int) {
 	return func(s sentScript) (string, int) {
-		if s.Op == string(opObserveCredential) {
+		switch op(s.Op) {
+		case opObserveCredential:
 			return nsSettingReply(t), 0
+		case opLocateAgent, opObserveAgent:
+			return recorded(t, s.Op), 0
 		}
 		return `{"ok":true}`, 0
 	}
+}
+
+// recorded is a reply in testdata/replies (see its README).
+func recorded(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "replies", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// securityNotes are a site's start-up notes less those that name the
+// driver's guesses (guessNotes), which every site has.
+func securityNotes(s *Site) []string {
+	guesses := guessNotes(s.cfg)
+	return slices.DeleteFunc(s.StartupNotes(), func(n string) bool { return slices.Contains(guesses, n) })
 }

@@ -35,8 +35,12 @@ func checkPackage(g vocab.GUID) error {
 
 // The files the driver may touch, each built from a validated folder and
 // a validated GUID only (KB 179719's layout).
+func psPackageFolder(delivery string, g vocab.GUID) string {
+	return delivery + `\` + g.Braced()
+}
+
 func psSnapshotPath(delivery string, g vocab.GUID) string {
-	return delivery + `\` + g.Braced() + `\snapshot.xml`
+	return psPackageFolder(delivery, g) + `\snapshot.xml`
 }
 
 func psStatusPath(statusRoot string, g vocab.GUID) string {

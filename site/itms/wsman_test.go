@@ -158,6 +158,7 @@ func TestWinRMGarbageOutput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeWinRM(t, func(sentScript) (string, int) { return tc.stdout, tc.exit })
 			site := openAgainst(t, f, newTestEnv())
+			observedFolders(site)
 			err := site.Apply(context.Background(), deleteAction)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)

@@ -127,11 +127,26 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
+	ns, err := s.st.ns()
+	if err != nil {
+		return observed.AgentFacts{}, err
+	}
 	out := observed.AgentFacts{
 		Server: name, Applied: a.Applied, PolicyVersion: a.Received,
 		FullControl: slices.Clone(a.FullControl), LogSignatures: signatures(tail),
 	}
+	if s.hide {
+		out.Applied, out.AppliedUnknown = vocab.Credential{}, hiddenApplied
+		out.PolicyVersion, out.PolicyVersionUnknown = 0, hiddenVersion
+	}
+	bare := folderBare(a, ns)
 	for _, g := range packages {
+		if _, ok := s.cat.pkg(g); ok {
+			out.Evidence.FoldersRead++
+			if bare {
+				out.Evidence.BareFolders++
+			}
+		}
 		if err := s.check(opRead, pathSnapshot(string(name), string(g))); err != nil {
 			return observed.AgentFacts{}, err
 		}
@@ -142,6 +157,19 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 		out.Packages = append(out.Packages, pf)
 	}
 	return out, nil
+}
+
+// folderBare reports whether a server's Package Delivery\{GUID} folders
+// grant nobody but Administrators and SYSTEM, as KB 179719 finds them when
+// the credential was not applied: the sim keeps one ACL per server, and a
+// folder holds the account only while the agent applied the NS setting and
+// the account holds Full Control on Package Delivery. Only a mode with an
+// account can show it.
+func folderBare(a agentRec, ns nsSetting) bool {
+	if !ns.Cred.Mode.NeedsAccount() {
+		return false
+	}
+	return !a.Applied.Equal(ns.Cred) || !hasPrincipal(a.FullControl, ns.Cred.Account)
 }
 
 // packageFiles reads one package's files on a server. A package the site

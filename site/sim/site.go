@@ -21,7 +21,20 @@ type Options struct {
 	// InScope selects the servers NotReady and Timeline count; nil counts
 	// every server.
 	InScope func(vocab.Host) bool
+	// HideCredentialFacts observes agents as the real driver can: the
+	// applied credential and the policy version received are reported
+	// unknown (with why), and only KB 179719's evidence shows a credential
+	// problem. The site's state and effects (DESIGN §6) do not change.
+	HideCredentialFacts bool
 }
+
+// Why the simulator reports a credential fact unknown with
+// Options.HideCredentialFacts, in the words of the real driver's reasons
+// (at most 80 bytes: observed clips driver text there).
+const (
+	hiddenApplied = "hidden by the simulator: a real agent keeps it in its secure storage"
+	hiddenVersion = "hidden by the simulator: a real agent exposes no policy version"
+)
 
 // Errors an operation can wrap; test with errors.Is.
 var (
@@ -52,6 +65,7 @@ type Site struct {
 	// preexisting is set while the faults of time 0 are injected.
 	preexisting bool
 	notes       []string
+	hide        bool // Options.HideCredentialFacts
 }
 
 var (
@@ -109,7 +123,11 @@ func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting,
 }
 
 func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults)}
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults), hide: opt.HideCredentialFacts}
+	if s.hide {
+		s.notes = append(s.notes, "agents observed as on a real site (hide_credential_facts): the applied credential "+
+			"and the policy version are unknown; only KB 179719's evidence shows a credential problem")
+	}
 	s.inScope = make([]bool, len(cat.servers))
 	for i, sv := range cat.servers {
 		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.name)

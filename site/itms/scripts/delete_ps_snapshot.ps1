@@ -1,2 +1,2 @@
-# delete_ps_snapshot: delete <package_delivery>\{guid}\snapshot.xml (KB 179719, procedure 2).
-Write-ReconcilerResult (Remove-File ([string]$P.root) ([string]$P.path))
+# delete_ps_snapshot: delete {guid}\snapshot.xml in each Package Delivery folder found (KB 179719, procedure 2).
+Write-ReconcilerResult (Remove-Files $P)

@@ -1,2 +1,2 @@
-# delete_ps_status: delete <package_status>\{guid}\PackageStatus.xml (KB 179719, procedure 2).
-Write-ReconcilerResult (Remove-File ([string]$P.root) ([string]$P.path))
+# delete_ps_status: delete {guid}\PackageStatus.xml in each Package Status folder found (KB 179719, procedure 2).
+Write-ReconcilerResult (Remove-Files $P)
