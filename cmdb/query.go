@@ -33,10 +33,10 @@ func Build(s Schema) Queries {
 
 // versionText returns the SQL that turns version column col into text:
 // the column itself when it is text; an explicit conversion otherwise, so
-// that no later COALESCE(..., ”) converts ” to the column's type (SQL
+// that no later COALESCE with the empty string converts that string to the column's type (SQL
 // Server's COALESCE takes the type of highest precedence among its
-// arguments: COALESCE(int, ”) is an int and yields 0 for NULL, and
-// COALESCE(datetime, ”) yields 1900-01-01). Datetimes are written in
+// arguments: COALESCE(int column, empty string) is an int and yields 0 for NULL, and
+// the same over a datetime yields 1900-01-01). Datetimes are written in
 // ISO 8601 (style 126), which keeps every digit of their precision.
 func versionText(t ColumnType, col string) string {
 	switch t.Class {

@@ -42,10 +42,10 @@ func TestQueryGolden(t *testing.T) {
 }
 
 // TestQueryConvertsVersionsExplicitly checks a rule of the query text for
-// every variant: each COALESCE(x, ”) holds an x that is already text (a
+// every variant: each COALESCE(x, empty string) holds an x that is already text (a
 // text column, or a CAST/CONVERT to NVARCHAR). On SQL Server,
-// COALESCE(int_column, ”) is an int (NULL becomes 0) and
-// COALESCE(datetime_column, ”) a datetime (NULL becomes 1900-01-01):
+// COALESCE over an int column and the empty string is an int (NULL becomes 0) and
+// over a datetime column a datetime (NULL becomes 1900-01-01):
 // neither matches the version attribute of an XML file.
 func TestQueryConvertsVersionsExplicitly(t *testing.T) {
 	for _, v := range variants {
@@ -60,7 +60,7 @@ func TestQueryConvertsVersionsExplicitly(t *testing.T) {
 	}
 }
 
-// coalesceArgs returns the first argument of every COALESCE(..., ”) in q.
+// coalesceArgs returns the first argument of every COALESCE(x, empty string) in q.
 func coalesceArgs(t *testing.T, q string) []string {
 	t.Helper()
 	var out []string
