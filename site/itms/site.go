@@ -141,7 +141,7 @@ func (s *Site) openCMDB(c policy.SQLConfig, opt Options) error {
 		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock), c.ConnectTimeout})
 	}
 	s.lockd.SetMaxIdleConns(0) // closing the lock's connection must end its session
-	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read}, timeout: c.QueryTimeout, log: s.log}
+	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read, Dialect: cmdb.SQLServer}, timeout: c.QueryTimeout, log: s.log}
 	s.lock = &appLock{db: s.lockd, timeout: c.QueryTimeout}
 	return nil
 }
@@ -217,8 +217,8 @@ func (s *Site) call(ctx context.Context, host vocab.Host, o op, params, dst any)
 }
 
 // scrub removes secrets from an error's text. Errors are not expected to
-// hold any; should one, its chain is dropped (only the scrubbed text and
-// its terminal class survive).
+// hold any; should one, its chain is dropped (only the scrubbed text, its
+// terminal class and its being an *AuthError survive).
 func (s *Site) scrub(err error) error {
 	if err == nil {
 		return nil
@@ -229,6 +229,10 @@ func (s *Site) scrub(err error) error {
 		return err
 	}
 	out := errors.New(clean)
+	var auth *AuthError
+	if errors.As(err, &auth) {
+		return &AuthError{Service: auth.Service, Err: out}
+	}
 	if c, _ := failure.Classify(err); c == failure.Terminal {
 		return failure.MarkTerminal(out)
 	}
