@@ -191,8 +191,13 @@ func readCredentialCommand(opt Options, path string) (string, string, error) {
 	return base64.StdEncoding.EncodeToString(b), hex.EncodeToString(sum[:]), nil
 }
 
-// newConnector returns go-mssqldb's connector for a checked configuration.
-func newConnector(cfg msdsn.Config) driver.Connector { return mssql.NewConnectorConfig(cfg) }
+// newConnector returns go-mssqldb's connector for a checked configuration;
+// dialer, when not nil, replaces the network (tests: a TDS peer).
+func newConnector(cfg msdsn.Config, dialer mssql.Dialer) driver.Connector {
+	c := mssql.NewConnectorConfig(cfg)
+	c.Dialer = dialer
+	return c
+}
 
 // connectTimeout bounds each new connection (TCP, TLS and login) by the
 // policy's connect_timeout, whatever the query's own deadline.

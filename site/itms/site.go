@@ -19,6 +19,7 @@ import (
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
+	mssql "github.com/microsoft/go-mssqldb"
 )
 
 // Options are the driver's links to its process.
@@ -32,6 +33,7 @@ type Options struct {
 	transport http.RoundTripper // replaces the network under the NTLM layer
 	sqlRead   *sql.DB           // replace the SQL Server connections
 	sqlLock   *sql.DB
+	sqlDialer mssql.Dialer // replaces the network under go-mssqldb (a TDS peer)
 }
 
 // Site is the driver for a real ITMS 8.x estate.
@@ -134,11 +136,11 @@ func (s *Site) openCMDB(c policy.SQLConfig, opt Options) error {
 	s.secrets = append(s.secrets, setup.secrets...)
 	s.read, s.lockd = opt.sqlRead, opt.sqlLock
 	if s.read == nil {
-		s.read = sql.OpenDB(connectTimeout{newConnector(setup.read), c.ConnectTimeout})
+		s.read = sql.OpenDB(connectTimeout{newConnector(setup.read, opt.sqlDialer), c.ConnectTimeout})
 		s.read.SetMaxOpenConns(4)
 	}
 	if s.lockd == nil {
-		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock), c.ConnectTimeout})
+		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock, opt.sqlDialer), c.ConnectTimeout})
 	}
 	s.lockd.SetMaxIdleConns(0) // closing the lock's connection must end its session
 	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read, Dialect: cmdb.SQLServer}, timeout: c.QueryTimeout, log: s.log}
