@@ -32,12 +32,13 @@ func Build(s Schema) Queries {
 }
 
 // versionText returns the SQL that turns version column col into text:
-// the column itself when it is text; an explicit conversion otherwise, so
-// that no later COALESCE with the empty string converts that string to the column's type (SQL
-// Server's COALESCE takes the type of highest precedence among its
-// arguments: COALESCE(int column, empty string) is an int and yields 0 for NULL, and
-// the same over a datetime yields 1900-01-01). Datetimes are written in
-// ISO 8601 (style 126), which keeps every digit of their precision.
+// the column itself when it is text, an explicit conversion otherwise.
+// Without it a later COALESCE with the empty string would convert that
+// string to the column's type: SQL Server's COALESCE takes the type of
+// highest precedence among its arguments, so over an int column it is an
+// int that yields 0 for NULL, and over a datetime one 1900-01-01.
+// Datetimes are written in ISO 8601 (style 126), which keeps every digit
+// of their precision.
 func versionText(t ColumnType, col string) string {
 	switch t.Class {
 	case Integer:
