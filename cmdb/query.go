@@ -19,6 +19,36 @@ JOIN SWDPackage pack
 WHERE ps.[Status] != 'Ready'
 ORDER BY vi.[Name], ps.[Status]`
 
+// Queries are the statements of one read, built for a checked schema.
+type Queries struct {
+	InQuestion string // the rows in question (see inQuestionQuery)
+	Servers    string // package servers with pair counts by status
+}
+
+// Build returns the queries for s. The text is the same for every dialect
+// and type but for how a version column becomes text (versionText).
+func Build(s Schema) Queries {
+	return Queries{InQuestion: inQuestionQuery(s), Servers: serversQuery}
+}
+
+// versionText returns the SQL that turns version column col into text:
+// the column itself when it is text, an explicit conversion otherwise.
+// Without it a later COALESCE with the empty string would convert that
+// string to the column's type: SQL Server's COALESCE takes the type of
+// highest precedence among its arguments, so over an int column it is an
+// int that yields 0 for NULL, and over a datetime one 1900-01-01.
+// Datetimes are written in ISO 8601 (style 126), which keeps every digit
+// of their precision.
+func versionText(t ColumnType, col string) string {
+	switch t.Class {
+	case Integer:
+		return "CAST(" + col + " AS NVARCHAR(20))"
+	case DateTime:
+		return "CONVERT(NVARCHAR(33), " + col + ", 126)"
+	}
+	return col
+}
+
 // inQuestionQuery is the KB query widened to what the desired state needs:
 // rows not Ready, rows whose reported version differs from the NS package
 // version, and rows that name an unknown package or server (reported as
@@ -42,12 +72,18 @@ ORDER BY vi.[Name], ps.[Status]`
 //
 // The branches are disjoint, so each row in question comes once per
 // SWDPackage row it joins, as with one LEFT JOIN over the whole table
-// (cmdb's tests check the two agree). Written for both dialects: CROSS
+// (cmdb's tests check the two agree). The versions reach the caller as
+// text (versionText); comparisons between them stay on the columns, so
+// that the index ranges hold. Written for both dialects: CROSS
 // JOIN fixes SQLite's join order (SQL Server reads it as an inner join),
 // and the unknown server's Status test sits in a CASE so that SQLite ranges
 // over the primary key rather than the Status index. Needs SQL Server 2012
 // or later (LEAD).
-const inQuestionQuery = `WITH KnownPackage AS (
+func inQuestionQuery(s Schema) string {
+	pv := func(col string) string { return versionText(s.PackageVersion, col) }
+	v := func(col string) string { return versionText(s.Version, col) }
+	ready := readyAtVersion(pv("pack.[Package Version]"))
+	return `WITH KnownPackage AS (
     SELECT k.[PackageId] AS Lo
           ,LEAD(k.[PackageId]) OVER (ORDER BY k.[PackageId]) AS Hi
           ,LAG(k.[PackageId]) OVER (ORDER BY k.[PackageId])  AS Prev
@@ -92,7 +128,7 @@ const inQuestionQuery = `WITH KnownPackage AS (
     FROM SWDPackage pack
     CROSS JOIN SWDPackageServer ps
     WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
-      AND ps.[Version] IS NULL AND pack.[Package Version] <> ''
+      AND ps.[Version] IS NULL AND ` + pv("pack.[Package Version]") + ` <> ''
     UNION ALL
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
     FROM KnownPackage g
@@ -120,7 +156,7 @@ const inQuestionQuery = `WITH KnownPackage AS (
     CROSS JOIN SWDPackage pack
     WHERE ps.[PkgSvrId] > g.Lo AND ps.[PkgSvrId] < g.Hi
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
-      AND ` + readyAtVersion + `
+      AND ` + ready + `
     UNION ALL
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM KnownServer g
@@ -128,7 +164,7 @@ const inQuestionQuery = `WITH KnownPackage AS (
     CROSS JOIN SWDPackage pack
     WHERE g.Prev IS NULL AND ps.[PkgSvrId] < g.Lo
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
-      AND ` + readyAtVersion + `
+      AND ` + ready + `
     UNION ALL
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM KnownServer g
@@ -136,7 +172,7 @@ const inQuestionQuery = `WITH KnownPackage AS (
     CROSS JOIN SWDPackage pack
     WHERE g.Hi IS NULL AND ps.[PkgSvrId] > g.Lo
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
-      AND ` + readyAtVersion + `
+      AND ` + ready + `
     UNION ALL
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM (SELECT COUNT(*) AS n FROM KnownServer) c
@@ -144,7 +180,7 @@ const inQuestionQuery = `WITH KnownPackage AS (
     CROSS JOIN SWDPackage pack
     WHERE c.n = 0
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
-      AND ` + readyAtVersion + `
+      AND ` + ready + `
 )
 SELECT
     CAST(q.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
@@ -152,20 +188,23 @@ SELECT
    ,CAST(q.[PackageId] AS NVARCHAR(64))  AS PackageId
    ,COALESCE(q.[Name], '')               AS PackageName
    ,COALESCE(q.[Status], '')             AS Status
-   ,COALESCE(q.[Version], '')            AS Version
-   ,COALESCE(q.[Package Version], '')    AS PackageVersion
+   ,COALESCE(` + v("q.[Version]") + `, '') AS Version
+   ,COALESCE(` + pv("q.[Package Version]") + `, '') AS PackageVersion
    ,CASE WHEN q.Known IS NULL THEN 0 ELSE 1 END AS PackageKnown
 FROM q
 LEFT JOIN vItem vi
    ON vi.[Guid] = q.[PkgSvrId]`
+}
 
 // readyAtVersion holds for a row Ready at its package's version (as the
 // KB query's complement: the Version, NULL read as empty, equal to the package
-// version, or that version NULL).
-const readyAtVersion = `CASE WHEN ps.[Status] = 'Ready'
+// version, or that version NULL); packageText is the package version as text.
+func readyAtVersion(packageText string) string {
+	return `CASE WHEN ps.[Status] = 'Ready'
                AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
-                    OR (ps.[Version] IS NULL AND pack.[Package Version] = ''))
+                    OR (ps.[Version] IS NULL AND ` + packageText + ` = ''))
           THEN 1 ELSE 0 END = 1`
+}
 
 // serversQuery lists package servers with pair counts by status.
 const serversQuery = `SELECT

@@ -20,14 +20,17 @@ import (
 // test is on the column, so that it keeps the column's case-insensitive
 // collation in SQLite as in SQL Server: through COALESCE, SQLite compared
 // it case-sensitively and took "READY" rows for rows in question.)
-const referenceQuery = `SELECT
+func referenceQuery(s Schema) string {
+	v := func(col string) string { return versionText(s.Version, col) }
+	pv := func(col string) string { return versionText(s.PackageVersion, col) }
+	return `SELECT
     CAST(ps.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
    ,COALESCE(vi.[Name], '')               AS ServerName
    ,CAST(ps.[PackageId] AS NVARCHAR(64))  AS PackageId
    ,COALESCE(pack.[Name], '')             AS PackageName
    ,COALESCE(ps.[Status], '')             AS Status
-   ,COALESCE(ps.[Version], '')            AS Version
-   ,COALESCE(pack.[Package Version], '')  AS PackageVersion
+   ,COALESCE(` + v("ps.[Version]") + `, '') AS Version
+   ,COALESCE(` + pv("pack.[Package Version]") + `, '') AS PackageVersion
    ,CASE WHEN pack.[PackageId] IS NULL THEN 0 ELSE 1 END AS PackageKnown
 FROM SWDPackageServer ps
 LEFT JOIN vItem vi
@@ -38,7 +41,8 @@ LEFT JOIN SWDPackage pack
 WHERE ps.[Status] IS NULL OR ps.[Status] <> 'Ready'
    OR pack.[PackageId] IS NULL
    OR vi.[Guid] IS NULL
-   OR COALESCE(ps.[Version], '') <> pack.[Package Version]`
+   OR COALESCE(` + v("ps.[Version]") + `, '') <> ` + pv("pack.[Package Version]")
+}
 
 // relaxedSchema is SQLiteSchema with every column that is not a key
 // nullable, as a SQL Server CMDB may have them.
@@ -50,12 +54,19 @@ var relaxedSchema = strings.NewReplacer(
 	"PRIMARY KEY ([PackageId], [Package Version])\n) WITHOUT ROWID", "PRIMARY KEY ([PackageId], [Package Version])\n)",
 ).Replace(SQLiteSchema)
 
+// integerSchema is relaxedSchema with integer version columns, as a SQL
+// Server CMDB may have them.
+var integerSchema = strings.NewReplacer(
+	"[Package Version] TEXT,", "[Package Version] INTEGER,",
+	"[Version]   TEXT DEFAULT '',", "[Version]   INTEGER,",
+).Replace(relaxedSchema)
+
 // randomCMDBs is how many random CMDBs the query is checked on.
 var randomCMDBs = 300
 
 func TestInQuestionQueryMatchesTheReference(t *testing.T) {
-	if relaxedSchema == SQLiteSchema {
-		t.Fatal("relaxedSchema relaxes nothing: update it with SQLiteSchema")
+	if relaxedSchema == SQLiteSchema || integerSchema == relaxedSchema {
+		t.Fatal("relaxedSchema or integerSchema changes nothing: update it with SQLiteSchema")
 	}
 	n := randomCMDBs
 	if testing.Short() {
@@ -63,13 +74,17 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 	}
 	ctx := context.Background()
 	for seed := range n {
-		schema := SQLiteSchema
-		if seed%2 == 1 {
-			schema = relaxedSchema
-		}
+		schema := []string{SQLiteSchema, relaxedSchema, integerSchema}[seed%3]
 		db := randomCMDB(t, uint64(seed), schema)
-		want := readAll(t, ctx, db, referenceQuery)
-		got := readAll(t, ctx, db, inQuestionQuery)
+		checked, err := (&Reader{DB: db}).Schema(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]TypeClass{true: Integer, false: Text}[schema == integerSchema]; checked.Version.Class != want {
+			t.Fatalf("seed %d: version class %v, want %v", seed, checked.Version.Class, want)
+		}
+		want := readAll(t, ctx, db, referenceQuery(checked))
+		got := readAll(t, ctx, db, Build(checked).InQuestion)
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: %d rows in question, the reference %d:\ngot  %v\nwant %v", seed, len(got), len(want), got, want)
 		}
@@ -92,6 +107,7 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 // not GUIDs at all.
 func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 	t.Helper()
+	integers := schema == integerSchema
 	r := rand.New(rand.NewPCG(seed, 0xc3d8))
 	db, err := Open(":memory:")
 	if err != nil {
@@ -122,6 +138,9 @@ func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 		p := id("a", i)
 		packages = append(packages, p)
 		v := pick("3", "3", "10", "")
+		if integers {
+			v = pick("3", "3", "10", "7") // an integer column holds no ''
+		}
 		versions[p] = v
 		switch r.IntN(6) {
 		case 0: // unknown
@@ -131,7 +150,7 @@ func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 			exec(`INSERT INTO SWDPackage VALUES (?, 'Twice', ?, 1)`, p, v)
 			exec(`INSERT INTO SWDPackage VALUES (?, 'Twice', '99', 1)`, strings.ToUpper(p))
 		case 3:
-			if schema == relaxedSchema {
+			if schema != SQLiteSchema {
 				exec(`INSERT INTO SWDPackage VALUES (?, NULL, NULL, 1)`, p)
 				break
 			}
@@ -160,6 +179,9 @@ func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 				version = nil
 			case 2:
 				version = ""
+				if integers {
+					version = nil
+				}
 			}
 			exec(`INSERT INTO SWDPackageServer VALUES (?, ?, ?, ?, NULL)`, sid, pid, statuses[r.IntN(len(statuses))], version)
 		}
@@ -209,7 +231,11 @@ func TestInQuestionQueryReadsNoReadyRows(t *testing.T) {
 	if _, err := db.Exec(SQLiteSchema); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Query("EXPLAIN QUERY PLAN " + inQuestionQuery)
+	checked, err := (&Reader{DB: db}).Schema(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query("EXPLAIN QUERY PLAN " + Build(checked).InQuestion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/itms-tools/reconciler/observed"
 
@@ -12,9 +13,23 @@ import (
 	_ "modernc.org/sqlite"              // registers "sqlite"
 )
 
-// Reader implements observed.CMDB over a database/sql handle.
+// Reader implements observed.CMDB over a database/sql handle. Before its
+// first read it checks the CMDB's schema (CheckSchema) and builds its
+// queries for it; a schema it does not understand fails every read with a
+// *SchemaError, so nothing is planned. On SQL Server every read also
+// checks, on the connection it reads from, that the database is the
+// primary (CheckPrimary).
 type Reader struct {
-	DB *sql.DB
+	DB      *sql.DB
+	Dialect Dialect // SQLite (the zero value) or SQLServer
+
+	mu      sync.Mutex
+	checked *checkedSchema // nil until a check succeeded
+}
+
+type checkedSchema struct {
+	schema  Schema
+	queries Queries
 }
 
 var _ observed.CMDB = (*Reader)(nil)
@@ -39,10 +54,73 @@ func DriverFor(dsn string) string {
 	return "sqlite"
 }
 
+// Schema returns the checked schema, checking it first if no check has
+// succeeded yet.
+func (r *Reader) Schema(ctx context.Context) (Schema, error) {
+	c, err := r.check(ctx, r.DB)
+	if err != nil {
+		return Schema{}, err
+	}
+	return c.schema, nil
+}
+
+// check returns the checked schema, inspecting the catalog through q when
+// no check has succeeded yet. A failed check is not kept: the next read
+// checks again.
+func (r *Reader) check(ctx context.Context, q querier) (*checkedSchema, error) {
+	r.mu.Lock()
+	c := r.checked
+	r.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	cat, err := Inspect(ctx, r.Dialect, q)
+	if err != nil {
+		return nil, fmt.Errorf("check the CMDB schema: %w", err)
+	}
+	s, err := CheckSchema(r.Dialect, cat)
+	if err != nil {
+		return nil, err
+	}
+	c = &checkedSchema{schema: s, queries: Build(s)}
+	r.mu.Lock()
+	r.checked = c
+	r.mu.Unlock()
+	return c, nil
+}
+
+// read runs one read on a connection of its own: the schema check (once),
+// the primary check (SQL Server), then f with the queries.
+func (r *Reader) read(ctx context.Context, f func(*sql.Conn, Queries) error) (err error) {
+	conn, err := r.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer func() {
+		if cerr := conn.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("release connection: %w", cerr)
+		}
+	}()
+	c, err := r.check(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if r.Dialect == SQLServer {
+		if err := CheckPrimary(ctx, conn); err != nil {
+			return err
+		}
+	}
+	return f(conn, c.queries)
+}
+
 // InQuestion streams the rows in question. It checks rows.Err and the
 // Close error, so a read cut short is an error, never a short answer.
-func (r *Reader) InQuestion(ctx context.Context, fn func(observed.RawRow) error) (err error) {
-	rows, err := r.DB.QueryContext(ctx, inQuestionQuery)
+func (r *Reader) InQuestion(ctx context.Context, fn func(observed.RawRow) error) error {
+	return r.read(ctx, func(conn *sql.Conn, q Queries) error { return inQuestion(ctx, conn, q.InQuestion, fn) })
+}
+
+func inQuestion(ctx context.Context, conn *sql.Conn, query string, fn func(observed.RawRow) error) (err error) {
+	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query rows in question: %w", err)
 	}
@@ -66,8 +144,21 @@ func (r *Reader) InQuestion(ctx context.Context, fn func(observed.RawRow) error)
 }
 
 // Servers lists package servers with pair counts by status.
-func (r *Reader) Servers(ctx context.Context) (_ []observed.RawServer, err error) {
-	rows, err := r.DB.QueryContext(ctx, serversQuery)
+func (r *Reader) Servers(ctx context.Context) ([]observed.RawServer, error) {
+	var out []observed.RawServer
+	err := r.read(ctx, func(conn *sql.Conn, q Queries) error {
+		var err error
+		out, err = servers(ctx, conn, q.Servers)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func servers(ctx context.Context, conn *sql.Conn, query string) (_ []observed.RawServer, err error) {
+	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("query servers: %w", err)
 	}

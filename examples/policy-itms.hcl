@@ -19,13 +19,16 @@ mode = "dry-run"
 approve = ["set_credential_mode", "delete_ns_snapshot", "run_package_refresh"]
 
 site "itms" {
-  # The Symantec_CMDB database, read-only. The DSN is a go-mssqldb
-  # connection string, for example
-  #   sqlserver://svc-reconciler:PASSWORD@sql01.corp.example?database=Symantec_CMDB&encrypt=strict
-  # or the ADO form server=...;user id=...;password=...;database=Symantec_CMDB.
+  # The Symantec_CMDB database, read-only, on the primary. The DSN is a
+  # go-mssqldb connection string, for example
+  #   sqlserver://svc-reconciler:PASSWORD@sql01.corp.example?database=Symantec_CMDB&encrypt=true&serverCertificate=/etc/reconciler/sql01.pem
+  # (encrypt=strict needs SQL Server 2022 or later) or the ADO form
+  # server=...;user id=...;password=...;database=Symantec_CMDB.
   # Without encrypt the driver forces encrypt=true and checks the server
   # certificate; encrypt=disable or TrustServerCertificate=true are refused
   # unless allow_insecure = true, and then logged and audited at start.
+  # "guid conversion=true" and ApplicationIntent=ReadOnly are refused. The
+  # schema is checked before the first read (docs/itms.md).
   cmdb {
     dsn_env         = "RECONCILER_CMDB_DSN"
     connect_timeout = "15s" # TCP, TLS and login of one connection
@@ -55,10 +58,11 @@ site "itms" {
   }
 
   # WinRM to the NS and the package servers: HTTPS on 5986 with NTLM, the
-  # server certificate checked against this machine's trust store.
-  # https = false (with allow_http = true) or insecure_skip_verify = true are
-  # possible, and logged and audited at start; auth = "kerberos" is not
-  # supported yet.
+  # server certificate checked against this machine's trust store (or the
+  # CAs in ca_file only). https = false (with allow_http = true) or
+  # insecure_skip_verify = true are possible, and logged and audited at
+  # start. In a domain that disables NTLM use auth = "kerberos" with
+  # krb5_conf (default /etc/krb5.conf), and realm or keytab where needed.
   winrm {
     port         = 5986
     https        = true
@@ -66,6 +70,11 @@ site "itms" {
     user_env     = "RECONCILER_WINRM_USER"     # DOMAIN\user
     password_env = "RECONCILER_WINRM_PASSWORD"
     timeout      = "60s" # one script run on one server
+    # ca_file    = "winrm-ca.pem"
+    # auth       = "kerberos"
+    # krb5_conf  = "/etc/krb5.conf"
+    # realm      = "CORP.EXAMPLE"
+    # keytab     = "/etc/reconciler/svc-reconciler.keytab"
   }
 
   # The agent's folders on every package server. Package Delivery and the

@@ -84,6 +84,8 @@ func TestParseInvalid(t *testing.T) {
 		{name: "itms https false without allow_http", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm {\n    https = false\n  }\n}\n", at: "6:13", summary: "Plain HTTP needs allow_http"},
 		{name: "itms two password sources", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm {\n    password_file = \"pw\"\n    password_env = \"PW\"\n  }\n}\n", at: "7:5", summary: "Both password_env and password_file"},
 		{name: "itms bad auth", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm { auth = \"basic\" }\n}\n", at: "5:18", summary: "Invalid auth"},
+		{name: "itms kerberos setting with ntlm", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm {\n    keytab = \"svc.keytab\"\n  }\n}\n", at: "6:5", summary: "Kerberos setting without Kerberos"},
+		{name: "itms empty realm", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm {\n    auth = \"kerberos\"\n    realm = \"\"\n  }\n}\n", at: "7:13", summary: "Invalid value"},
 		{name: "itms bad port", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  winrm { port = 70000 }\n}\n", at: "5:18", summary: "Value out of range"},
 		{name: "itms bad ns host", full: "credential { mode = \"anonymous\" }\nsite \"itms\" {\n  ns { host = \"ns01/../x\" }\n  cmdb { dsn_env = \"DSN\" }\n}\n", at: "3:15", summary: "Invalid host name"},
 		{name: "itms relative windows path", full: itmsBase + "  cmdb { dsn_env = \"DSN\" }\n  agent { logs = \"Logs\" }\n}\n", at: "5:18", summary: "Invalid Windows path"},

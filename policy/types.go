@@ -95,6 +95,10 @@ type WinRMConfig struct {
 	PasswordEnv        string
 	PasswordFile       string
 	Timeout            time.Duration
+	CAFile             string // absolute path of a PEM file: the CAs that WinRM certificates must chain to ("": the system's)
+	Realm              string // Kerberos realm ("": the user's @REALM, else krb5.conf's default_realm)
+	Krb5Conf           string // absolute path of krb5.conf (Kerberos only; default /etc/krb5.conf)
+	Keytab             string // absolute path of a keytab for the user (Kerberos only; "": the password)
 }
 
 // AgentPaths are the agent's folders on a package server (Windows paths).

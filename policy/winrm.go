@@ -5,8 +5,12 @@ import "github.com/hashicorp/hcl/v2"
 var winrmSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "port"}, {Name: "https"}, {Name: "allow_http"}, {Name: "insecure_skip_verify"},
 	{Name: "auth"}, {Name: "user_env"}, {Name: "password_env"}, {Name: "password_file"},
-	{Name: "timeout"},
+	{Name: "timeout"}, {Name: "ca_file"}, {Name: "realm"}, {Name: "krb5_conf"}, {Name: "keytab"},
 }}
+
+// defaultKrb5Conf is where the Kerberos configuration is read from when
+// the policy names none.
+const defaultKrb5Conf = "/etc/krb5.conf"
 
 // defaultWinRM is the transport when the policy says nothing: HTTPS on
 // 5986, NTLM, credentials from RECONCILER_WINRM_USER and _PASSWORD.
@@ -53,7 +57,29 @@ func (d *decoder) winrm(b *hcl.Block) WinRMConfig {
 			"The WinRM password comes from one place: an environment variable (password_env) or a file (password_file); keep one.")
 	}
 	d.duration(at, "timeout", &cfg.Timeout, false)
+	d.localPath(at, "ca_file", &cfg.CAFile)
+	d.kerberos(at, &cfg)
 	return cfg
+}
+
+// kerberos decodes the Kerberos settings, which only auth = "kerberos"
+// takes.
+func (d *decoder) kerberos(at hcl.Attributes, cfg *WinRMConfig) {
+	d.nonEmpty(at, "realm", &cfg.Realm)
+	d.localPath(at, "krb5_conf", &cfg.Krb5Conf)
+	d.localPath(at, "keytab", &cfg.Keytab)
+	if cfg.Auth != "kerberos" {
+		for _, name := range []string{"realm", "krb5_conf", "keytab"} {
+			if a := at[name]; a != nil {
+				d.fail(a.NameRange, "Kerberos setting without Kerberos",
+					`%s is a Kerberos setting; it takes auth = "kerberos".`, name)
+			}
+		}
+		return
+	}
+	if cfg.Krb5Conf == "" {
+		cfg.Krb5Conf = defaultKrb5Conf
+	}
 }
 
 // auth decodes the WinRM authentication scheme.

@@ -8,16 +8,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/leader"
 )
 
 // The leader lock is a SQL Server application lock owned by a session:
 // it lives exactly as long as that session, so a crashed or partitioned
-// controller loses it when SQL Server drops its connection.
+// controller loses it when SQL Server drops its connection. It is taken
+// only on a writable database: on an availability group's secondary the
+// lock would live in that replica alone, where a reconciler connected to
+// the primary would never see it (notPrimary is then returned instead).
 const (
 	lockResource = "reconciler"
-	acquireSQL   = `DECLARE @r int;
-EXEC @r = sp_getapplock @Resource = N'reconciler', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0;
+	notPrimary   = -100
+	acquireSQL   = `DECLARE @r int = -100;
+IF CAST(DATABASEPROPERTYEX(DB_NAME(), 'Updateability') AS NVARCHAR(128)) = N'READ_WRITE'
+    EXEC @r = sp_getapplock @Resource = N'reconciler', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0;
 SELECT @r;`
 	checkSQL   = `SELECT APPLOCK_MODE('public', N'reconciler', 'Session');`
 	releaseSQL = `EXEC sp_releaseapplock @Resource = N'reconciler', @LockOwner = 'Session';`
@@ -39,7 +45,8 @@ var _ leader.Lock = (*appLock)(nil)
 
 // TryAcquire takes the lock without waiting: sp_getapplock returns 0 or 1
 // when granted and -1 when another session holds it; other codes
-// (-2 cancelled, -3 deadlock victim, -999 parameter error) are errors.
+// (-2 cancelled, -3 deadlock victim, -999 parameter error) are errors, and
+// notPrimary (the database is not writable) a terminal one.
 func (l *appLock) TryAcquire(ctx context.Context) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -64,6 +71,9 @@ func (l *appLock) TryAcquire(ctx context.Context) (bool, error) {
 	case rc == -1:
 		conn.Close()
 		return false, nil
+	case rc == notPrimary:
+		conn.Close()
+		return false, fmt.Errorf("leader lock: %w", &cmdb.ReadOnlyError{Updateability: "not READ_WRITE"})
 	}
 	conn.Close()
 	return false, fmt.Errorf("leader lock: sp_getapplock returned %d", rc)

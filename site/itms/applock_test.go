@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/leader"
 )
 
@@ -53,7 +54,7 @@ func TestAppLockSequence(t *testing.T) {
 	if err := l.Check(ctx); !errors.Is(err, leader.ErrLost) {
 		t.Fatalf("Check after release = %v", err)
 	}
-	want := []string{"CONNECT", "DECLARE @r int;", "PING", "SELECT APPLOCK_MODE('public', N'reconciler', 'Session');",
+	want := []string{"CONNECT", "DECLARE @r int = -100;", "PING", "SELECT APPLOCK_MODE('public', N'reconciler', 'Session');",
 		"EXEC sp_releaseapplock @Resource = N'reconciler', @LockOwner = 'Session';", "CLOSE"}
 	if got := f.statements(); !slices.Equal(got, want) {
 		t.Errorf("statements:\n got %q\nwant %q", got, want)
@@ -72,12 +73,16 @@ func TestAppLockCodes(t *testing.T) {
 		{-2, false, "returned -2"},
 		{-3, false, "returned -3"},
 		{-999, false, "returned -999"},
+		{notPrimary, false, "the CMDB connection reached a database that is not writable"},
 	}
 	for _, tc := range tests {
 		f, l := newTestLock(t, acquireStep(tc.rc))
 		ok, err := l.TryAcquire(context.Background())
 		if ok != tc.ok || (tc.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("rc %d: TryAcquire = %v, %v", tc.rc, ok, err)
+		}
+		if c, _ := failure.Classify(err); tc.rc == notPrimary && c != failure.Terminal {
+			t.Errorf("rc %d: class %v, want terminal", tc.rc, c)
 		}
 		closed := slices.Contains(f.statements(), "CLOSE")
 		if closed == tc.ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
@@ -16,11 +17,15 @@ import (
 // collected first and handed on only once the whole read succeeded. A
 // deadlock victim (1205) or NOLOCK data movement (601) reruns the whole read
 // once, discarding what the first attempt read; terminal errors (login
-// failed, no such database, permission denied) are marked terminal.
+// failed, no such database, permission denied) are marked terminal, a
+// failed login as an *AuthError. Before its first read the reader checks
+// the schema (a *cmdb.SchemaError: terminal, nothing read), and before
+// every read that the database is the primary (a *cmdb.ReadOnlyError).
 type cmdbSource struct {
 	reader  *cmdb.Reader
 	timeout time.Duration
 	log     *slog.Logger
+	logged  atomic.Bool // the checked schema was logged
 }
 
 var _ observed.CMDB = (*cmdbSource)(nil)
@@ -65,6 +70,7 @@ func (c *cmdbSource) read(ctx context.Context, what string, attempt func(context
 	for try := 1; ; try++ {
 		err := c.attempt(ctx, attempt)
 		if err == nil {
+			c.logSchema(ctx)
 			return nil
 		}
 		class, num := classifySQL(err)
@@ -78,6 +84,23 @@ func (c *cmdbSource) read(ctx context.Context, what string, attempt func(context
 			return fmt.Errorf("%s: SQL Server error %d again on the rerun: %w", what, num, err)
 		}
 		return fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+// logSchema logs, once, what the schema check found: the version types
+// the queries convert and the helpful indexes that are missing.
+func (c *cmdbSource) logSchema(ctx context.Context) {
+	if c.logged.Load() {
+		return
+	}
+	s, err := c.reader.Schema(ctx) // checked by the read that just succeeded
+	if err != nil || c.logged.Swap(true) {
+		return
+	}
+	c.log.Info("CMDB schema checked", "version_type", s.Version.Type, "package_version_type", s.PackageVersion.Type,
+		"status_index", s.Indexes.StatusRange != nil, "indexes", len(s.Indexes.All))
+	for _, n := range s.Notes() {
+		c.log.Warn("CMDB schema note", "note", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package itms
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"log/slog"
@@ -50,7 +51,7 @@ func TestInQuestionRerunsWholeReadOnce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, db := newFakeSQL(t, tc.steps...)
-			c := &cmdbSource{reader: &cmdb.Reader{DB: db}, timeout: time.Minute, log: slog.New(slog.DiscardHandler)}
+			c := newSource(db, time.Minute)
 			var got []observed.RawRow
 			err := c.InQuestion(context.Background(), func(r observed.RawRow) error { got = append(got, r); return nil })
 			if tc.wantErr != "" {
@@ -76,7 +77,7 @@ func TestCMDBLoginFailureIsTerminalWithoutPassword(t *testing.T) {
 	login := mssql.Error{Number: 18456, Message: "login error: Login failed for user 'svc-reader'."}
 	_, db := newFakeSQL(t, sqlStep{contains: "GROUP BY", err: login})
 	site := &Site{secrets: secretForms(sentinel)}
-	site.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: db}, timeout: time.Minute, log: slog.New(slog.DiscardHandler)}
+	site.cmdb = newSource(db, time.Minute)
 	_, err := site.Servers(context.Background())
 	if c, _ := failure.Classify(err); c != failure.Terminal {
 		t.Fatalf("class = %v (%v), want terminal", c, err)
@@ -91,7 +92,7 @@ func TestCMDBLoginFailureIsTerminalWithoutPassword(t *testing.T) {
 
 func TestCMDBQueryTimeout(t *testing.T) {
 	_, db := newFakeSQL(t, sqlStep{contains: "AS PackageKnown", block: true})
-	c := &cmdbSource{reader: &cmdb.Reader{DB: db}, timeout: time.Millisecond, log: slog.New(slog.DiscardHandler)}
+	c := newSource(db, time.Millisecond)
 	err := c.InQuestion(context.Background(), func(observed.RawRow) error { t.Error("row yielded"); return nil })
 	if err == nil || !strings.Contains(err.Error(), "query timed out after 1ms") {
 		t.Fatalf("err = %v", err)
@@ -100,11 +101,17 @@ func TestCMDBQueryTimeout(t *testing.T) {
 
 func TestCallbackErrorStopsAfterCompleteRead(t *testing.T) {
 	_, db := newFakeSQL(t, rowsStep([][]driver.Value{row("PS001", pkgA, "Invalid"), row("PS002", pkgB, "Invalid")}, nil))
-	c := &cmdbSource{reader: &cmdb.Reader{DB: db}, timeout: time.Minute, log: slog.New(slog.DiscardHandler)}
+	c := newSource(db, time.Minute)
 	stop := errors.New("stop")
 	n := 0
 	err := c.InQuestion(context.Background(), func(observed.RawRow) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("err = %v after %d rows", err, n)
 	}
+}
+
+// newSource reads db as the driver does: SQL Server's dialect, its catalog
+// and primary checks answered by the fake (fakeCatalog).
+func newSource(db *sql.DB, timeout time.Duration) *cmdbSource {
+	return &cmdbSource{reader: &cmdb.Reader{DB: db, Dialect: cmdb.SQLServer}, timeout: timeout, log: slog.New(slog.DiscardHandler)}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"database/sql/driver"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,22 +26,49 @@ const defaultWinRMTimeout = 60 * time.Second
 // maxCredentialCommand bounds the admin's credential command file.
 const maxCredentialCommand = 256 << 10
 
-// openWinRM checks the WinRM settings, reads the user and password, and
-// returns the transport with its startup notes and secrets.
+// openWinRM checks the WinRM settings, reads the user, the password or
+// keytab, the CA file and the Kerberos configuration, and returns the
+// transport with its startup notes and secrets. It contacts nothing.
 func openWinRM(c policy.WinRMConfig, opt Options) (*wsman, []string, []string, error) {
-	var notes []string
-	switch c.Auth {
-	case "", "ntlm":
-	case "kerberos":
-		return nil, nil, nil, errors.New(`auth = "kerberos" is not supported yet: masterzen/winrm's Kerberos transport needs a ` +
-			`krb5.conf, a realm and an SPN that the policy has no settings for, and it has no context support; use auth = "ntlm" (see README)`)
-	default:
-		return nil, nil, nil, fmt.Errorf("unknown auth %q (want ntlm)", c.Auth)
+	scheme, notes, err := winrmScheme(c)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	user := strings.TrimSpace(opt.Getenv(c.UserEnv))
+	if c.UserEnv == "" || user == "" {
+		return nil, nil, nil, fmt.Errorf("WinRM user: environment variable %q is not set", c.UserEnv)
+	}
+	auth, authNote, secrets, err := winrmAuth(c, opt, user)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	notes = append(notes, authNote)
+	roots := opt.rootCAs
+	if c.CAFile != "" {
+		if roots, err = loadCAFile(opt.ReadFile, c.CAFile); err != nil {
+			return nil, nil, nil, err
+		}
+		notes = append(notes, "WinRM TLS: server certificates must chain to a CA in ca_file "+c.CAFile+" (the system's CAs are not used)")
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = defaultWinRMTimeout
+	}
+	ws := &wsman{
+		http:   httpSettings{insecureSkipVerify: c.HTTPS && c.InsecureSkipVerify, rootCAs: roots, base: opt.transport},
+		scheme: scheme, port: c.Port, auth: auth, timeout: timeout,
+	}
+	return ws, notes, secrets, nil
+}
+
+// winrmScheme checks the transport settings: HTTPS unless plain HTTP is
+// allowed twice over, and the port.
+func winrmScheme(c policy.WinRMConfig) (string, []string, error) {
+	var notes []string
 	scheme := "https"
 	if !c.HTTPS {
 		if !c.AllowHTTP {
-			return nil, nil, nil, errors.New("https = false needs allow_http = true: WinRM traffic would not be encrypted")
+			return "", nil, errors.New("https = false needs allow_http = true: WinRM traffic would not be encrypted")
 		}
 		scheme = "http"
 		notes = append(notes, "WinRM over plain HTTP by policy (https = false, allow_http = true): "+
@@ -48,25 +77,71 @@ func openWinRM(c policy.WinRMConfig, opt Options) (*wsman, []string, []string, e
 		notes = append(notes, "WinRM TLS verification disabled by policy (insecure_skip_verify = true)")
 	}
 	if c.Port < 1 || c.Port > 65535 {
-		return nil, nil, nil, fmt.Errorf("port %d out of range", c.Port)
+		return "", nil, fmt.Errorf("port %d out of range", c.Port)
 	}
-	user := strings.TrimSpace(opt.Getenv(c.UserEnv))
-	if c.UserEnv == "" || user == "" {
-		return nil, nil, nil, fmt.Errorf("WinRM user: environment variable %q is not set", c.UserEnv)
+	return scheme, notes, nil
+}
+
+// winrmAuth prepares NTLM or Kerberos for user and returns it with its
+// startup note and secrets.
+func winrmAuth(c policy.WinRMConfig, opt Options, user string) (wsAuth, string, []string, error) {
+	switch c.Auth {
+	case "", "ntlm":
+		password, err := readSecret(opt, "WinRM password", c.PasswordEnv, c.PasswordFile)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return ntlmAuth{user: user, password: password}, "WinRM auth: NTLM as " + user, secretForms(password), nil
+	case "kerberos":
+		ks := kerberosSettings{user: user, realm: c.Realm, krb5Conf: c.Krb5Conf, keytab: c.Keytab}
+		if ks.krb5Conf == "" {
+			ks.krb5Conf = "/etc/krb5.conf"
+		}
+		if c.Keytab == "" {
+			password, err := readSecret(opt, "WinRM password", c.PasswordEnv, c.PasswordFile)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			ks.password = password
+		}
+		a, how, err := newKerberosAuth(ks, opt.ReadFile)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("kerberos: %w", err)
+		}
+		note := fmt.Sprintf("WinRM auth: Kerberos as %s (%s, krb5.conf %s), SPN HTTP/<host>", a.principal, how, ks.krb5Conf)
+		return a, note, secretForms(ks.password), nil
 	}
-	password, err := readSecret(opt, "WinRM password", c.PasswordEnv, c.PasswordFile)
+	return nil, "", nil, fmt.Errorf("unknown auth %q (want ntlm or kerberos)", c.Auth)
+}
+
+// loadCAFile reads a PEM file of CA certificates into a pool. Errors name
+// the file and the block that is not a certificate.
+func loadCAFile(readFile func(string) ([]byte, error), path string) (*x509.CertPool, error) {
+	b, err := readFile(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, fmt.Errorf("ca_file: %w", err)
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = defaultWinRMTimeout
+	pool := x509.NewCertPool()
+	n := 0
+	for rest := b; ; n++ {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("ca_file %s: PEM block %d is a %q, not a CERTIFICATE", path, n+1, block.Type)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file %s: certificate %d: %w", path, n+1, err)
+		}
+		pool.AddCert(cert)
 	}
-	ws := &wsman{
-		http:   httpSettings{insecureSkipVerify: c.HTTPS && c.InsecureSkipVerify, rootCAs: opt.rootCAs, base: opt.transport},
-		scheme: scheme, port: c.Port, user: user, password: password, timeout: timeout,
+	if n == 0 {
+		return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", path)
 	}
-	return ws, notes, secretForms(password), nil
+	return pool, nil
 }
 
 // readSecret reads a secret from an environment variable or a file,
@@ -116,8 +191,13 @@ func readCredentialCommand(opt Options, path string) (string, string, error) {
 	return base64.StdEncoding.EncodeToString(b), hex.EncodeToString(sum[:]), nil
 }
 
-// newConnector returns go-mssqldb's connector for a checked configuration.
-func newConnector(cfg msdsn.Config) driver.Connector { return mssql.NewConnectorConfig(cfg) }
+// newConnector returns go-mssqldb's connector for a checked configuration;
+// dialer, when not nil, replaces the network (tests: a TDS peer).
+func newConnector(cfg msdsn.Config, dialer mssql.Dialer) driver.Connector {
+	c := mssql.NewConnectorConfig(cfg)
+	c.Dialer = dialer
+	return c
+}
 
 // connectTimeout bounds each new connection (TCP, TLS and login) by the
 // policy's connect_timeout, whatever the query's own deadline.

@@ -3,8 +3,10 @@
 // database/sql, the shared query text of package cmdb), observed.NSSource
 // and observed.AgentSource by running embedded PowerShell scripts over
 // WinRM (WS-Management messages from github.com/masterzen/winrm, NTLM from
-// github.com/Azure/go-ntlmssp), actions.Driver with one script per action
-// kind, and the leader lock with sp_getapplock.
+// github.com/Azure/go-ntlmssp or Kerberos from github.com/jcmturner/gokrb5),
+// actions.Driver with one script per action kind, and the leader lock with
+// sp_getapplock. It reads the CMDB only on the primary, after package cmdb
+// has checked the schema.
 //
 // Security rules it keeps:
 //
@@ -32,8 +34,10 @@
 // status files, the credential setting's storage, the meaning of some COM
 // errors) is a documented constant or an admin-provided command, listed in
 // docs/itms.md with how it was verified. Tests run at the protocol
-// boundary: a fake database/sql driver and an httptest WS-Management
-// server; no real ITMS was available.
+// boundary: go-mssqldb against an in-process TDS peer (internal/tdspeer),
+// a fake database/sql driver, an httptest WS-Management server and an
+// in-process Kerberos KDC; no real ITMS, SQL Server or domain was
+// available.
 //
 // The package decides nothing: it observes and applies what it is told.
 package itms

@@ -15,9 +15,10 @@ import (
 const appName = "reconciler"
 
 // sqlSetup is the parsed, checked CMDB connection: one configuration for
-// reads (ApplicationIntent=ReadOnly, which an availability group may route
-// to a readable secondary) and one for the leader lock, which must live on
-// the primary and so has no read-only intent.
+// reads and one for the leader lock. Both go to the primary: the DSN may
+// not ask for read-only intent (an availability group would route the
+// reads to a secondary whose rows may lag), and the reader checks at each
+// read that it did reach a writable database (cmdb.CheckPrimary).
 type sqlSetup struct {
 	read, lock msdsn.Config
 	notes      []string
@@ -35,6 +36,12 @@ type sqlSetup struct {
 //     TrustServerCertificate=true: refused unless allow_insecure, and then
 //     listed in the startup notes.
 //
+// The certificate check in force is listed in the startup notes. It also
+// refuses "guid conversion=true" (go-mssqldb would then reorder the bytes
+// of every uniqueidentifier it reads, and the driver's own conversion,
+// guidFromWire, would reorder them a second time) and
+// "ApplicationIntent=ReadOnly" (see sqlSetup).
+//
 // Errors never hold the password: go-mssqldb's messages are scrubbed of
 // anything that looks like one.
 func parseDSN(dsn string, c policy.SQLConfig) (sqlSetup, error) {
@@ -47,6 +54,15 @@ func parseDSN(dsn string, c policy.SQLConfig) (sqlSetup, error) {
 	if cfg.Database == "" {
 		return sqlSetup{}, errors.New("CMDB DSN names no database: add database=Symantec_CMDB")
 	}
+	if cfg.Encoding.GuidConversion {
+		return sqlSetup{}, errors.New(`CMDB DSN has "guid conversion=true": go-mssqldb would then reorder the bytes of ` +
+			`every uniqueidentifier, which the driver converts itself; remove the setting`)
+	}
+	if cfg.ReadOnlyIntent {
+		return sqlSetup{}, errors.New("CMDB DSN has ApplicationIntent=ReadOnly: an availability group would route the reads " +
+			"to a secondary replica, whose rows may lag the primary's, and the reconciler verifies its remedies by reading " +
+			"them again; remove it (the reconciler reads only the primary, see docs/itms.md)")
+	}
 	if s.notes, err = secureTransport(&cfg, c.AllowInsecure); err != nil {
 		return sqlSetup{}, errors.New(redact(err.Error(), s.secrets))
 	}
@@ -55,10 +71,33 @@ func parseDSN(dsn string, c policy.SQLConfig) (sqlSetup, error) {
 	if c.ConnectTimeout > 0 {
 		cfg.DialTimeout = c.ConnectTimeout
 	}
+	s.notes = append(s.notes, tlsNote(cfg))
 	s.read, s.lock = cfg, cfg
-	s.read.ReadOnlyIntent = true
-	s.lock.ReadOnlyIntent = false
 	return s, nil
+}
+
+// tlsNote says how the SQL Server's certificate is checked, and what is
+// recommended: encrypt=true (or strict on SQL Server 2022 and later) with
+// the certificate pinned or chained to a named CA.
+func tlsNote(cfg msdsn.Config) string {
+	p := cfg.Parameters
+	mode := "encrypt=true (TDS 7.4: TLS inside the TDS login)"
+	if cfg.Encryption == msdsn.EncryptionStrict {
+		mode = "encrypt=strict (TDS 8.0: TLS first; needs SQL Server 2022 or later)"
+	}
+	tc := cfg.TLSConfig
+	switch {
+	case cfg.Encryption != msdsn.EncryptionRequired && cfg.Encryption != msdsn.EncryptionStrict:
+		return "CMDB TLS: none (see the note above)"
+	case tc != nil && tc.InsecureSkipVerify && tc.VerifyPeerCertificate == nil:
+		return "CMDB TLS: " + mode + ", server certificate not checked (see the note above)"
+	case p[msdsn.ServerCertificate] != "":
+		return fmt.Sprintf("CMDB TLS: %s, server certificate pinned to the one in %s", mode, p[msdsn.ServerCertificate])
+	case p[msdsn.Certificate] != "":
+		return fmt.Sprintf("CMDB TLS: %s, server certificate checked against the CA in %s for host %q", mode, p[msdsn.Certificate], hostInCertificate(&cfg))
+	}
+	return fmt.Sprintf("CMDB TLS: %s, server certificate checked against the system's trusted CAs for host %q; "+
+		"pinning it (serverCertificate=FILE) or naming its CA (certificate=FILE) is recommended (docs/itms.md)", mode, hostInCertificate(&cfg))
 }
 
 // secureTransport applies the encryption rules of parseDSN to cfg.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/site/itms/internal/testpki"
 	"github.com/microsoft/go-mssqldb/msdsn"
 )
 
@@ -61,8 +62,11 @@ func TestParseDSNEncryption(t *testing.T) {
 				t.Errorf("TLS config does not verify the server: %+v", s.read.TLSConfig)
 			}
 			notes := strings.Join(s.notes, "\n")
-			if tc.wantNote == "" && notes != "" || !strings.Contains(notes, tc.wantNote) {
-				t.Errorf("notes = %q, want %q", notes, tc.wantNote)
+			if want := map[bool]int{true: 1, false: 2}[tc.wantNote == ""]; len(s.notes) != want || !strings.Contains(notes, tc.wantNote) {
+				t.Errorf("notes = %q, want %q and the TLS note", notes, tc.wantNote)
+			}
+			if !strings.HasPrefix(s.notes[len(s.notes)-1], "CMDB TLS: ") {
+				t.Errorf("last note %q is not the TLS note", s.notes[len(s.notes)-1])
 			}
 			assertNoSentinel(t, notes)
 		})
@@ -75,8 +79,8 @@ func TestParseDSNConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.read.ReadOnlyIntent || s.lock.ReadOnlyIntent {
-		t.Errorf("read-only intent: read %v, lock %v; want true, false", s.read.ReadOnlyIntent, s.lock.ReadOnlyIntent)
+	if s.read.ReadOnlyIntent || s.lock.ReadOnlyIntent {
+		t.Errorf("read-only intent: read %v, lock %v; want both false (the primary)", s.read.ReadOnlyIntent, s.lock.ReadOnlyIntent)
 	}
 	if s.read.AppName != "reconciler" || s.lock.AppName != "reconciler" {
 		t.Errorf("app names %q, %q", s.read.AppName, s.lock.AppName)
@@ -111,4 +115,66 @@ func TestParseDSNErrorsHideThePassword(t *testing.T) {
 		}
 		assertNoSentinel(t, err.Error())
 	}
+}
+
+// TestParseDSNRefuses covers settings that would make the read wrong
+// rather than insecure: no allow_insecure accepts them.
+func TestParseDSNRefuses(t *testing.T) {
+	tests := []struct{ name, dsn, want string }{
+		{"guid conversion", urlDSN("database=Symantec_CMDB&guid+conversion=true"), `"guid conversion=true"`},
+		{"guid conversion, ADO form", "server=sql01;user id=svc-reader;password=" + sentinel + ";database=Symantec_CMDB;guid conversion=1", "guid conversion"},
+		{"read-only intent", urlDSN("database=Symantec_CMDB&ApplicationIntent=ReadOnly"), "ApplicationIntent=ReadOnly"},
+		{"read-only intent, ADO form", "server=sql01;password=" + sentinel + ";database=Symantec_CMDB;ApplicationIntent=ReadOnly", "secondary replica"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseDSN(tc.dsn, policy.SQLConfig{AllowInsecure: true})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			assertNoSentinel(t, err.Error())
+		})
+	}
+	if _, err := parseDSN(urlDSN("database=Symantec_CMDB&guid+conversion=false"), policy.SQLConfig{}); err != nil {
+		t.Errorf("guid conversion=false refused: %v", err)
+	}
+}
+
+// TestTLSNote: the start-up note says how the certificate is checked and
+// recommends pinning where nothing is pinned.
+func TestTLSNote(t *testing.T) {
+	dir := t.TempDir()
+	ca := writeTestCA(t, dir)
+	tests := []struct{ name, query, want string }{
+		{"system roots", "database=Symantec_CMDB", `encrypt=true (TDS 7.4: TLS inside the TDS login), server certificate checked against the system's trusted CAs for host "sql01.corp.example"; pinning it`},
+		{"strict", "database=Symantec_CMDB&encrypt=strict", "encrypt=strict (TDS 8.0: TLS first; needs SQL Server 2022 or later)"},
+		{"CA file", "database=Symantec_CMDB&encrypt=true&certificate=" + ca, "checked against the CA in " + ca + ` for host "sql01.corp.example"`},
+		{"host in certificate", "database=Symantec_CMDB&hostNameInCertificate=sqlag.corp.example", `for host "sqlag.corp.example"`},
+		{"pinned", "database=Symantec_CMDB&encrypt=true&serverCertificate=" + ca, "server certificate pinned to the one in " + ca},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := parseDSN(urlDSN(tc.query), policy.SQLConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(s.notes, "\n"); !strings.Contains(got, tc.want) {
+				t.Errorf("notes %q lack %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// writeTestCA writes a throw-away CA certificate to dir and returns its path.
+func writeTestCA(t *testing.T, dir string) string {
+	t.Helper()
+	ca, err := testpki.NewCA("reconciler test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := ca.WriteFile(dir, "ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -3,6 +3,7 @@ package itms
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/itms-tools/reconciler/policy"
@@ -29,7 +30,7 @@ func TestExamplePolicyOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if n := securityNotes(s); len(n) != 1 {
-		t.Errorf("notes %q, want only the credential command's absence", n)
+	if n := securityNotes(s); len(n) != 3 || !strings.HasPrefix(n[0], "WinRM auth: NTLM as ") || !strings.HasPrefix(n[1], "CMDB TLS: ") {
+		t.Errorf("notes %q, want the WinRM auth note, the CMDB TLS note and the credential command's absence", n)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/itms-tools/reconciler/cmdb"
 )
 
 // fakeSQL is a database/sql driver (through sql.OpenDB and a Connector)
@@ -23,6 +25,41 @@ type fakeSQL struct {
 	seen  []string
 	// pingErr is returned by pings.
 	pingErr error
+	// catalog answers the reader's schema and primary checks outside the
+	// script (see catalogAnswer); nil: they are steps like any other.
+	catalog *fakeCatalog
+}
+
+// fakeCatalog is what the fake answers to cmdb's catalog queries: a
+// Symantec_CMDB-like schema (nvarchar versions) and the updateability.
+type fakeCatalog struct {
+	updateability string
+}
+
+// catalogAnswer returns the answer to a catalog query, if query is one.
+func (c *fakeCatalog) catalogAnswer(query string) (sqlStep, bool) {
+	switch {
+	case c == nil:
+		return sqlStep{}, false
+	case strings.Contains(query, "FROM sys.columns c"):
+		cols := []string{"TableName", "ColumnName", "TypeName", "IsNullable"}
+		var rows [][]driver.Value
+		for _, c := range [][3]string{
+			{"SWDPackageServer", "PkgSvrId", "uniqueidentifier"}, {"SWDPackageServer", "PackageId", "uniqueidentifier"},
+			{"SWDPackageServer", "Status", "nvarchar"}, {"SWDPackageServer", "Version", "nvarchar"},
+			{"SWDPackage", "PackageId", "uniqueidentifier"}, {"SWDPackage", "Name", "nvarchar"},
+			{"SWDPackage", "Package Version", "nvarchar"}, {"SWDPackage", "_Latest", "bit"},
+			{"vItem", "Guid", "uniqueidentifier"}, {"vItem", "Name", "nvarchar"},
+		} {
+			rows = append(rows, []driver.Value{c[0], c[1], c[2], true})
+		}
+		return sqlStep{cols: cols, rows: rows}, true
+	case strings.Contains(query, "FROM sys.indexes i"):
+		return sqlStep{cols: []string{"TableName", "IndexName", "IsClustered", "IsUnique", "IsPrimaryKey", "HasFilter", "ColumnName", "IsIncluded"}}, true
+	case strings.HasPrefix(query, cmdb.UpdateabilityQuery):
+		return sqlStep{cols: []string{"Updateability"}, rows: [][]driver.Value{{c.updateability}}}, true
+	}
+	return sqlStep{}, false
 }
 
 // sqlStep is one expected statement and its answer. With rows and err,
@@ -38,7 +75,7 @@ type sqlStep struct {
 
 func newFakeSQL(t *testing.T, steps ...sqlStep) (*fakeSQL, *sql.DB) {
 	t.Helper()
-	f := &fakeSQL{t: t, steps: steps}
+	f := &fakeSQL{t: t, steps: steps, catalog: &fakeCatalog{updateability: "READ_WRITE"}}
 	db := sql.OpenDB(fakeConnector{f})
 	t.Cleanup(func() {
 		db.Close()
@@ -55,6 +92,9 @@ func (f *fakeSQL) next(query string) (sqlStep, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seen = append(f.seen, firstLine(query))
+	if s, ok := f.catalog.catalogAnswer(query); ok {
+		return s, nil
+	}
 	if len(f.steps) == 0 {
 		f.t.Errorf("fake SQL: unexpected statement %q", query)
 		return sqlStep{}, errors.New("unexpected statement")

@@ -2,6 +2,7 @@ package itms
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -67,8 +68,15 @@ const (
 )
 
 func newFakeWinRM(t *testing.T, answer func(sentScript) (string, int)) *fakeWinRM {
+	return newFakeWinRMTLS(t, answer, nil)
+}
+
+// newFakeWinRMTLS is newFakeWinRM with its own TLS configuration (nil:
+// httptest's certificate).
+func newFakeWinRMTLS(t *testing.T, answer func(sentScript) (string, int), tc *tls.Config) *fakeWinRM {
 	f := &fakeWinRM{t: t, answer: answer}
 	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.TLS = tc
 	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // TLS refusals are what some tests want
 	f.srv.StartTLS()
 	t.Cleanup(f.srv.Close)

@@ -35,7 +35,9 @@ var openCases = []struct {
 		"", "WinRM over plain HTTP by policy"},
 	{"WinRM TLS verification off", "", func(c *policy.ITMSSite) { c.WinRM.InsecureSkipVerify = true },
 		"", "WinRM TLS verification disabled by policy (insecure_skip_verify = true)"},
-	{"Kerberos", "", func(c *policy.ITMSSite) { c.WinRM.Auth = "kerberos" }, `auth = "kerberos" is not supported yet`, ""},
+	{"Kerberos without krb5.conf", "", func(c *policy.ITMSSite) { c.WinRM.Auth, c.WinRM.Krb5Conf = "kerberos", "/etc/krb5.conf" },
+		"kerberos: krb5_conf: open /etc/krb5.conf", ""},
+	{"CA file missing", "", func(c *policy.ITMSSite) { c.WinRM.CAFile = "/etc/reconciler/ca.pem" }, "ca_file: open /etc/reconciler/ca.pem", ""},
 	{"no WinRM user", "", func(c *policy.ITMSSite) { c.WinRM.UserEnv = "UNSET" }, `environment variable "UNSET" is not set`, ""},
 	{"no password", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv = "UNSET" }, "WinRM password: environment variable UNSET is not set", ""},
 	{"password file missing", "", func(c *policy.ITMSSite) { c.WinRM.PasswordEnv, c.WinRM.PasswordFile = "", "/nope" }, "/nope", ""},
@@ -79,10 +81,11 @@ func TestOpenInsecureNeedsTheSwitch(t *testing.T) {
 	}
 }
 
-func TestOpenSecureHasOnlyTheCommandNote(t *testing.T) {
+func TestOpenSecureHasOnlyTheTLSAndCommandNotes(t *testing.T) {
 	s := openOffline(t)
 	notes := securityNotes(s)
-	if len(notes) != 1 || !strings.Contains(notes[0], "credential_command "+credCommandPath+" (sha256 ") {
+	if len(notes) != 3 || notes[0] != `WinRM auth: NTLM as CORP\svc-reconciler` || !strings.HasPrefix(notes[1], "CMDB TLS: encrypt=strict") ||
+		!strings.Contains(notes[2], "credential_command "+credCommandPath+" (sha256 ") {
 		t.Errorf("notes %q", notes)
 	}
 	if !slices.Contains(s.Secrets(), sentinel) || !slices.Contains(s.Secrets(), "Zq7-SENTINEL-p%40ss") {

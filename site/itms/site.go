@@ -19,6 +19,7 @@ import (
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
+	mssql "github.com/microsoft/go-mssqldb"
 )
 
 // Options are the driver's links to its process.
@@ -33,6 +34,7 @@ type Options struct {
 	sqlRead   *sql.DB           // replace the SQL Server connections
 	sqlLock   *sql.DB
 	now       func() time.Time // the clock of the locations cache (nil: time.Now)
+	sqlDialer mssql.Dialer     // replaces the network under go-mssqldb (a TDS peer)
 }
 
 // Site is the driver for a real ITMS 8.x estate.
@@ -207,14 +209,14 @@ func (s *Site) openCMDB(c policy.SQLConfig, opt Options) error {
 	s.secrets = append(s.secrets, setup.secrets...)
 	s.read, s.lockd = opt.sqlRead, opt.sqlLock
 	if s.read == nil {
-		s.read = sql.OpenDB(connectTimeout{newConnector(setup.read), c.ConnectTimeout})
+		s.read = sql.OpenDB(connectTimeout{newConnector(setup.read, opt.sqlDialer), c.ConnectTimeout})
 		s.read.SetMaxOpenConns(4)
 	}
 	if s.lockd == nil {
-		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock), c.ConnectTimeout})
+		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock, opt.sqlDialer), c.ConnectTimeout})
 	}
 	s.lockd.SetMaxIdleConns(0) // closing the lock's connection must end its session
-	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read}, timeout: c.QueryTimeout, log: s.log}
+	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read, Dialect: cmdb.SQLServer}, timeout: c.QueryTimeout, log: s.log}
 	s.lock = &appLock{db: s.lockd, timeout: c.QueryTimeout}
 	return nil
 }
@@ -290,8 +292,8 @@ func (s *Site) call(ctx context.Context, host vocab.Host, o op, params, dst any)
 }
 
 // scrub removes secrets from an error's text. Errors are not expected to
-// hold any; should one, its chain is dropped (only the scrubbed text and
-// its terminal class survive).
+// hold any; should one, its chain is dropped (only the scrubbed text, its
+// terminal class and its being an *AuthError survive).
 func (s *Site) scrub(err error) error {
 	if err == nil {
 		return nil
@@ -302,6 +304,10 @@ func (s *Site) scrub(err error) error {
 		return err
 	}
 	out := errors.New(clean)
+	var auth *AuthError
+	if errors.As(err, &auth) {
+		return &AuthError{Service: auth.Service, Err: out}
+	}
 	if c, _ := failure.Classify(err); c == failure.Terminal {
 		return failure.MarkTerminal(out)
 	}

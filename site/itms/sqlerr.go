@@ -50,8 +50,29 @@ func classifySQL(err error) (sqlClass, int32) {
 	return class, num
 }
 
+// AuthError is a refused login: SQL Server's 18456 (login failed) or
+// WinRM's HTTP 401. Retrying with the same credentials cannot succeed and
+// counts against the account's lockout threshold, so it is terminal; its
+// AuthFailure method lets the controller tell it from other terminal
+// errors without importing this package (interface{ AuthFailure() bool }).
+type AuthError struct {
+	Service string // "CMDB" or "WinRM"
+	Err     error
+}
+
+func (e *AuthError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error the login failed with.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Terminal marks the error terminal for package failure.
+func (e *AuthError) Terminal() bool { return true }
+
+// AuthFailure says the credentials were refused.
+func (e *AuthError) AuthFailure() bool { return true }
+
 // terminalSQL wraps a terminal SQL Server error with what the admin should
-// check. The driver's message never holds the DSN; SQL Server's own
+// check; a failed login is an *AuthError. The driver's message never holds the DSN; SQL Server's own
 // message names the login, never its password.
 func terminalSQL(what string, num int32, err error) error {
 	hint := map[int32]string{
@@ -60,5 +81,9 @@ func terminalSQL(what string, num int32, err error) error {
 		sqlPermission:    "grant the login db_datareader on Symantec_CMDB (or SELECT on SWDPackageServer, SWDPackage and vItem)",
 		sqlInvalidObject: "the DSN's database does not hold the ITMS tables; it should be Symantec_CMDB",
 	}[num]
-	return failure.MarkTerminal(fmt.Errorf("%s: SQL Server error %d (%s): %w", what, num, hint, err))
+	wrapped := fmt.Errorf("%s: SQL Server error %d (%s): %w", what, num, hint, err)
+	if num == sqlLoginFailed {
+		return &AuthError{Service: "CMDB", Err: wrapped}
+	}
+	return failure.MarkTerminal(wrapped)
 }

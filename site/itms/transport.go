@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	ntlmssp "github.com/Azure/go-ntlmssp"
 	"github.com/itms-tools/reconciler/failure"
 )
 
-// errBasicRefused is returned when a WinRM endpoint answers NTLM with a
-// Basic challenge only. go-ntlmssp's Negotiator (the transport behind
+// errBasicRefused is returned when a request would carry Basic
+// credentials: a WinRM endpoint that answers NTLM with a Basic challenge
+// only. go-ntlmssp's Negotiator (the transport behind
 // masterzen/winrm's ClientNTLM) would then resend the credentials as
 // Basic authentication, the password in clear text but for base64; the
 // reconciler never does.
@@ -34,7 +34,7 @@ type httpSettings struct {
 // cannot pick up each other's half-authenticated connections. Proxies from
 // the environment are ignored, redirects are refused, and Basic
 // authentication never leaves the process.
-func (h httpSettings) newHTTPClient() (*http.Client, func()) {
+func (h httpSettings) newHTTPClient(auth wsAuth) (*http.Client, func()) {
 	base, closeIdle := h.base, func() {}
 	if base == nil {
 		t := &http.Transport{
@@ -52,7 +52,7 @@ func (h httpSettings) newHTTPClient() (*http.Client, func()) {
 		base, closeIdle = t, t.CloseIdleConnections
 	}
 	c := &http.Client{
-		Transport: ntlmssp.Negotiator{RoundTripper: noBasic{base}},
+		Transport: auth.roundTripper(base),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

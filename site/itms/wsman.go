@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/vocab"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
@@ -39,12 +38,11 @@ var wsParams = winrm.NewParameters("PT20S", "en-US", 153600)
 // bound to the caller's deadline. masterzen/winrm's own Client.Run has no
 // context at this version, and its output pipes are unbounded.
 type wsman struct {
-	http     httpSettings
-	scheme   string
-	port     int
-	user     string
-	password string
-	timeout  time.Duration // per run
+	http    httpSettings
+	scheme  string
+	port    int
+	auth    wsAuth
+	timeout time.Duration // per run
 }
 
 // runResult is what a command left behind.
@@ -59,7 +57,7 @@ type runResult struct {
 func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin []byte) (runResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
-	client, closeIdle := w.http.newHTTPClient()
+	client, closeIdle := w.http.newHTTPClient(w.auth)
 	defer closeIdle()
 	s := &wsSession{w: w, client: client, host: host,
 		url: w.scheme + "://" + net.JoinHostPort(string(host), strconv.Itoa(w.port)) + "/wsman"}
@@ -156,9 +154,10 @@ func (s *wsSession) cleanup(ctx context.Context) {
 // output within the operation timeout; it is not an error of the run.
 var errOperationTimeout = errors.New("WS-Management operation timeout")
 
-// post sends one envelope and returns the response body. Credentials go to
-// the NTLM negotiator as Basic credentials on the request, which it turns
-// into an NTLM exchange; noBasic keeps them from ever being sent as such.
+// post sends one envelope and returns the response body. The credentials
+// are set by the run's wsAuth (for NTLM, as Basic credentials on the
+// request, which the negotiator turns into an NTLM exchange; noBasic keeps
+// them from ever being sent as such).
 func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage) (string, error) {
 	body := msg.String()
 	msg.Free()
@@ -167,7 +166,9 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(s.w.user, s.w.password)
+	if err := s.w.auth.authorize(req, s.host); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
@@ -182,8 +183,7 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 	case resp.StatusCode == http.StatusOK:
 		return string(data), nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", failure.MarkTerminal(fmt.Errorf("%s: WinRM authentication failed (HTTP 401): "+
-			"check the WinRM user and password and that the server accepts NTLM", what))
+		return "", &AuthError{Service: "WinRM", Err: fmt.Errorf("%s: WinRM authentication failed (HTTP 401): %s", what, s.w.auth.hint())}
 	}
 	if f, ok := parseFault(data); ok {
 		if f.timedOut() {

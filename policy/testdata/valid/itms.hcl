@@ -24,6 +24,10 @@ site "itms" {
     user_env             = "ITMS_USER"
     password_file        = "/etc/reconciler/winrm.pw"
     timeout              = "45s"
+    ca_file              = "pki/winrm-ca.pem"
+    realm                = "CORP.EXAMPLE"
+    krb5_conf            = "/etc/reconciler/krb5.conf"
+    keytab               = "/etc/reconciler/svc-reconciler.keytab"
   }
   agent {
     package_delivery = "E:\\Agent\\Package Delivery"

@@ -1,0 +1,123 @@
+WITH KnownPackage AS (
+    SELECT k.[PackageId] AS Lo
+          ,LEAD(k.[PackageId]) OVER (ORDER BY k.[PackageId]) AS Hi
+          ,LAG(k.[PackageId]) OVER (ORDER BY k.[PackageId])  AS Prev
+    FROM SWDPackage k
+    WHERE k.[_Latest] = 1
+), KnownServer AS (
+    SELECT v.[Guid] AS Lo
+          ,LEAD(v.[Guid]) OVER (ORDER BY v.[Guid]) AS Hi
+          ,LAG(v.[Guid]) OVER (ORDER BY v.[Guid])  AS Prev
+    FROM vItem v
+    WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), q AS (
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
+          ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] < 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] > 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE ps.[Status] IS NULL
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] < pack.[Package Version]
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] > pack.[Package Version]
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND ps.[Version] IS NULL AND CAST(pack.[Package Version] AS NVARCHAR(20)) <> ''
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE ps.[Status] = 'Ready' AND ps.[PackageId] > g.Lo AND ps.[PackageId] < g.Hi
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE g.Prev IS NULL AND ps.[Status] = 'Ready' AND ps.[PackageId] < g.Lo
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM KnownPackage g
+    CROSS JOIN SWDPackageServer ps
+    WHERE g.Hi IS NULL AND ps.[Status] = 'Ready' AND ps.[PackageId] > g.Lo
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+    FROM (SELECT COUNT(*) AS n FROM KnownPackage) c
+    CROSS JOIN SWDPackageServer ps
+    WHERE c.n = 0 AND ps.[Status] = 'Ready'
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE ps.[PkgSvrId] > g.Lo AND ps.[PkgSvrId] < g.Hi
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND CAST(pack.[Package Version] AS NVARCHAR(20)) = ''))
+          THEN 1 ELSE 0 END = 1
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE g.Prev IS NULL AND ps.[PkgSvrId] < g.Lo
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND CAST(pack.[Package Version] AS NVARCHAR(20)) = ''))
+          THEN 1 ELSE 0 END = 1
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM KnownServer g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE g.Hi IS NULL AND ps.[PkgSvrId] > g.Lo
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND CAST(pack.[Package Version] AS NVARCHAR(20)) = ''))
+          THEN 1 ELSE 0 END = 1
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM (SELECT COUNT(*) AS n FROM KnownServer) c
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE c.n = 0
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND CAST(pack.[Package Version] AS NVARCHAR(20)) = ''))
+          THEN 1 ELSE 0 END = 1
+)
+SELECT
+    CAST(q.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
+   ,COALESCE(vi.[Name], '')              AS ServerName
+   ,CAST(q.[PackageId] AS NVARCHAR(64))  AS PackageId
+   ,COALESCE(q.[Name], '')               AS PackageName
+   ,COALESCE(q.[Status], '')             AS Status
+   ,COALESCE(CAST(q.[Version] AS NVARCHAR(20)), '') AS Version
+   ,COALESCE(CAST(q.[Package Version] AS NVARCHAR(20)), '') AS PackageVersion
+   ,CASE WHEN q.Known IS NULL THEN 0 ELSE 1 END AS PackageKnown
+FROM q
+LEFT JOIN vItem vi
+   ON vi.[Guid] = q.[PkgSvrId]

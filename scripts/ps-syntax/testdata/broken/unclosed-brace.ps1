@@ -1,0 +1,4 @@
+function Get-Thing {
+    if ($x) {
+        "a"
+    }

@@ -1,0 +1,5 @@
+$h = @{
+    a = 1
+    b = 2
+
+Write-Output $h

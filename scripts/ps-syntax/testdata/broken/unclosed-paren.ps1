@@ -1,0 +1,2 @@
+Write-Output (1 + 2
+$y = 3

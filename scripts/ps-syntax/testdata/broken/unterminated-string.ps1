@@ -1,0 +1,3 @@
+$ok = 1
+$s = 'abc
+Write-Output $s
