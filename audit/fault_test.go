@@ -97,9 +97,9 @@ func TestFullDiskAndSyncErrors(t *testing.T) {
 	tests := []struct {
 		name        string
 		fault       func(*faults)
-		wantSticky  bool  // later appends refused until Check reopens
-		wantRecover bool  // Check appends a recovered record
-		intentKept  bool  // the failed intent is in the file after reopen
+		wantSticky  bool // later appends refused until Check reopens
+		wantRecover bool // Check appends a recovered record
+		intentKept  bool // the failed intent is in the file after reopen
 	}{
 		{"full disk, nothing written", func(x *faults) { x.write = syscall.ENOSPC }, false, false, false},
 		{"full disk, half a line written", func(x *faults) { x.write, x.partial = syscall.ENOSPC, 40 }, false, false, false},

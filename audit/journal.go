@@ -74,9 +74,9 @@ type Journal struct {
 	seq      int64
 	head     string
 	size     int64
-	first    Record                // the live file's first record (zero when empty)
+	first    Record                 // the live file's first record (zero when empty)
 	intents  map[intentKey][]Record // intents without an outcome yet
-	err      error                 // sticky: the file's state is unknown, or it is not ours
+	err      error                  // sticky: the file's state is unknown, or it is not ours
 	health   Health
 	lastAnch int64 // seq of the last anchor written
 }

@@ -347,5 +347,3 @@ func TestRetentionCrash(t *testing.T) {
 	j.Close()
 	mustVerify(t, path)
 }
-
-

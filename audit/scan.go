@@ -100,12 +100,12 @@ type scanResult struct {
 	lastTime time.Time // time of the last good record
 	seq      int64     // seq of the last good record (from.seq when none)
 	head     string    // hash of the last good record (from.head when none)
-	goodEnd  int64  // offset after the last good record (and its newline)
-	noNL     bool   // the last good record lacks its newline
-	torn     int64  // bytes after goodEnd that form no record (torn tail)
-	tornText []byte // the first bytes of the torn tail
-	firstBad int64  // seq expected where damage starts; 0 if none
-	problem  string // what is wrong at firstBad
+	goodEnd  int64     // offset after the last good record (and its newline)
+	noNL     bool      // the last good record lacks its newline
+	torn     int64     // bytes after goodEnd that form no record (torn tail)
+	tornText []byte    // the first bytes of the torn tail
+	firstBad int64     // seq expected where damage starts; 0 if none
+	problem  string    // what is wrong at firstBad
 }
 
 // scan reads a journal file whose chain continues from, verifying the
