@@ -156,24 +156,21 @@ func compareAnchor(a Anchor, aerr error, headSeq int64, empty bool, hashAt strin
 	return c
 }
 
-// CheckAnchor compares the journal at path with its newest anchor, reading
-// every file of the chain. It writes nothing. The error is for a journal
-// that cannot be read.
+// CheckAnchor compares the journal at path with its newest anchor. It
+// reads the live file, and the segment holding the anchored seq when that
+// is older; it writes nothing. The error is for a journal that cannot be
+// read.
 func CheckAnchor(path string, key *localkey.Key) (AnchorCheck, error) {
 	a, aerr := ReadAnchor(path, key)
-	var head int64
-	var hashAt string
-	err := ReadAll(path, func(r Record) error {
-		head = r.Seq
-		if aerr == nil && r.Seq == a.Seq {
-			hashAt = r.Hash
-		}
-		return nil
-	})
+	want := int64(0)
+	if aerr == nil {
+		want = a.Seq
+	}
+	sum, hashAt, err := summarize(path, want)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return AnchorCheck{}, err
 	}
-	return compareAnchor(a, aerr, head, head == 0, hashAt), nil
+	return compareAnchor(a, aerr, sum.HeadSeq, sum.HeadSeq == 0, hashAt), nil
 }
 
 // AnchorCheck returns how the journal compared with its newest anchor when
@@ -207,18 +204,9 @@ func (j *Journal) checkAnchorAtOpen(a Anchor, aerr error, s scanResult, from cha
 // hashInSegments returns the hash of the record at seq in the segments of
 // the journal at path, "" when no segment holds it.
 func hashInSegments(path string, seq int64) string {
-	var hash string
-	_ = ReadAll(path, func(r Record) error {
-		if r.Seq == seq {
-			hash = r.Hash
-			return errFound
-		}
-		return nil
-	})
+	_, hash, _ := summarize(path, seq)
 	return hash
 }
-
-var errFound = errors.New("found")
 
 // anchorLocked writes a new anchor for the head, when it moved, and gives
 // it to the witness.

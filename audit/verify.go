@@ -111,7 +111,10 @@ func (w *chainWalk) file(v *VerifyResult, c chainFile, first bool) bool {
 	}
 	switch {
 	case s.firstBad > 0:
-		v.FirstBad, v.File, v.Problem = s.firstBad, name, name+": "+s.problem
+		v.FirstBad, v.File, v.Problem = s.firstBad, name, s.problem
+		if c.sealed {
+			v.Problem = "segment " + name + ": " + s.problem
+		}
 		return false
 	case c.sealed && (s.torn > 0 || s.noNL || s.records == 0):
 		v.FirstBad, v.File = s.seq+1, name
