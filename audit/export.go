@@ -2,7 +2,9 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,10 +15,11 @@ var CSVHeader = []string{"seq", "time", "type", "pass", "plan", "action", "kind"
 
 // CSVRow renders r as one row of CSVHeader's columns: the time in RFC 3339
 // with nanoseconds, reasons and detail as compact JSON, empty cells for
-// empty members. A cell that a spreadsheet would run as a formula (one
-// starting with =, +, -, @, a tab or a carriage return) gets a leading
-// single quote, so that text from the journal (package names, errors)
-// cannot become a formula where the export is opened.
+// empty members. Text from the journal (package names, errors) is made
+// safe where the export is opened: a cell that a spreadsheet would run as
+// a formula (one starting with =, +, -, @, a tab or a carriage return)
+// gets a leading single quote, and control characters other than tab and
+// newline (a terminal escape) are written as \xNN.
 func CSVRow(r Record) []string {
 	var reasons string
 	if len(r.Reasons) > 0 {
@@ -31,20 +34,36 @@ func CSVRow(r Record) []string {
 		r.Pass, r.Plan, r.Action, r.Kind, r.Server, r.Package, r.Mode, r.Account, r.Rule, string(r.Outcome),
 		r.Error, r.Actor.Host, r.Actor.User, pid, reasons, string(r.Detail), r.Prev, r.Hash}
 	for i, c := range row {
-		row[i] = noFormula(c)
+		row[i] = safeCell(c)
 	}
 	return row
 }
 
-func noFormula(s string) string {
+func safeCell(s string) string {
 	if s == "" {
 		return s
+	}
+	if strings.IndexFunc(s, isControl) >= 0 {
+		var b strings.Builder
+		for _, r := range s {
+			if isControl(r) {
+				fmt.Fprintf(&b, "\\x%02x", r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
 		return "'" + s
 	}
 	return s
+}
+
+// isControl is a C0 or C1 control character other than tab and newline.
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n') || r >= 0x7f && r < 0xa0
 }
 
 // Scrub returns r with secrets removed from every string as Append does

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -77,20 +76,6 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	return exitOK
 }
 
-// journalHealthy answers 503 and false when the journal the daemon writes
-// cannot be written (a full disk, an I/O error, the file or its lock
-// replaced): the daemon then acts on nothing, so it is neither healthy
-// nor ready, until the journal recovers.
-func journalHealthy(w http.ResponseWriter, ctl *controller.Controller) bool {
-	h := ctl.JournalHealth()
-	if h.OK {
-		return true
-	}
-	http.Error(w, fmt.Sprintf("audit journal cannot be written since %s: %s",
-		h.Since.UTC().Format(time.RFC3339), h.Error), http.StatusServiceUnavailable)
-	return false
-}
-
 // serveHTTP starts the metrics and health endpoint when the policy asks.
 func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*http.Server, error) {
 	addr := s.pol.HTTP.Listen
@@ -99,22 +84,8 @@ func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if !journalHealthy(w, ctl) {
-			return
-		}
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !journalHealthy(w, ctl) {
-			return
-		}
-		if !ctl.Ready() {
-			http.Error(w, "not ready: no successful observation yet", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
+	mux.HandleFunc("/healthz", healthz(ctl))
+	mux.HandleFunc("/readyz", readyz(ctl))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
