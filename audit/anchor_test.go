@@ -233,3 +233,31 @@ func TestCheckpointAnchors(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// FuzzReadAnchor: an anchor file is untrusted input. ReadAnchor never
+// panics, and accepts only an anchor signed with the key for this journal.
+func FuzzReadAnchor(f *testing.F) {
+	dir := f.TempDir()
+	path := filepath.Join(dir, "audit.jsonl")
+	key := testKey(f, path)
+	good, err := writeAnchor(path, key, Anchor{Seq: 7, Hash: "ab", Time: t0})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ := json.Marshal(good)
+	f.Add(b)
+	f.Add([]byte(`{"journal":"audit.jsonl","seq":7,"hash":"ab","time":"2026-03-01T02:00:00Z","mac":"00"}`))
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(AnchorPath(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a, err := ReadAnchor(path, key)
+		if err == nil && !key.Verify(a.message(), a.MAC) {
+			t.Fatalf("accepted an anchor with a bad MAC: %+v", a)
+		}
+		if err != nil && !errors.Is(err, ErrForgedAnchor) {
+			t.Fatalf("error %v does not say forged", err)
+		}
+	})
+}
