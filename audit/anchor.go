@@ -219,10 +219,17 @@ func (j *Journal) anchorLocked() error {
 		return err
 	}
 	j.lastAnch = a.Seq
-	if j.witness != nil {
-		if err := j.witness.Witness(a); err != nil {
-			return fmt.Errorf("anchor to the OS log: %w", err)
-		}
+	if j.witness == nil {
+		return nil
+	}
+	// The anchor file has it; an OS log that is down is said once.
+	switch err := j.witness.Witness(a); {
+	case err != nil && !j.witnessDown:
+		j.witnessDown = true
+		j.log.Warn("audit anchors cannot be copied to the OS log (the anchor file still has them)", "error", err)
+	case err == nil && j.witnessDown:
+		j.witnessDown = false
+		j.log.Info("audit anchors reach the OS log again")
 	}
 	return nil
 }

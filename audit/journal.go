@@ -68,17 +68,19 @@ type Journal struct {
 	recovered []Record
 	anchor    AnchorCheck
 
-	mu       sync.Mutex
-	locks    locks
-	f        File
-	seq      int64
-	head     string
-	size     int64
-	first    Record                 // the live file's first record (zero when empty)
-	intents  map[intentKey][]Record // intents without an outcome yet
-	err      error                  // sticky: the file's state is unknown, or it is not ours
-	health   Health
-	lastAnch int64 // seq of the last anchor written
+	mu          sync.Mutex
+	locks       locks
+	f           File
+	seq         int64
+	head        string
+	size        int64
+	first       Record                 // the live file's first record (zero when empty)
+	latest      time.Time              // the latest time of a record in the live file
+	intents     map[intentKey][]Record // intents without an outcome yet
+	err         error                  // sticky: the file's state is unknown, or it is not ours
+	health      Health
+	lastAnch    int64 // seq of the last anchor written
+	witnessDown bool  // the last anchor did not reach the witness
 }
 
 // Open opens the journal at path, creating it with mode 0600 if missing,
@@ -187,7 +189,7 @@ func (j *Journal) open(expect *chainPos) error {
 	if err != nil {
 		return fmt.Errorf("open journal: %w", err)
 	}
-	j.f, j.seq, j.head, j.size, j.first = f, s.seq, s.head, s.goodEnd, s.first
+	j.f, j.seq, j.head, j.size, j.first, j.latest = f, s.seq, s.head, s.goodEnd, s.first, s.latest
 	if s.noNL {
 		j.size++
 	}
@@ -280,6 +282,9 @@ func (j *Journal) appended(r Record, n int64) {
 	j.size += n
 	if j.first.Seq == 0 {
 		j.first = r
+	}
+	if r.Time.After(j.latest) {
+		j.latest = r.Time
 	}
 	j.track(r)
 	j.succeeded()

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -29,7 +30,8 @@ type RetentionDetail struct {
 }
 
 // sweep removes the oldest segments that the retention settings let go,
-// oldest first and without holes, never the newest (the live file's first
+// judged by their latest record (SegmentDetail.Latest), oldest first and
+// without holes, never the newest (the live file's first
 // record chains to it) and never one holding a record at or after needed
 // (a rolling window still counts it). The removal is journaled before any
 // file goes, so that a crash in between leaves files that the record
@@ -50,6 +52,9 @@ func (j *Journal) sweep(now, needed time.Time) error {
 		}
 		total += tails[i].size
 	}
+	for i := range segs[:len(segs)-1] {
+		tails[i].time = latestOf(segs[i+1].path, tails[i].time)
+	}
 	var removed []RemovedSegment
 	var why []string
 	for i, s := range segs[:len(segs)-1] {
@@ -66,13 +71,27 @@ func (j *Journal) sweep(now, needed time.Time) error {
 		removed = append(removed, RemovedSegment{File: filepath.Base(s.path), FirstSeq: s.first,
 			LastSeq: t.seq, LastHash: t.hash, LastTime: t.time, Bytes: t.size})
 		total -= t.size
-		why = appendOnce(why, old, fmt.Sprintf("last record older than %s", j.rot.RetainAge))
+		why = appendOnce(why, old, fmt.Sprintf("records older than %s", j.rot.RetainAge))
 		why = appendOnce(why, big && !old, fmt.Sprintf("segments over %d bytes", j.rot.RetainSize))
 	}
 	if len(removed) == 0 {
 		return nil
 	}
 	return j.removeSegments(removed, strings.Join(why, "; "))
+}
+
+// latestOf is the latest record time of the segment before the file at
+// next, from the segment record that starts next; last when it says none.
+func latestOf(next string, last time.Time) time.Time {
+	r, ok, err := readFirst(next)
+	if err != nil || !ok || r.Type != TypeSegment {
+		return last
+	}
+	var d SegmentDetail
+	if json.Unmarshal(r.Detail, &d) != nil || d.Latest.Before(last) {
+		return last
+	}
+	return d.Latest
 }
 
 func appendOnce(list []string, cond bool, s string) []string {

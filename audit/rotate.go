@@ -37,11 +37,15 @@ type Rotation struct {
 // caller of Checkpoint gave it, so that a reader of the journal from this
 // record on knows it even after older segments are removed.
 type SegmentDetail struct {
-	Previous string          `json:"previous"`
-	FirstSeq int64           `json:"first_seq"`
-	LastSeq  int64           `json:"last_seq"`
-	Reason   string          `json:"reason"`
-	Carry    json.RawMessage `json:"carry,omitempty"`
+	Previous string `json:"previous"`
+	FirstSeq int64  `json:"first_seq"`
+	LastSeq  int64  `json:"last_seq"`
+	// Latest is the latest time of any record in the previous segment,
+	// which is not always its last (a clock set back): retention judges a
+	// segment by it.
+	Latest time.Time       `json:"latest"`
+	Reason string          `json:"reason"`
+	Carry  json.RawMessage `json:"carry,omitempty"`
 }
 
 // nextPath is where the next live file is written before it replaces the
@@ -98,7 +102,8 @@ func (j *Journal) rotate(carry json.RawMessage, reason string) error {
 		return fmt.Errorf("rotate: seal %s: %w", filepath.Base(seg), err)
 	}
 	step(crashpoint.RotateSealed)
-	d := SegmentDetail{Previous: filepath.Base(seg), FirstSeq: j.first.Seq, LastSeq: j.seq, Reason: reason, Carry: carry}
+	d := SegmentDetail{Previous: filepath.Base(seg), FirstSeq: j.first.Seq, LastSeq: j.seq, Latest: j.latest,
+		Reason: reason, Carry: carry}
 	rec, line, err := j.writeNext(Record{Type: TypeSegment, Detail: JSON(d)})
 	if err != nil {
 		os.Remove(seg)
@@ -192,7 +197,7 @@ func (j *Journal) switchLive(seg string, rec Record, line []byte) error {
 		j.failed(j.err)
 		return fmt.Errorf("rotate: %w", j.err)
 	}
-	j.f, j.size, j.first = f, 0, Record{}
+	j.f, j.size, j.first, j.latest = f, 0, Record{}, time.Time{}
 	j.log.Info("audit journal rotated", "segment", filepath.Base(seg), "last_seq", j.seq)
 	j.appended(rec, int64(len(line)))
 	return nil

@@ -347,3 +347,30 @@ func TestRetentionCrash(t *testing.T) {
 	j.Close()
 	mustVerify(t, path)
 }
+
+// A segment written while the clock ran hours ahead, then corrected, ends
+// with an old record but holds future ones that a window still counts:
+// retention judges it by its latest record, not its last.
+func TestRetentionJudgesBySegmentsLatestRecord(t *testing.T) {
+	path, j, fc := testJournal(t, Options{Rotation: Rotation{Size: 1, RetainSize: 1}})
+	defer j.Close()
+	fc.Set(t0.Add(5 * time.Hour)) // the clock runs ahead
+	appendNotes(t, j, fc, 2)
+	fc.Set(t0) // corrected
+	appendNotes(t, j, fc, 1)
+	mustCheckpoint(t, j, Checkpoint{Needed: fc.Now().Add(-time.Hour)})
+	appendNotes(t, j, fc, 2)
+	mustCheckpoint(t, j, Checkpoint{Needed: fc.Now().Add(-time.Hour)})
+	fc.Advance(2 * time.Hour)
+	appendNotes(t, j, fc, 1)
+	mustCheckpoint(t, j, Checkpoint{Needed: fc.Now().Add(-time.Hour)}) // needed from t0+1h
+	if _, err := os.Stat(SegmentPath(path, 1)); err != nil {
+		t.Fatalf("the segment holding records stamped t0+5h was removed at t0+2h (%v)", err)
+	}
+	fc.Set(t0.Add(7 * time.Hour))
+	appendNotes(t, j, fc, 1)
+	mustCheckpoint(t, j, Checkpoint{Needed: fc.Now().Add(-time.Hour)})
+	if _, err := os.Stat(SegmentPath(path, 1)); !os.IsNotExist(err) {
+		t.Fatalf("the segment is still there once its latest record is out of every window (%v)", err)
+	}
+}

@@ -98,6 +98,7 @@ type scanResult struct {
 	records  int64     // good records
 	first    Record    // the first good record (zero when none)
 	lastTime time.Time // time of the last good record
+	latest   time.Time // the latest time of any good record (clocks move back)
 	seq      int64     // seq of the last good record (from.seq when none)
 	head     string    // hash of the last good record (from.head when none)
 	goodEnd  int64     // offset after the last good record (and its newline)
@@ -147,6 +148,9 @@ func scan(r io.Reader, verify bool, from chainPos, fn func(Record) error) (scanR
 		}
 		s.records++
 		s.seq, s.head, s.lastTime = rec.Seq, rec.Hash, rec.Time
+		if rec.Time.After(s.latest) {
+			s.latest = rec.Time
+		}
 		s.goodEnd, s.noNL = ln.off+ln.size, !ln.term
 		if fn != nil {
 			if err := fn(rec); err != nil {
