@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -226,3 +227,38 @@ func probe(ctl *controller.Controller, path string) (int, string) {
 	h(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec.Code, rec.Body.String()
 }
+
+// The policy's syslog block forwards every record the run writes to the
+// collector, as RFC 5424 with the record's JSON.
+func TestRunForwardsRecordsToSyslog(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no UDP: %v", err)
+	}
+	defer pc.Close()
+	dir := t.TempDir()
+	p := demoPolicy(t, dir, demoLimits)
+	text := strings.Replace(readString(t, p), "audit {\n  path = \"audit.jsonl\"\n}",
+		"audit {\n  path = \"audit.jsonl\"\n  syslog {\n    address = \"udp://"+pc.LocalAddr().String()+"\"\n  }\n}", 1)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := runCLI(t, clock.NewFake(t0), "run", "--once", "--policy", p, "--log-level", "error"); res.code != exitOK {
+		t.Fatalf("run: exit %d: %s", res.code, res.stderr)
+	}
+	recs := readJournal(t, filepath.Join(dir, "audit.jsonl"))
+	pc.SetReadDeadline(time.Now().Add(30 * time.Second)) // a guard against a hang, not a timed assertion
+	buf := make([]byte, 1<<16)
+	for i, want := range recs {
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("datagram %d of %d: %v", i+1, len(recs), err)
+		}
+		msg := string(buf[:n])
+		if !strings.HasPrefix(msg, "<1") || !strings.Contains(msg, " reconciler ") ||
+			!strings.Contains(msg, " "+string(want.Type)+" - \xEF\xBB\xBF{") || !strings.Contains(msg, `"hash":"`+want.Hash+`"`) {
+			t.Fatalf("datagram %d is not record seq %d as RFC 5424: %q", i+1, want.Seq, msg)
+		}
+	}
+}
+
