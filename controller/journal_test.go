@@ -270,4 +270,3 @@ func TestJournalReplacedUnderTheController(t *testing.T) {
 		})
 	}
 }
-

@@ -261,4 +261,3 @@ func TestRunForwardsRecordsToSyslog(t *testing.T) {
 		}
 	}
 }
-
