@@ -71,7 +71,6 @@ type chainWalk struct {
 	pos     chainPos
 	start   Record           // the oldest record present
 	removed []RemovedSegment // what retention records say was removed
-	err     error
 }
 
 // file verifies one file of the chain and reports whether to go on.
@@ -82,22 +81,7 @@ func (w *chainWalk) file(v *VerifyResult, c chainFile, first bool) bool {
 		v.Problem = fmt.Sprintf("the live file %s is missing: the records after seq %d are lost", name, w.pos.seq)
 		return false
 	}
-	from := w.pos
-	if first && c.sealed {
-		// Retention may have removed the segments before this one; the
-		// live file alone always starts at seq 1 (the newest segment is
-		// never removed).
-		from = chainPos{free: true}
-	}
-	s, err := scan(c.f, true, from, func(r Record) error {
-		if r.Type == TypeRetention {
-			var d RetentionDetail
-			if json.Unmarshal(r.Detail, &d) == nil {
-				w.removed = append(w.removed, d.Removed...)
-			}
-		}
-		return nil
-	})
+	s, err := w.scan(c, first)
 	if err != nil {
 		v.FirstBad, v.File, v.Problem = w.pos.seq+1, name, err.Error()
 		return false
@@ -109,20 +93,7 @@ func (w *chainWalk) file(v *VerifyResult, c chainFile, first bool) bool {
 	if c.sealed {
 		v.Segments++
 	}
-	switch {
-	case s.firstBad > 0:
-		v.FirstBad, v.File, v.Problem = s.firstBad, name, s.problem
-		if c.sealed {
-			v.Problem = "segment " + name + ": " + s.problem
-		}
-		return false
-	case c.sealed && (s.torn > 0 || s.noNL || s.records == 0):
-		v.FirstBad, v.File = s.seq+1, name
-		v.Problem = fmt.Sprintf("segment %s does not end with a complete record after seq %d", name, s.seq)
-		return false
-	case !c.sealed && s.records == 0 && v.Segments > 0 && s.torn == 0:
-		v.FirstBad, v.File = w.pos.seq+1, name
-		v.Problem = fmt.Sprintf("the live file %s is empty after %d segments: the records after seq %d are lost", name, v.Segments, w.pos.seq)
+	if w.damaged(v, c, s) {
 		return false
 	}
 	w.pos = chainPos{seq: s.seq, head: s.head}
@@ -134,6 +105,50 @@ func (w *chainWalk) file(v *VerifyResult, c chainFile, first bool) bool {
 		case s.noNL:
 			v.Problem = fmt.Sprintf("last record (seq %d) lacks its newline (Open will add it)", s.seq)
 		}
+	}
+	return true
+}
+
+// scan verifies one file from where the chain stands, collecting what
+// retention records say was removed.
+func (w *chainWalk) scan(c chainFile, first bool) (scanResult, error) {
+	from := w.pos
+	if first && c.sealed {
+		// Retention may have removed the segments before this one; the
+		// live file alone always starts at seq 1 (the newest segment is
+		// never removed).
+		from = chainPos{free: true}
+	}
+	return scan(c.f, true, from, func(r Record) error {
+		if r.Type == TypeRetention {
+			var d RetentionDetail
+			if json.Unmarshal(r.Detail, &d) == nil {
+				w.removed = append(w.removed, d.Removed...)
+			}
+		}
+		return nil
+	})
+}
+
+// damaged records in v what is wrong with a file just scanned, if
+// anything: a bad record, a segment not ending with a complete record, an
+// empty live file after segments (a rotation always leaves one record).
+func (w *chainWalk) damaged(v *VerifyResult, c chainFile, s scanResult) bool {
+	name := filepath.Base(c.path)
+	switch {
+	case s.firstBad > 0:
+		v.FirstBad, v.File, v.Problem = s.firstBad, name, s.problem
+		if c.sealed {
+			v.Problem = "segment " + name + ": " + s.problem
+		}
+	case c.sealed && (s.torn > 0 || s.noNL || s.records == 0):
+		v.FirstBad, v.File = s.seq+1, name
+		v.Problem = fmt.Sprintf("segment %s does not end with a complete record after seq %d", name, s.seq)
+	case !c.sealed && s.records == 0 && v.Segments > 0 && s.torn == 0:
+		v.FirstBad, v.File = w.pos.seq+1, name
+		v.Problem = fmt.Sprintf("the live file %s is empty after %d segments: the records after seq %d are lost", name, v.Segments, w.pos.seq)
+	default:
+		return false
 	}
 	return true
 }
