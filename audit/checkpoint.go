@@ -17,6 +17,9 @@ type Checkpoint struct {
 	// (the longest limit, the approval TTL): retention never removes a
 	// segment holding a record at or after it.
 	Needed time.Time
+	// Rotation, when set, replaces the journal's rotation and retention
+	// settings from now on (a reloaded policy).
+	Rotation *Rotation
 }
 
 // Checkpoint ends a pass in the journal: it rotates the live file when the
@@ -33,6 +36,9 @@ func (j *Journal) Checkpoint(cp Checkpoint) error {
 		j.err = err
 		j.failed(err)
 		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if cp.Rotation != nil {
+		j.rot = *cp.Rotation
 	}
 	now := j.now()
 	var errs []error

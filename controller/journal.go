@@ -79,7 +79,8 @@ func (c *Controller) checkpoint(p *policy.Policy, now time.Time) {
 	if !ok {
 		return
 	}
-	cp := audit.Checkpoint{Carry: c.carried(), Needed: now.Add(-RetentionHorizon(p))}
+	rot := RotationOf(p.Audit)
+	cp := audit.Checkpoint{Carry: c.carried(), Needed: now.Add(-RetentionHorizon(p)), Rotation: &rot}
 	err := kj.Checkpoint(cp)
 	if err != nil {
 		c.log.Error("audit checkpoint (rotation, retention, anchor)", "error", err)
@@ -112,6 +113,13 @@ func (c *Controller) noteJournal(h audit.Health, checkErr error) {
 	c.jhealth = h
 	c.mu.Unlock()
 	c.metrics.journal(h.OK, delta)
+}
+
+// RotationOf is the journal's rotation and retention from the policy's
+// audit block. A reloaded policy's takes effect at the next checkpoint.
+func RotationOf(a policy.Audit) audit.Rotation {
+	return audit.Rotation{Size: a.RotateSize, Age: a.RotateAge,
+		RetainAge: time.Duration(a.RetainDays) * 24 * time.Hour, RetainSize: a.RetainSize}
 }
 
 // RetentionHorizon is how far back the journal's records still count: the

@@ -52,8 +52,14 @@ func (r *rig) reopenWith(opt audit.Options, attach bool) {
 }
 
 // rotating rotates at every checkpoint and removes every segment that
-// retention may: only the rolling windows keep anything.
-var rotating = audit.Options{Rotation: audit.Rotation{Size: 1, RetainAge: time.Minute}}
+// retention may (a total size of 1 byte): only the rolling windows keep
+// anything. The policy's values, which each checkpoint applies, are set
+// below what policy validation allows.
+var rotating = audit.Options{}
+
+func (r *rig) rotateAlways() {
+	r.pol.Audit.RotateSize, r.pol.Audit.RotateAge, r.pol.Audit.RetainDays, r.pol.Audit.RetainSize = 1, 0, 0, 1
+}
 
 const windowPolicy = twoPerHour + "reconcile {\n  approval_ttl = \"30m\"\n  pending_grace = \"5m\"\n  breaker_reset_after = \"0s\"\n}\n"
 
@@ -63,6 +69,7 @@ const windowPolicy = twoPerHour + "reconcile {\n  approval_ttl = \"30m\"\n  pend
 // restart within the hour still finds the budget spent.
 func TestRotationAndRetentionGrantNoBudget(t *testing.T) {
 	r := newRig(t, scenario(t, staleNS), windowPolicy)
+	r.rotateAlways()
 	r.reopenWith(rotating, false)
 	if got := countKind(r.pass(), actions.DeleteNSSnapshot, actions.Applied); got != 2 {
 		t.Fatalf("first pass applied %d deletions, want 2", got)
@@ -117,6 +124,7 @@ func TestTrippedBreakerOutlivesRetention(t *testing.T) {
 		Detail: audit.JSON(BreakerDetail{State: "tripped", Reason: "test"})}); err != nil {
 		t.Fatal(err)
 	}
+	r.rotateAlways()
 	r.reopenWith(rotating, false)
 	for i := range 3 {
 		r.clk.Advance(2 * time.Hour)

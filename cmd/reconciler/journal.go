@@ -7,13 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/localkey"
-	"github.com/itms-tools/reconciler/policy"
 )
 
 // openJournal opens the policy's journal for writing, logs what its
@@ -70,17 +68,11 @@ func (s *session) journalOptions() (audit.Options, error) {
 		return audit.Options{}, fmt.Errorf("audit anchor key: %w", err)
 	}
 	opt := audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.site.Secrets, Key: key,
-		Witness: s.witness(), Rotation: rotation(a)}
+		Witness: s.witness(), Rotation: controller.RotationOf(a)}
 	if f := s.forwarder(); f != nil {
 		opt.Forward = f.Send
 	}
 	return opt, nil
-}
-
-// rotation turns the policy's audit settings into the journal's.
-func rotation(a policy.Audit) audit.Rotation {
-	return audit.Rotation{Size: a.RotateSize, Age: a.RotateAge,
-		RetainAge: time.Duration(a.RetainDays) * 24 * time.Hour, RetainSize: a.RetainSize}
 }
 
 // witness is the OS log that keeps a copy of every anchor; it is opened
