@@ -81,8 +81,28 @@ scope {
 }
 
 # The hash-chained audit journal: every intent and outcome, one JSON line each.
+# The live file stays at path; when it reaches rotate_size or its first
+# record is rotate_age old it becomes a segment beside it
+# (audit.jsonl.seg-000000000001.jsonl, ...). Segments older than retain_days
+# (0: forever), and the oldest while all of them exceed retain_size ("0": no
+# cap), are removed, and the removal journaled, but never one holding a record
+# that a limit window or the approval TTL still counts. Beside the journal:
+# .lock, .anchor (a signed checkpoint at every pass end) and .key (created at
+# first start, 0600; it signs the anchors). The values below are the defaults.
 audit {
-  path = "demo-site/audit.jsonl"
+  path        = "demo-site/audit.jsonl"
+  rotate_size = "64MiB"
+  rotate_age  = "168h"
+  retain_days = 90
+  retain_size = "0"
+  # Forward every record to a SIEM's syslog input as RFC 5424 (udp://, tcp://
+  # with octet counting, or unix:///dev/log). A collector that is down never
+  # holds up a pass: records are dropped and counted, the journal keeps them.
+  # syslog {
+  #   address  = "udp://127.0.0.1:514"
+  #   facility = "local0"
+  #   queue    = 1000
+  # }
 }
 
 # Prometheus /metrics, /healthz and /readyz; "" turns the endpoint off.

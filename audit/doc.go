@@ -51,9 +51,9 @@
 //
 // Verify also requires each line to be exactly the canonical encoding of
 // what it decodes to, so that no byte can change without detection, and
-// reports the first bad seq. Keeping the current head hash (Journal.Head,
-// or the last line) somewhere else anchors the chain: without an anchor,
-// someone who can write the file can rewrite its end consistently.
+// reports the first bad seq. A chain has no key: someone who can write the
+// file can cut its end or rewrite it consistently. Anchors (below) catch
+// that.
 //
 // # Intents, outcomes and budgets
 //
@@ -95,7 +95,45 @@
 // The journal is created with mode 0600 (an existing file with a wider mode
 // is narrowed, with a warning; on Windows the folder's ACL must protect
 // it), opened for appending only, and locked through a second file,
-// path+".lock", so that one process at a time appends. Each Append writes
-// its whole line with one write call and syncs before it returns. A record
-// may not exceed MaxRecordSize.
+// path+".lock", and on systems with advisory locks through the live file
+// itself, so that one process at a time appends. Each Append writes its
+// whole line with one write call and syncs before it returns. A record may
+// not exceed MaxRecordSize.
+//
+// A lock is on a file, not on a name. Before every append the journal
+// checks that the lock file and the live file at their paths are the files
+// it holds and that no one else changed the live file's size; otherwise it
+// writes nothing (ErrIdentity). Check, called before each pass acts, takes
+// a deleted lock file again, and after a failed sync reopens the file:
+// reads and verifies it, requires every acknowledged record to be there,
+// cuts a torn tail, records open intents and a recovered record. Health
+// says whether the journal can be written. Options.OpenFile lets tests
+// inject faults into the append handle.
+//
+// # Segments, rotation, retention
+//
+// The live file stays at path. Checkpoint, at the end of each pass,
+// rotates it when Options.Rotation says so: it becomes a sealed segment
+// beside it (SegmentPath: path+".seg-<first seq, 12 digits>.jsonl"), and a
+// new live file starts with a segment record whose prev is the hash of the
+// segment's last record; seq never restarts. The segment record carries the
+// caller's long-lived state (Checkpoint.Carry). Retention removes the
+// oldest segments past their age or beyond a total size, never the newest
+// and never one holding a record at or after Checkpoint.Needed, after a
+// retention record naming each one (its last seq and hash), so that Verify
+// accepts a chain starting right after it. Every step of a rotation is a
+// crashpoint; a crash loses nothing (Open removes a copy that never
+// replaced the live file). ReadAll, Filter, Spends and Verify read across
+// segments.
+//
+// # Anchors
+//
+// With Options.Key (package localkey; the key file is KeyPath), Checkpoint
+// also writes an Anchor — the last seq, its hash, the time, HMAC-signed —
+// to AnchorPath and to Options.Witness (the OS log). Open and CheckAnchor
+// compare the journal with it: a journal that ends before the anchored seq
+// (cut, emptied, removed), that holds another record there (rewritten), an
+// anchor that fails its signature, or no anchor beside records is not
+// trusted (AnchorCheck.Trusted); the caller then treats the journal as
+// lost. A new journal gets its first anchor at Open.
 package audit

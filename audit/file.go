@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -10,10 +11,27 @@ import (
 	"runtime"
 
 	"github.com/gofrs/flock"
+
+	"github.com/itms-tools/reconciler/leader"
 )
 
 // fileMode is the mode of a journal (and its lock file) on POSIX systems.
 const fileMode fs.FileMode = 0o600
+
+// File is what the journal needs of the handle it appends with. Options
+// OpenFile supplies one; tests use it to inject faults (a full disk on
+// Write, an I/O error on Sync).
+type File interface {
+	io.Writer
+	Sync() error
+	Stat() (fs.FileInfo, error)
+	Close() error
+}
+
+// openAppend opens the live file for appending: the default OpenFile.
+func openAppend(path string) (File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+}
 
 // lockPath is the lock file beside a journal. A separate file is locked,
 // not the journal itself, because on Windows a lock on the journal would
@@ -25,18 +43,61 @@ func lockPath(path string) string { return path + ".lock" }
 // existed and is gone.
 func LockPath(path string) string { return lockPath(path) }
 
-// lock takes the journal's exclusive lock without waiting, so that two
-// processes never append to one chain.
-func lock(path string) (*flock.Flock, error) {
+// locks are the journal's exclusive locks: the lock file beside it, and on
+// systems with advisory locks (not Windows) the live file itself, so that
+// deleting the lock file while a process holds the journal does not let a
+// second process in.
+type locks struct {
+	file *flock.Flock // path+".lock"
+	live *flock.Flock // the live file; nil on Windows
+}
+
+// lockFile takes the lock file without waiting.
+func lockFile(path string) (*flock.Flock, error) {
 	lk := flock.New(lockPath(path), flock.SetPermissions(fileMode))
-	ok, err := lk.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("lock journal: %w", err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("journal %s (lock %s): %w", path, lockPath(path), ErrInUse)
+	if err := tryLock(lk, path); err != nil {
+		return nil, err
 	}
 	return lk, nil
+}
+
+// lockLive takes the lock on the live file itself (not on Windows, where
+// a lock would also block writes through the append handle).
+func lockLive(path string) (*flock.Flock, error) {
+	if runtime.GOOS == "windows" {
+		return nil, nil
+	}
+	lk := flock.New(path, flock.SetFlag(os.O_RDONLY), flock.SetPermissions(fileMode))
+	if err := tryLock(lk, path); err != nil {
+		return nil, err
+	}
+	return lk, nil
+}
+
+func tryLock(lk *flock.Flock, path string) error {
+	ok, err := lk.TryLock()
+	if err != nil {
+		return fmt.Errorf("lock journal: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("journal %s (lock %s): %w", path, lk.Path(), ErrInUse)
+	}
+	// The path may have been replaced between open and lock.
+	if err := leader.SameFile(lk, lk.Path()); err != nil {
+		lk.Close()
+		return fmt.Errorf("journal %s: %w", path, ErrInUse)
+	}
+	return nil
+}
+
+func (l *locks) close() error {
+	var errs []error
+	for _, lk := range []*flock.Flock{l.live, l.file} {
+		if lk != nil {
+			errs = append(errs, lk.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // prepare creates the journal with mode 0600 if it is missing, and checks

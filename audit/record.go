@@ -37,13 +37,20 @@ const (
 	// TypeStartup records security-relevant settings at start.
 	TypeStartup Type = "startup"
 	TypeNote    Type = "note"
+	// TypeSegment is the first record of the live file after a rotation
+	// (SegmentDetail): it names the segment just sealed and carries the
+	// state that must outlive older segments.
+	TypeSegment Type = "segment"
+	// TypeRetention records old segments removed by retention
+	// (RetentionDetail), written before the files are removed.
+	TypeRetention Type = "retention"
 )
 
 // Types lists every record type in a stable order.
 var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
-	TypeIndeterminate, TypeStartup, TypeNote,
+	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention,
 }
 
 func (t Type) known() bool {

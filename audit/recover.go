@@ -23,16 +23,22 @@ func (e *ChainError) Error() string {
 // intentKey pairs intents with outcomes: the same action in the same pass.
 type intentKey struct{ pass, action string }
 
-// load verifies the journal at path and returns the scan and the intents
-// left without an outcome or indeterminate record, in seq order.
-func load(path string) (scanResult, []Record, error) {
+// load verifies the live file at path, whose chain continues from, and
+// returns the scan, the hash of the record at seq want (when the file
+// holds it) and the intents left without an outcome or indeterminate
+// record, in seq order.
+func load(path string, from chainPos, want int64) (scanResult, string, []Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return scanResult{}, nil, fmt.Errorf("read journal: %w", err)
+		return scanResult{}, "", nil, fmt.Errorf("read journal: %w", err)
 	}
 	defer f.Close()
 	open := map[intentKey][]Record{}
-	s, err := scan(f, true, func(r Record) error {
+	var hashAt string
+	s, err := scan(f, true, from, func(r Record) error {
+		if want > 0 && r.Seq == want {
+			hashAt = r.Hash
+		}
 		k := intentKey{r.Pass, r.Action}
 		switch r.Type {
 		case TypeIntent:
@@ -45,17 +51,17 @@ func load(path string) (scanResult, []Record, error) {
 		return nil
 	})
 	if err != nil {
-		return s, nil, fmt.Errorf("read journal: %w", err)
+		return s, "", nil, fmt.Errorf("read journal: %w", err)
 	}
 	if s.firstBad > 0 {
-		return s, nil, &ChainError{Path: path, Seq: s.firstBad, Problem: s.problem}
+		return s, "", nil, &ChainError{Path: path, Seq: s.firstBad, Problem: s.problem}
 	}
 	var left []Record
 	for _, q := range open {
 		left = append(left, q...)
 	}
 	sort.Slice(left, func(a, b int) bool { return left[a].Seq < left[b].Seq })
-	return s, left, nil
+	return s, hashAt, left, nil
 }
 
 // recordRepair appends the recovered record for a cut tail or an added
@@ -72,11 +78,12 @@ func (j *Journal) recordRepair(s scanResult) error {
 		d["added_newline"] = true
 		j.log.Warn("audit journal: added the missing newline of the last record", "seq", s.seq)
 	}
-	return j.appendOwn(Record{Type: TypeRecovered, Detail: JSON(d)})
+	return j.appendRecovered(Record{Type: TypeRecovered, Detail: JSON(d)})
 }
 
-// recordIndeterminate appends one indeterminate record per open intent.
-func (j *Journal) recordIndeterminate(open []Record) error {
+// recordIndeterminate appends one indeterminate record per open intent,
+// saying why with message.
+func (j *Journal) recordIndeterminate(open []Record, message string) error {
 	for _, in := range open {
 		r := Record{
 			Type: TypeIndeterminate, Pass: in.Pass, Plan: in.Plan, Action: in.Action,
@@ -84,24 +91,35 @@ func (j *Journal) recordIndeterminate(open []Record) error {
 			Account: in.Account, Outcome: Indeterminate,
 			Detail: JSON(map[string]any{
 				"intent_seq": in.Seq,
-				"message":    "intent without outcome: the action may or may not have run; check the target",
+				"message":    message,
 			}),
 		}
 		j.log.Warn("audit journal: intent without outcome", "intent_seq", in.Seq,
 			"action", in.Action, "pass", in.Pass)
-		if err := j.appendOwn(r); err != nil {
+		if err := j.appendRecovered(r); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// appendOwn appends a record written by Open and keeps it for Recovered.
-func (j *Journal) appendOwn(r Record) error {
-	w, err := j.Append(r)
+// appendRecovered appends a record of a recovery and keeps it for
+// Recovered. j.mu is held.
+func (j *Journal) appendRecovered(r Record) error {
+	w, err := j.appendOwn(r)
 	if err != nil {
 		return err
 	}
 	j.recovered = append(j.recovered, w)
 	return nil
+}
+
+// appendOwn appends a record the journal writes itself (recovery,
+// rotation, retention). j.mu is held.
+func (j *Journal) appendOwn(r Record) (Record, error) {
+	r, err := j.complete(r)
+	if err != nil {
+		return Record{}, err
+	}
+	return j.appendLocked(r)
 }

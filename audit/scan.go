@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // line is one line of a journal file.
@@ -81,25 +82,40 @@ func (lr *lineReader) atEOF() (bool, error) {
 	return false, nil
 }
 
-// scanResult is what a pass over a journal found.
-type scanResult struct {
-	records  int64  // good records
-	seq      int64  // seq of the last good record
-	head     string // hash of the last good record
-	goodEnd  int64  // offset after the last good record (and its newline)
-	noNL     bool   // the last good record lacks its newline
-	torn     int64  // bytes after goodEnd that form no record (torn tail)
-	tornText []byte // the first bytes of the torn tail
-	firstBad int64  // seq expected where damage starts; 0 if none
-	problem  string // what is wrong at firstBad
+// chainPos is a place in the chain: the seq and hash of a record, where
+// the next file or record must continue. The zero value is the start of a
+// journal. free accepts whatever seq and prev the first record has (a
+// journal whose oldest segments retention removed; the caller checks that
+// start separately).
+type chainPos struct {
+	seq  int64
+	head string
+	free bool
 }
 
-// scan reads a journal, verifying the chain when verify is set, and calls
-// fn for every good record in order. It stops at the first damaged record.
-// The last line of the input, if it is not a complete record, is reported
-// as a torn tail rather than as damage. fn's error is returned as is.
-func scan(r io.Reader, verify bool, fn func(Record) error) (scanResult, error) {
-	var s scanResult
+// scanResult is what a pass over a journal found.
+type scanResult struct {
+	records  int64     // good records
+	first    Record    // the first good record (zero when none)
+	lastTime time.Time // time of the last good record
+	latest   time.Time // the latest time of any good record (clocks move back)
+	seq      int64     // seq of the last good record (from.seq when none)
+	head     string    // hash of the last good record (from.head when none)
+	goodEnd  int64     // offset after the last good record (and its newline)
+	noNL     bool      // the last good record lacks its newline
+	torn     int64     // bytes after goodEnd that form no record (torn tail)
+	tornText []byte    // the first bytes of the torn tail
+	firstBad int64     // seq expected where damage starts; 0 if none
+	problem  string    // what is wrong at firstBad
+}
+
+// scan reads a journal file whose chain continues from, verifying the
+// chain when verify is set, and calls fn for every good record in order.
+// It stops at the first damaged record. The last line of the input, if it
+// is not a complete record, is reported as a torn tail rather than as
+// damage. fn's error is returned as is.
+func scan(r io.Reader, verify bool, from chainPos, fn func(Record) error) (scanResult, error) {
+	s := scanResult{seq: from.seq, head: from.head}
 	lr := newLineReader(r)
 	for {
 		ln, err := lr.next()
@@ -112,7 +128,11 @@ func scan(r io.Reader, verify bool, fn func(Record) error) (scanResult, error) {
 		rec, perr := parseLine(ln)
 		if perr == nil && verify {
 			// A complete record that fails the chain is damage, even last.
-			perr = check(rec, ln.b, s.seq, s.head)
+			seq, head := s.seq, s.head
+			if s.records == 0 && from.free {
+				seq, head = rec.Seq-1, rec.Prev
+			}
+			perr = check(rec, ln.b, seq, head)
 		}
 		if perr != nil {
 			if errors.Is(perr, errIncomplete) {
@@ -123,8 +143,14 @@ func scan(r io.Reader, verify bool, fn func(Record) error) (scanResult, error) {
 			s.firstBad, s.problem = s.seq+1, fmt.Sprintf("line at offset %d: %v", ln.off, perr)
 			return s, nil
 		}
+		if s.records == 0 {
+			s.first = rec
+		}
 		s.records++
-		s.seq, s.head = rec.Seq, rec.Hash
+		s.seq, s.head, s.lastTime = rec.Seq, rec.Hash, rec.Time
+		if rec.Time.After(s.latest) {
+			s.latest = rec.Time
+		}
 		s.goodEnd, s.noNL = ln.off+ln.size, !ln.term
 		if fn != nil {
 			if err := fn(rec); err != nil {

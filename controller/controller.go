@@ -81,6 +81,8 @@ type Controller struct {
 	lastObsOK bool
 	report    *health.Report
 	leader    bool
+	jhealth   audit.Health // the journal's condition at the last check
+	jfailures int64        // the journal's failure count at the last check
 }
 
 // New returns a controller with fresh budgets; call Restore to rebuild

@@ -6,18 +6,15 @@ import (
 
 // checkLeader keeps or takes the leader lock and reports whether this
 // controller may act in this pass: it must hold the lock (or have none) and
-// a journal. On gaining the lock without a journal, Attach opens one.
+// a journal that can be written (journalUsable). On gaining the lock
+// without a journal, Attach opens one.
 func (c *Controller) checkLeader(ctx context.Context) bool {
 	lead := c.holdLock(ctx)
+	if lead && c.journal != nil {
+		lead = c.journalUsable()
+	}
 	if lead && c.journal == nil && c.attach != nil {
-		j, err := c.attach(ctx)
-		if err != nil {
-			c.log.Error("leader lock held but the journal cannot be opened; acting on nothing", "error", err)
-			lead = false
-			c.releaseLock()
-		} else {
-			c.journal = j
-		}
+		lead = c.attachJournal(ctx)
 	}
 	lead = lead && c.journal != nil
 	c.mu.Lock()

@@ -28,6 +28,7 @@ type Metrics struct {
 	breakerG     prometheus.Gauge
 	rejects      prometheus.Gauge
 	lastPass     prometheus.Gauge
+	jm           journalMetrics
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -48,6 +49,7 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.passes, m.passDuration, m.actions, m.deferrals, m.budget, m.notReady,
 		m.servers, m.leaderG, m.breakerG, m.rejects, m.lastPass,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.jm = newJournalMetrics(m.Registry)
 	return m
 }
 

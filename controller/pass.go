@@ -227,6 +227,7 @@ func (c *Controller) endPass(res PassResult) {
 	if err := c.append(rec); err != nil {
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
+	c.checkpoint(c.Policy(), res.End)
 }
 
 // append writes a record when a journal is attached.

@@ -36,8 +36,15 @@ type BreakerDetail struct {
 // path, so a restart never grants a fresh budget or forgets an approval or
 // a tripped breaker. A journal that cannot be read spends the whole budget
 // of every destructive limited kind, and the error says so.
+//
+// It reads across the journal's segments. The gates are rebuilt from
+// nothing, so that restoring again (a journal reopened after it was
+// replaced) counts no spend twice. A segment record sets the long-lived
+// state it carries (CarriedState), so a journal whose oldest segments
+// retention removed still restores a tripped breaker or an open cycle.
 func (c *Controller) Restore(path string) error {
 	now := c.clock.Now()
+	c.resetGates()
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		c.replay(r, now)
 		return nil
@@ -80,6 +87,8 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		if json.Unmarshal(r.Detail, &d) == nil && d[JournalLostKey] == true {
 			c.exhaustDestructive(r.Time)
 		}
+	case audit.TypeSegment:
+		c.replayCarried(r)
 	case audit.TypeBreaker:
 		var d BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
@@ -103,6 +112,23 @@ func recordAction(r audit.Record) actions.Action {
 	}
 	return a
 }
+
+// resetGates gives the controller the gates of a fresh start.
+func (c *Controller) resetGates() {
+	p := c.Policy()
+	c.limiter = guard.NewLimiter(p.Limits)
+	c.breaker = guard.NewBreaker(p.Reconcile.BreakerHealthyFor)
+	c.approvals = guard.NewApprovals(p.Reconcile.ApprovalTTL)
+	c.mu.Lock()
+	c.cycleOpen = false
+	c.mu.Unlock()
+}
+
+// JournalUntrusted spends the budget of every limited destructive kind for
+// one window from now, as a lost journal does: for a reader (plan,
+// status) that finds the journal behind its anchor before the daemon has
+// recorded it.
+func (c *Controller) JournalUntrusted(now time.Time) { c.exhaustDestructive(now) }
 
 // exhaustDestructive spends the budget of every limited destructive kind.
 func (c *Controller) exhaustDestructive(now time.Time) {

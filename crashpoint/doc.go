@@ -21,6 +21,15 @@
 //	mid_write       the journal has written and synced the first half of a
 //	                record's line (any record: startup, pass, intent, outcome…)
 //
+// and at the end of a pass, when the journal rotates or sweeps old
+// segments:
+//
+//	rotate_copied   the live file is copied into a synced temporary segment
+//	rotate_sealed   the segment is renamed into place; the live file unchanged
+//	rotate_next     the next live file (its first record) is written aside
+//	rotate_switched the next live file replaced the old one
+//	retain_recorded the retention record is durable; no segment removed yet
+//
 // The package owns only the trigger. It must not import any other package
 // of the module (the journal and the executor import it), and its call
 // sites must stay one line each, so that the normal build's code paths are

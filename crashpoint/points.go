@@ -7,10 +7,20 @@ const (
 	AfterAction   = "after_action"
 	BeforeOutcome = "before_outcome"
 	MidWrite      = "mid_write"
+
+	// Inside a rotation of the journal (package audit), in order.
+	RotateCopied   = "rotate_copied"
+	RotateSealed   = "rotate_sealed"
+	RotateNext     = "rotate_next"
+	RotateSwitched = "rotate_switched"
+	// Inside a retention sweep: the removal is journaled, the files not
+	// yet removed.
+	RetainRecorded = "retain_recorded"
 )
 
 // Points lists every kill point, in the order a pass meets them.
-var Points = []string{BeforeIntent, AfterIntent, AfterAction, BeforeOutcome, MidWrite}
+var Points = []string{BeforeIntent, AfterIntent, AfterAction, BeforeOutcome, MidWrite,
+	RotateCopied, RotateSealed, RotateNext, RotateSwitched, RetainRecorded}
 
 // EnvVar names the environment variable a crashtest build reads.
 const EnvVar = "RECONCILER_CRASH_AT"

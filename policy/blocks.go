@@ -91,18 +91,6 @@ func (d *decoder) scope(b *hcl.Block) Scope {
 	return Scope{Include: d.globs(c.Attributes, "include"), Exclude: d.globs(c.Attributes, "exclude")}
 }
 
-var auditSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path"}}}
-
-// audit decodes the journal location; default audit.jsonl next to the policy.
-func (d *decoder) audit(b *hcl.Block) Audit {
-	a := Audit{Path: d.abs(defaultAuditFile)}
-	if b != nil {
-		c := d.content(b.Body, auditSchema)
-		d.localPath(c.Attributes, "path", &a.Path)
-	}
-	return a
-}
-
 var httpSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "listen"}}}
 
 // http decodes the metrics and health endpoint; "" disables it.

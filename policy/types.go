@@ -162,9 +162,23 @@ type Scope struct {
 	Exclude []string
 }
 
-// Audit locates the journal.
+// Audit locates the journal and says how it rotates, how long old
+// segments are kept and where its records are forwarded.
 type Audit struct {
-	Path string // absolute
+	Path       string        // absolute
+	RotateSize int64         // bytes; 0: never by size
+	RotateAge  time.Duration // 0: never by age
+	RetainDays int           // 0: keep segments forever (by age)
+	RetainSize int64         // bytes of all segments together; 0: no cap
+	Syslog     *Syslog       // nil: no forwarding
+}
+
+// Syslog forwards every journal record to a collector as RFC 5424.
+type Syslog struct {
+	Network  string // "udp", "tcp" or "unix" (a datagram socket)
+	Address  string // host:port, or an absolute socket path for unix
+	Facility int    // 0–23; default 16 (local0)
+	Queue    int    // records waiting to be sent; more are dropped and counted
 }
 
 // HTTP configures the metrics and health endpoint.

@@ -22,11 +22,12 @@ import (
 )
 
 func init() {
-	register(command{name: "audit", summary: "show the audit journal (filters, --json), or check its chain: audit verify", run: runAudit})
+	register(command{name: "audit", summary: "show the audit journal (filters, --json), check it (audit verify), export it (audit export)", run: runAudit})
 }
 
-// runAudit lists records, or with the verb verify checks the chain. Both
-// read without the journal's lock, so they work while the daemon runs.
+// runAudit lists records, or with the verb verify checks the chain and
+// the anchor, or with export writes records for a SIEM. All read without
+// the journal's lock, so they work while the daemon runs.
 func runAudit(_ context.Context, e *env, args []string) int {
 	verb, rest := splitVerb(args)
 	switch verb {
@@ -34,8 +35,10 @@ func runAudit(_ context.Context, e *env, args []string) int {
 		return auditList(e, rest)
 	case "verify":
 		return auditVerify(e, rest)
+	case "export":
+		return auditExport(e, rest)
 	}
-	return e.errorf("audit: unknown verb %q (want filters, or verify)", verb)
+	return e.errorf("audit: unknown verb %q (want filters, verify or export)", verb)
 }
 
 // auditFilters are the raw filter flags of `reconciler audit`.
@@ -163,45 +166,6 @@ func auditList(e *env, args []string) int {
 	}
 	if n == 0 && !*asJSON {
 		fmt.Fprintf(e.stderr, "no records in %s match\n", path)
-	}
-	return exitOK
-}
-
-// auditVerify checks the whole chain of the policy's journal.
-func auditVerify(e *env, args []string) int {
-	fs, c := newFlags(e, "audit verify")
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if fs.NArg() > 0 {
-		return e.errorf("audit verify: unexpected argument %q (the journal is the policy's audit.path)", vocab.Clip(fs.Arg(0)))
-	}
-	pol, code := loadPolicy(e, c)
-	if pol == nil {
-		return code
-	}
-	path := pol.Audit.Path
-	v, err := audit.Verify(path)
-	switch {
-	case journalMissing(err):
-		return e.errorf("audit verify: journal %s does not exist (nothing recorded yet, or check audit.path in the policy)", path)
-	case err != nil:
-		return e.errorf("audit verify: %v", err)
-	case !v.OK():
-		fmt.Fprintf(e.stderr, "journal %s: chain broken at seq %d: %s\n", path, v.FirstBad, v.Problem)
-		fmt.Fprintf(e.stderr, "%d records before it verified; the daemon refuses this journal until a person inspects it\n", v.Records)
-		return exitError
-	}
-	if v.Records == 0 {
-		fmt.Fprintf(e.stdout, "journal %s: 0 records verified (empty)\n", path)
-	} else {
-		fmt.Fprintf(e.stdout, "journal %s: %d records verified, head %s\n", path, v.Records, v.Head)
-	}
-	switch {
-	case v.Torn > 0:
-		fmt.Fprintf(e.stdout, "note: torn last line of %d bytes after seq %d (a write cut short by a crash, or one in progress): not damage; it will be cut at the next open\n", v.Torn, v.Records)
-	case v.Problem != "":
-		fmt.Fprintf(e.stdout, "note: %s\n", v.Problem)
 	}
 	return exitOK
 }

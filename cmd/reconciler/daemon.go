@@ -7,9 +7,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/httpserve"
 	"github.com/itms-tools/reconciler/policy"
@@ -25,6 +27,9 @@ const shutdownGrace = 5 * time.Second
 // leader goes away.
 func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	metrics := controller.NewMetrics()
+	if f := s.forwarder(); f != nil {
+		registerForwarder(metrics, f)
+	}
 	var journal *audit.Journal
 	var mu sync.Mutex
 	var ctl *controller.Controller
@@ -79,14 +84,8 @@ func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !ctl.Ready() {
-			http.Error(w, "not ready: no successful observation yet", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
+	mux.HandleFunc("/healthz", healthz(ctl))
+	mux.HandleFunc("/readyz", readyz(ctl))
 	lim := httpserve.DefaultLimits()
 	srv, err := httpserve.Start(addr, mux, lim, s.log)
 	if err != nil {
@@ -129,4 +128,19 @@ func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller, hu
 		}
 	}()
 	return out
+}
+
+// registerForwarder publishes the syslog forwarder's counts.
+func registerForwarder(m *controller.Metrics, f *rfc5424.Forwarder) {
+	counter := func(name, help string, v func(rfc5424.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(f.Stats())) })
+	}
+	m.Registry.MustRegister(
+		counter("reconciler_audit_forwarded_total", "Journal records sent to the syslog collector.",
+			func(s rfc5424.Stats) int64 { return s.Sent }),
+		counter("reconciler_audit_forward_dropped_total", "Journal records not forwarded (queue full, collector unreachable); the journal keeps them.",
+			func(s rfc5424.Stats) int64 { return s.Dropped }),
+		counter("reconciler_audit_forward_errors_total", "Failed connections and writes to the syslog collector.",
+			func(s rfc5424.Stats) int64 { return s.Errors }))
 }

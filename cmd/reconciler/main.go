@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 )
 
@@ -46,12 +47,18 @@ type env struct {
 	isTerminal func(w io.Writer) bool
 	// clock is the wall clock in production, a fake in tests.
 	clock clock.Clock
+	// witness opens the OS log that keeps a copy of each journal anchor;
+	// nil (tests) keeps them in the anchor file only.
+	witness func() (audit.Witness, error)
+	// probe asks a daemon's health endpoint (status); nil (tests) asks none.
+	probe func(url string) (healthy bool, message string, err error)
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, clock: clock.Real{}}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, clock: clock.Real{},
+		witness: openWitness, probe: probeHealth}
 	if handled, code := runAsService(ctx, e, os.Args[1:]); handled {
 		os.Exit(code)
 	}

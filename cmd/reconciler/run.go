@@ -45,9 +45,21 @@ func runRun(ctx context.Context, e *env, args []string) int {
 }
 
 // runOnce runs one pass as the leader, then re-reads the CMDB for the
-// servers it touched and reports what is still not Ready.
+// servers it touched and reports what is still not Ready. It takes the
+// leader lock before it opens the journal: a process that does not lead
+// writes nothing.
 func runOnce(ctx context.Context, s *session) int {
 	e := s.e
+	lead, err := s.takeLead(ctx)
+	if err != nil {
+		return e.errorf("leader lock: %v: nothing recorded, nothing applied", err)
+	}
+	if !lead {
+		return e.errorf("not the leader (another reconciler holds %s): nothing recorded, nothing applied", s.site.Lock)
+	}
+	if s.site.Lock != nil {
+		defer s.site.Lock.Release()
+	}
 	j, err := s.openJournal("run --once")
 	if err != nil {
 		return e.errorf("%v", err)
@@ -64,6 +76,9 @@ func runOnce(ctx context.Context, s *session) int {
 		return e.errorf("pass %s: %v", res.ID, err)
 	}
 	if !res.Leader {
+		if h := ctl.JournalHealth(); !h.OK {
+			return e.errorf("audit journal cannot be written (%s): nothing applied", h.Error)
+		}
 		return e.errorf("not the leader (another reconciler holds %s): nothing applied", s.site.Lock)
 	}
 	if res.Obs.CMDBErr != nil || res.Obs.NSErr != nil {

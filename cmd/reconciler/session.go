@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/policy"
@@ -19,6 +21,11 @@ type session struct {
 	log  *slog.Logger
 	site *site.Opened
 	clk  clock.Clock
+
+	// The journal's companions, opened on first use (journal.go).
+	fwd          *rfc5424.Forwarder
+	osWitness    audit.Witness
+	witnessTried bool
 }
 
 // open loads the policy and opens its site; on failure it has printed the
@@ -62,6 +69,12 @@ func printPolicyError(e *env, err error) int {
 }
 
 func (s *session) close() {
+	if s.fwd != nil {
+		s.fwd.Close()
+	}
+	if c, ok := s.osWitness.(interface{ Close() error }); ok {
+		c.Close()
+	}
 	if err := s.site.Close(); err != nil {
 		s.log.Warn("close site", "error", err)
 	}
@@ -78,6 +91,11 @@ func (s *session) observer() (*controller.Controller, error) {
 	}
 	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
 		s.log.Warn("journal", "error", err)
+	}
+	if ac, ok := s.anchorCheck(); ok && !ac.Trusted() {
+		s.log.Error("the audit journal does not match its anchor: destructive kinds count as spent for one window",
+			"state", ac.State, "problem", ac.Message)
+		ctl.JournalUntrusted(s.clk.Now())
 	}
 	return ctl, nil
 }

@@ -22,6 +22,7 @@ type statusJSON struct {
 	health.Report
 	Breaker guard.BreakerState  `json:"breaker"`
 	Budgets []controller.Budget `json:"budgets"`
+	Journal journalStatus       `json:"journal"`
 }
 
 func runStatus(ctx context.Context, e *env, args []string) int {
@@ -41,10 +42,11 @@ func runStatus(ctx context.Context, e *env, args []string) int {
 	}
 	_, rep := ctl.Survey(ctx)
 	breaker, budgets := ctl.Gates(s.clk.Now())
+	js := s.journalState()
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(statusJSON{Report: rep, Breaker: breaker, Budgets: budgets}); err != nil {
+		if err := enc.Encode(statusJSON{Report: rep, Breaker: breaker, Budgets: budgets, Journal: js}); err != nil {
 			return e.errorf("write status: %v", err)
 		}
 		return exitOK
@@ -53,6 +55,7 @@ func runStatus(ctx context.Context, e *env, args []string) int {
 		return e.errorf("write status: %v", err)
 	}
 	printGates(e.stdout, breaker, budgets)
+	printJournal(e.stdout, js)
 	return exitOK
 }
 
