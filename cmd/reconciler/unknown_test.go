@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestUnknownCredentialStatusAndPlanGolden(t *testing.T) {
 			if res.code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr %s", res.code, tc.code, res.stderr)
 			}
-			golden(t, tc.golden, res.stdout)
+			golden(t, tc.golden, strings.ReplaceAll(res.stdout, filepath.Dir(p), "$DIR"))
 		})
 	}
 	status := runCLI(t, clk, "status", "--policy", p, "--log-level", "error").stdout
