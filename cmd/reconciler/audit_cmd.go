@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/itms-tools/reconciler/vocab"
 	"io"
 	"os"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/suggest"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 func init() {
@@ -38,7 +39,7 @@ func runAudit(_ context.Context, e *env, args []string) int {
 	case "export":
 		return auditExport(e, rest)
 	}
-	return e.errorf("audit: unknown verb %q (want filters, verify or export)", verb)
+	return e.errorf("audit: unknown verb %q%s (want filters, verify or export)", vocab.Clip(verb), suggest.Hint(verb, knownVerbs["audit"]))
 }
 
 // auditFilters are the raw filter flags of `reconciler audit`.
@@ -73,7 +74,7 @@ func (f *auditFilters) query(now time.Time) (audit.Query, error) {
 	}
 	if f.kind != "" {
 		if _, err := actions.ParseKind(f.kind); err != nil {
-			return q, fmt.Errorf("--kind: %v", err)
+			return q, fmt.Errorf("--kind: %v%s", err, suggest.Hint(f.kind, kindNames()))
 		}
 		q.Kind = f.kind
 	}
@@ -84,7 +85,7 @@ func (f *auditFilters) query(now time.Time) (audit.Query, error) {
 	}
 	if f.typ != "" {
 		if !knownType(f.typ) {
-			return q, fmt.Errorf("--type %q: want one of %s", vocab.Clip(f.typ), typeNames())
+			return q, fmt.Errorf("--type %q%s: want one of %s", vocab.Clip(f.typ), suggest.Hint(f.typ, strings.Split(typeNames(), ", ")), typeNames())
 		}
 		q.Type = f.typ
 	}
@@ -119,6 +120,15 @@ func knownType(s string) bool {
 	return false
 }
 
+// kindNames lists the action kinds, for hints.
+func kindNames() []string {
+	names := make([]string, len(actions.Kinds))
+	for i, k := range actions.Kinds {
+		names[i] = string(k)
+	}
+	return names
+}
+
 func typeNames() string {
 	names := make([]string, len(audit.Types))
 	for i, t := range audit.Types {
@@ -133,7 +143,7 @@ func auditList(e *env, args []string) int {
 	var f auditFilters
 	f.register(fs)
 	asJSON := fs.Bool("json", false, "print the records as JSON lines, as stored")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -168,18 +178,6 @@ func auditList(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "no records in %s match\n", path)
 	}
 	return exitOK
-}
-
-// parseFlags parses args; done is true when the command must return code
-// (help was asked, or a flag was wrong: the flag package printed why).
-func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, true
-		}
-		return exitError, true
-	}
-	return exitOK, false
 }
 
 // loadPolicy loads the policy for commands that need only its settings,

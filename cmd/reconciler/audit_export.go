@@ -24,7 +24,7 @@ func auditExport(e *env, args []string) int {
 	f.register(fs)
 	format := fs.String("format", "jsonl", "csv or jsonl")
 	out := fs.String("out", "", "write to this file (replaced whole, mode 0600) instead of stdout")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {

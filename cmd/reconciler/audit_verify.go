@@ -15,7 +15,7 @@ import (
 // catches records cut from its end or a chain rewritten without the key.
 func auditVerify(e *env, args []string) int {
 	fs, c := newFlags(e, "audit verify")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {

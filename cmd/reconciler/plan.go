@@ -23,8 +23,8 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "plan")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there is nothing to do, 2 when actions are pending, 1 on error")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	s, code := open(ctx, e, c)
 	if s == nil {

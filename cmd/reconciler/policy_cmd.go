@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -45,11 +44,8 @@ func policyCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	switch fs.NArg() {
 	case 0:

@@ -22,8 +22,8 @@ func init() {
 func runRun(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "run")
 	once := fs.Bool("once", false, "run one pass (observe, plan, apply, verify) and exit")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	var hup chan os.Signal
 	if !*once {

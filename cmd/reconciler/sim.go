@@ -29,17 +29,19 @@ func runSim(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "sim")
 	// The controller logs every action at info, and every pass a rejected
 	// row at warn: the report says it all, so only errors by default.
-	lvl := fs.Lookup("log-level")
-	lvl.DefValue = "error"
-	_ = lvl.Value.Set("error")
+	if e.global.logLevel == "" {
+		lvl := fs.Lookup("log-level")
+		lvl.DefValue = "error"
+		_ = lvl.Value.Set("error")
+	}
 	var f simFlags
 	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (DESIGN §7) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
 	fs.StringVar(&f.report, "report", "", "write the report JSON to this file instead of stdout")
 	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report with charts to this file")
 	fs.StringVar(&f.audit, "audit", "", "keep the simulation's journal in this file (new or empty); default: a temporary file, removed")
 	fs.StringVar(&f.start, "start", "", "virtual start, RFC 3339 (default "+simulate.DefaultStart.Format(time.RFC3339)+", a Monday)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return e.errorf("sim: unexpected argument %q", fs.Arg(0))

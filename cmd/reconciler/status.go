@@ -28,8 +28,8 @@ type statusJSON struct {
 func runStatus(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "status")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	s, code := open(ctx, e, c)
 	if s == nil {
