@@ -39,8 +39,9 @@ func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	problems(ew, r)
 	unknowns(ew, r)
 	rejects(ew, r)
-	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected\n",
-		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
+	fmt.Fprintf(ew, "\nTotals: %s in scope, %d healthy; %s not Ready, %d in grace; %d out of scope; %d rejected\n",
+		vocab.Count(r.Totals.Servers, "server"), r.Totals.Healthy, vocab.Count(r.Totals.NotReady, "row"),
+		r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
 	return ew.err
 }
 

@@ -50,7 +50,7 @@ func auditExport(e *env, args []string) int {
 		return e.errorf("audit export: %v", err)
 	}
 	if *out != "" {
-		fmt.Fprintf(e.stderr, "%d records written to %s\n", n, *out)
+		fmt.Fprintf(e.stderr, "%s written to %s\n", vocab.Count(n, "record"), *out)
 	}
 	return exitOK
 }

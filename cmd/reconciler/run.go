@@ -105,8 +105,8 @@ func printPass(w io.Writer, res controller.PassResult) {
 	for _, st := range res.Exec.Steps {
 		counts[st.Outcome]++
 	}
-	fmt.Fprintf(w, "pass %s: plan %s, %d actions: %d applied, %d deferred, %d skipped, %d failed\n",
-		res.ID, res.Plan.ID, len(res.Plan.Actions), counts[actions.Applied], counts[actions.Deferred],
+	fmt.Fprintf(w, "pass %s: plan %s, %s: %d applied, %d deferred, %d skipped, %d failed\n",
+		res.ID, res.Plan.ID, vocab.Count(len(res.Plan.Actions), "action"), counts[actions.Applied], counts[actions.Deferred],
 		counts[actions.Skipped], counts[actions.Failed])
 	for _, a := range res.Plan.Actions {
 		st, ok := res.Exec.Steps[a.ID]
@@ -132,10 +132,10 @@ func printVerify(w io.Writer, touched []vocab.Host, left map[vocab.Host]map[voca
 		}
 	}
 	if len(still) == 0 {
-		fmt.Fprintf(w, "verified: every pair of the %d servers touched is Ready\n", len(touched))
+		fmt.Fprintf(w, "verified: every pair of the %s touched is Ready\n", vocab.Count(len(touched), "server"))
 		return
 	}
-	fmt.Fprintf(w, "still not Ready on %d of %d servers touched: %s\n", len(still), len(touched), strings.Join(still, ", "))
+	fmt.Fprintf(w, "still not Ready on %d of %s touched: %s\n", len(still), vocab.Count(len(touched), "server"), strings.Join(still, ", "))
 }
 
 func statusSummary(m map[vocab.Status]int) string {

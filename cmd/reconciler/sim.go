@@ -14,6 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/simulate"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 func init() {
@@ -147,7 +148,7 @@ func outcome(r simulate.Report) string {
 	if r.Converged && r.ConvergedAfter != nil {
 		return "converged after " + *r.ConvergedAfter
 	}
-	return fmt.Sprintf("not converged (%d pairs not Ready at the end)", r.NotReadyAtEnd)
+	return fmt.Sprintf("not converged (%s not Ready at the end)", vocab.Count(r.NotReadyAtEnd, "pair"))
 }
 
 // writeOutput writes data to path. It writes in place rather than through
