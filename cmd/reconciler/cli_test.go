@@ -137,3 +137,13 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version --json: exit %d, stdout %q", res.code, res.stdout)
 	}
 }
+
+// TestHelpCitesTheRepositorysDesign: the help points at the design
+// document the repository keeps (docs/design.md), not at a "DESIGN §"
+// that is not in it.
+func TestHelpCitesTheRepositorysDesign(t *testing.T) {
+	res := runCLI(t, clock.NewFake(t0), "sim", "-h")
+	if strings.Contains(res.stderr, "DESIGN") || !strings.Contains(res.stderr, "docs/design.md#scenario-and-report") {
+		t.Errorf("sim -h:\n%s", res.stderr)
+	}
+}
