@@ -44,6 +44,10 @@ const (
 	// TypeRetention records old segments removed by retention
 	// (RetentionDetail), written before the files are removed.
 	TypeRetention Type = "retention"
+	// TypeObservation records what a pass observed, compactly (the
+	// controller's ObservationDetail): written when it changed, and when
+	// the site could not be read.
+	TypeObservation Type = "observation"
 )
 
 // Types lists every record type in a stable order.
@@ -51,6 +55,7 @@ var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
 	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention,
+	TypeObservation,
 }
 
 func (t Type) known() bool {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -48,6 +49,18 @@ type Options struct {
 	// JournalPath, when set, is where the journal lives: each leader pass
 	// first records the requests waiting in its inbox (see Submit).
 	JournalPath string
+	// PassAtStart makes Run begin with a pass, before the first schedule
+	// time (the daemon); the simulator leaves it off.
+	PassAtStart bool
+	// ReadAfterApply makes a pass that applied actions read the CMDB
+	// again at its end, so that the health view, the journal's
+	// observation and the metrics show the site after the actions, not
+	// before them (the daemon); the simulator leaves it off.
+	ReadAfterApply bool
+	// FleetEvery, when set, reads the CMDB's server list that often for
+	// the health view and metrics (every in-scope server counted, not only
+	// those a pass saw); 0 reads it only when the planner does.
+	FleetEvery time.Duration
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -60,29 +73,38 @@ type Controller struct {
 	metrics *Metrics
 	attach  func(context.Context) (Journal, error)
 	jpath   string
+	// passAtStart: Run begins with a pass (Options.PassAtStart).
+	passAtStart bool
+	fleetEvery  time.Duration
+	readAfter   bool
 
 	inboxSeen string // the inbox folder problem last journaled (Ingest)
 
 	passMu sync.Mutex // one pass at a time
 
-	mu        sync.Mutex // guards the fields below
-	policy    *policy.Policy
-	limiter   *guard.Limiter
-	breaker   *guard.Breaker
-	approvals *guard.Approvals
-	ages      *observed.Ages
-	retry     *retries
-	verify    map[vocab.Host]time.Time
-	actedLast bool
-	cycleOpen bool              // a reset cycle of ours left the NS on anonymous
-	holds     map[string]string // action id → rule of its last recorded hold
-	repeated  int               // holds not recorded again in this pass
-	passes    int
-	lastObsOK bool
-	report    *health.Report
-	leader    bool
-	jhealth   audit.Health // the journal's condition at the last check
-	jfailures int64        // the journal's failure count at the last check
+	mu         sync.Mutex // guards the fields below
+	policy     *policy.Policy
+	limiter    *guard.Limiter
+	breaker    *guard.Breaker
+	approvals  *guard.Approvals
+	ages       *observed.Ages
+	retry      *retries
+	verify     map[vocab.Host]time.Time
+	actedLast  bool
+	cycleOpen  bool              // a reset cycle of ours left the NS on anonymous
+	holds      map[string]string // action id → rule of its last recorded hold
+	repeated   int               // holds not recorded again in this pass
+	passes     int
+	lastObsOK  bool
+	report     *health.Report
+	fleetAt    time.Time       // when the server list for the health view was last read
+	last       LastKnown       // the last observation recorded or replayed
+	lastObsRaw json.RawMessage // the last observation record's detail, to record only changes
+	lastOKRaw  json.RawMessage // the last one that read the site (carried into new segments)
+	leader     bool
+	roleKnown  bool         // leader has been decided once (checkLeader logs the first role)
+	jhealth    audit.Health // the journal's condition at the last check
+	jfailures  int64        // the journal's failure count at the last check
 }
 
 // New returns a controller with fresh budgets; call Restore to rebuild
@@ -97,7 +119,7 @@ func New(o Options) (*Controller, error) {
 	}
 	p := o.Policy
 	return &Controller{
-		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath,
+		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, passAtStart: o.PassAtStart, fleetEvery: o.FleetEvery, readAfter: o.ReadAfterApply,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),
 		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),

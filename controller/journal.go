@@ -144,6 +144,9 @@ func RetentionHorizon(p *policy.Policy) time.Duration {
 type CarriedState struct {
 	Breaker   *guard.BreakerState `json:"breaker,omitempty"` // set when tripped
 	CycleOpen bool                `json:"cycle_open,omitempty"`
+	// Observation is the last observation record's detail, so that the
+	// last known state outlives the segment that recorded it.
+	Observation json.RawMessage `json:"observation,omitempty"`
 }
 
 func (c *Controller) carried() json.RawMessage {
@@ -153,6 +156,7 @@ func (c *Controller) carried() json.RawMessage {
 	}
 	c.mu.Lock()
 	s.CycleOpen = c.cycleOpen
+	s.Observation = c.lastOKRaw
 	c.mu.Unlock()
 	return audit.JSON(s)
 }
@@ -173,6 +177,9 @@ func (c *Controller) replayCarried(r audit.Record) {
 		c.breaker.Reset()
 	}
 	c.cycleOpen = s.CycleOpen
+	if len(s.Observation) > 0 {
+		c.replayObservation(r, s.Observation)
+	}
 }
 
 // journalMetrics are the journal's metrics.

@@ -24,6 +24,9 @@ import (
 // drive the same loop with a fake clock.
 func (c *Controller) Run(ctx context.Context, reload <-chan *policy.Policy) error {
 	job := c.job(ctx)
+	if c.passAtStart {
+		job.Run()
+	}
 	due := c.Policy().Reconcile.Cron.Next(c.clock.Now())
 	for {
 		now := c.clock.Now()
@@ -52,10 +55,8 @@ func (c *Controller) Run(ctx context.Context, reload <-chan *policy.Policy) erro
 func (c *Controller) job(ctx context.Context) cron.Job {
 	logger := cron.PrintfLogger(slog.NewLogLogger(c.log.Handler(), slog.LevelError))
 	return cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)).Then(cron.FuncJob(func() {
-		res, err := c.ReconcileOnce(ctx)
-		if err != nil {
-			c.log.Error("pass failed", "pass", res.ID, "error", err)
-		}
+		res, _ := c.ReconcileOnce(ctx) // the error is res.Err
+		c.logPass(res)
 	}))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"time"
 
@@ -76,7 +77,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	}
 	in := c.observe(ctx, p, res.Start)
 	res.Obs = in.Obs
-	c.afterObserve(p, in.Obs, res.Start)
+	c.afterObserve(ctx, p, in.Obs, res.Start)
 	if testHookAfterObserve != nil {
 		testHookAfterObserve()
 	}
@@ -86,6 +87,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	}
 	res.Exec, err = c.executor(p).Run(ctx, res.ID, res.Plan)
 	c.afterExec(p, res)
+	c.readAfterApply(ctx, p, res)
 	return res, err
 }
 
@@ -128,12 +130,12 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 }
 
 // afterObserve updates readiness, the health report and the breaker.
-func (c *Controller) afterObserve(p *policy.Policy, obs *observed.Observation, now time.Time) {
+func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, obs *observed.Observation, now time.Time) {
 	c.mu.Lock()
 	prev := c.report
 	acted := c.actedLast
 	c.mu.Unlock()
-	rep := health.Evaluate(desiredOf(p), obs, prev, now)
+	rep := c.fleet(ctx, p, obs, health.Evaluate(desiredOf(p), obs, prev, now), prev, now)
 	ok := obs.CMDBErr == nil && obs.NSErr == nil
 	c.mu.Lock()
 	c.report = &rep
@@ -218,8 +220,9 @@ func (c *Controller) endPass(res PassResult) {
 	if !res.Leader {
 		return
 	}
-	detail := map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
-		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)}
+	detail := c.recordObservation(res)
+	maps.Copy(detail, map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
+		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)})
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
@@ -227,6 +230,7 @@ func (c *Controller) endPass(res PassResult) {
 	if err := c.append(rec); err != nil {
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
+	c.confirmObservation(res.End, detail["observe_error"] == nil)
 	c.checkpoint(c.Policy(), res.End)
 }
 

@@ -45,6 +45,7 @@ type BreakerDetail struct {
 func (c *Controller) Restore(path string) error {
 	now := c.clock.Now()
 	c.resetGates()
+	c.resetLastKnown()
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		c.replay(r, now)
 		return nil
@@ -89,6 +90,10 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		}
 	case audit.TypeSegment:
 		c.replayCarried(r)
+	case audit.TypeObservation:
+		c.replayObservation(r, r.Detail)
+	case audit.TypePassEnd:
+		c.replayPassEnd(r)
 	case audit.TypeBreaker:
 		var d BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {

@@ -20,6 +20,10 @@ import (
 // shutdownGrace bounds how long the HTTP server may take to stop.
 const shutdownGrace = 5 * time.Second
 
+// fleetEvery is how often the daemon reads the CMDB's server list for its
+// health view and metrics (controller.Options.FleetEvery).
+const fleetEvery = time.Hour
+
 // runDaemon runs the controller loop until SIGINT/SIGTERM (the context),
 // reloading the policy on SIGHUP and when its file changes. It serves
 // /metrics, /healthz and /readyz. A daemon that cannot take the leader lock
@@ -34,7 +38,7 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	var mu sync.Mutex
 	var ctl *controller.Controller
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk,
-		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: func(context.Context) (controller.Journal, error) {
+		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, PassAtStart: true, FleetEvery: fleetEvery, ReadAfterApply: true, Attach: func(context.Context) (controller.Journal, error) {
 			j, err := s.openJournal("run")
 			if err != nil {
 				return nil, err

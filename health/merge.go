@@ -1,0 +1,117 @@
+package health
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Merge is the health of every server known, as of cur: a pass observes
+// only the servers with rows in question, so cur alone would show a
+// healthy server as absent (and an estate whose every server is healthy
+// as empty). Servers that known holds and cur did not see are carried,
+// with PackagesReady True — the CMDB was read and none of their rows was
+// in question — and a condition cur could not observe (NotObserved) keeps
+// the value last observed. A server list in cur is authoritative: a
+// server it lacks is gone. When cur could not read the CMDB it is
+// returned as it is (nothing is known now).
+func Merge(cur Report, known *Report) Report {
+	if cur.CMDBError != "" || known == nil {
+		return cur
+	}
+	out := cur
+	out.Servers = make([]ServerHealth, 0, max(len(cur.Servers), len(known.Servers)))
+	seen := map[string]ServerHealth{}
+	for _, s := range known.Servers {
+		seen[strings.ToLower(string(s.Name))] = s
+	}
+	inCur := map[string]bool{}
+	for _, s := range cur.Servers {
+		k := strings.ToLower(string(s.Name))
+		inCur[k] = true
+		if old, ok := seen[k]; ok {
+			s = keepObserved(s, old)
+		}
+		out.Servers = append(out.Servers, s)
+	}
+	if !cur.ServersListed {
+		for _, s := range known.Servers {
+			if !inCur[strings.ToLower(string(s.Name))] {
+				out.Servers = append(out.Servers, allRowsReady(s, cur.At))
+			}
+		}
+	}
+	slices.SortFunc(out.Servers, func(a, b ServerHealth) int {
+		return strings.Compare(strings.ToLower(string(a.Name)), strings.ToLower(string(b.Name)))
+	})
+	out.ServersListed = cur.ServersListed || known.ServersListed
+	out.Totals = Totals{Pairs: map[string]int{}, OutOfScope: cur.Totals.OutOfScope, Rejects: cur.Totals.Rejects}
+	servers := out.Servers
+	out.Servers = out.Servers[:0]
+	for _, s := range servers {
+		out.add(s)
+	}
+	return out
+}
+
+// Roster makes known's server set the one a server list shows: servers
+// the list lacks are dropped, servers known lacks are added as the list
+// shows them. Conditions known observed are kept.
+func Roster(known *Report, listing Report) *Report {
+	if listing.CMDBError != "" {
+		return known
+	}
+	out := listing
+	out.Servers = nil
+	old := map[string]ServerHealth{}
+	if known != nil {
+		for _, s := range known.Servers {
+			old[strings.ToLower(string(s.Name))] = s
+		}
+	}
+	for _, s := range listing.Servers {
+		if k, ok := old[strings.ToLower(string(s.Name))]; ok {
+			s = keepObserved(k, s)
+		}
+		out.Servers = append(out.Servers, s)
+	}
+	return &out
+}
+
+// keepObserved returns s with every condition it did not observe taken
+// from old, when old observed it.
+func keepObserved(s, old ServerHealth) ServerHealth {
+	conds := slices.Clone(s.Conditions)
+	for i, c := range conds {
+		if c.Reason != ReasonNotObserved {
+			continue
+		}
+		if o, ok := old.Condition(c.Type); ok && o.Reason != ReasonNotObserved {
+			conds[i] = o
+		}
+	}
+	s.Conditions = conds
+	return s
+}
+
+// allRowsReady is s carried to a read that found none of its rows in
+// question: PackagesReady True, nothing not Ready. Its counts by status
+// are not known (the read did not count them) and are left empty.
+func allRowsReady(s ServerHealth, now time.Time) ServerHealth {
+	s.Counts = map[string]int{}
+	s.NotReady, s.InGrace = 0, 0
+	conds := slices.Clone(s.Conditions)
+	for i, c := range conds {
+		if c.Type != PackagesReady {
+			continue
+		}
+		next := Condition{Type: PackagesReady, Status: True, Reason: ReasonAllRowsReady,
+			Message: "no row in question at the last CMDB read", LastTransition: c.LastTransition}
+		if c.Status != True {
+			next.LastTransition = now
+		}
+		conds[i] = next
+	}
+	s.Conditions = conds
+	return s
+}
