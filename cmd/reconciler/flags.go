@@ -13,6 +13,7 @@ import (
 
 	"github.com/lmittmann/tint"
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 
 	"github.com/itms-tools/reconciler/suggest"
 	"github.com/itms-tools/reconciler/vocab"
@@ -150,6 +151,19 @@ func (c *common) absPolicy() (string, error) {
 		return "", fmt.Errorf("policy path %q: %w", c.policyPath, err)
 	}
 	return p, nil
+}
+
+// termWidth is the width of the terminal w is, 0 when unknown.
+func termWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || width <= 0 {
+		return 0
+	}
+	return width
 }
 
 func isTerminal(w io.Writer) bool {

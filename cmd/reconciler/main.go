@@ -47,6 +47,9 @@ type env struct {
 	getenv         func(string) string
 	// isTerminal reports whether w is a terminal (tables and colour).
 	isTerminal func(w io.Writer) bool
+	// termWidth is the width of the terminal w is, 0 when it is none or
+	// its width is unknown; nil means 0.
+	termWidth func(w io.Writer) int
 	// clock is the wall clock in production, a fake in tests.
 	clock clock.Clock
 	// witness opens the OS log that keeps a copy of each journal anchor;
@@ -62,7 +65,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, clock: clock.Real{},
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal, termWidth: termWidth, clock: clock.Real{},
 		witness: openWitness, probe: probeHealth}
 	if handled, code := runAsService(ctx, e, os.Args[1:]); handled {
 		os.Exit(code)
@@ -122,6 +125,14 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nEvery command takes --policy FILE (default policy.hcl) and --log-level LEVEL,")
 	fmt.Fprintln(w, "before or after its name. Run 'reconciler COMMAND -h' for its flags;")
 	fmt.Fprintln(w, "'reconciler --version' for the build.")
+}
+
+// width is the width of the terminal w is, 0 when it is none.
+func (e *env) width(w io.Writer) int {
+	if e.termWidth == nil || !e.isTerminal(w) {
+		return 0
+	}
+	return e.termWidth(w)
 }
 
 // errorf prints a one-line error for the user and returns exitError.
