@@ -12,7 +12,9 @@ const (
 	pkgB = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 )
 
-func reason(cause string) []audit.Reason { return []audit.Reason{{Cause: cause, Message: cause + " here"}} }
+func reason(cause string) []audit.Reason {
+	return []audit.Reason{{Cause: cause, Message: cause + " here"}}
+}
 
 // cyclePass is one pass of a plan with a reset cycle serving PS008 and
 // PS011, an NS snapshot rebuild serving PS003 (package A) and, for

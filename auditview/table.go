@@ -49,7 +49,7 @@ func (t *Table) Add(r Row) {
 	cols := []string{Stamp(r.Time, t.opt.Loc), fmt.Sprint(r.Seq), string(r.Type), string(r.Outcome), r.Kind,
 		Target(r), ruleOrError(r.Record), Note(r)}
 	for i, s := range cols {
-		cols[i] = clean(s)
+		cols[i] = Clean(s)
 	}
 	t.rows = append(t.rows, cols)
 }
@@ -119,10 +119,10 @@ func cut(s string, n int) string {
 	return string(rs[:n-1]) + "…"
 }
 
-// clean makes journal text safe for one table cell: no control
+// Clean makes journal text safe for one table cell: no control
 // characters (tabs and newlines would break the table, escapes would drive
 // the terminal), "-" when empty.
-func clean(s string) string {
+func Clean(s string) string {
 	if s == "" {
 		return "-"
 	}

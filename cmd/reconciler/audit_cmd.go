@@ -113,8 +113,9 @@ func loadPolicy(e *env, c *common) (*policy.Policy, int) {
 // stamp formats a time for people: RFC 3339, UTC, seconds.
 func stamp(t time.Time) string { return auditview.Stamp(t, time.UTC) }
 
-// cell makes journal text safe for one line: no control characters.
-func cell(s string) string { return vocab.Printable(s) }
+// cell makes journal text safe for one line: control characters become
+// "?", and an empty text "-".
+func cell(s string) string { return auditview.Clean(s) }
 
 // journalMissing reports whether err means the journal file does not exist.
 func journalMissing(err error) bool { return errors.Is(err, os.ErrNotExist) }
