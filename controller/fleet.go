@@ -48,6 +48,7 @@ func (c *Controller) readAfterApply(ctx context.Context, p *policy.Policy, res P
 	c.mu.Lock()
 	prev := c.report
 	c.mu.Unlock()
+	prev = health.Forget(prev, res.Exec.Touched(res.Plan), "changed by the actions of pass "+res.ID+"; not observed since")
 	rep := health.Merge(health.Evaluate(desiredOf(p), obs, prev, now), prev)
 	c.mu.Lock()
 	c.report = &rep

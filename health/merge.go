@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // Merge is the health of every server known, as of cur: a pass observes
@@ -114,4 +116,34 @@ func allRowsReady(s ServerHealth, now time.Time) ServerHealth {
 	}
 	s.Conditions = conds
 	return s
+}
+
+// Forget returns a copy of r in which the named servers' CredentialApplied
+// and AclInPlace are Unknown (NotObserved, with why): what was observed of
+// them no longer holds once actions were applied to them, and Merge then
+// keeps nothing of it. Reachable stays (the actions reached the server),
+// and PackagesReady is the CMDB's.
+func Forget(r *Report, servers []vocab.Host, why string) *Report {
+	if r == nil || len(servers) == 0 {
+		return r
+	}
+	drop := map[string]bool{}
+	for _, h := range servers {
+		drop[strings.ToLower(string(h))] = true
+	}
+	out := *r
+	out.Servers = slices.Clone(r.Servers)
+	for i, s := range out.Servers {
+		if !drop[strings.ToLower(string(s.Name))] {
+			continue
+		}
+		conds := slices.Clone(s.Conditions)
+		for j, c := range conds {
+			if c.Type == CredentialApplied || c.Type == AclInPlace {
+				conds[j] = Condition{Type: c.Type, Status: Unknown, Reason: ReasonNotObserved, Message: why}
+			}
+		}
+		out.Servers[i].Conditions = conds
+	}
+	return &out
 }

@@ -70,3 +70,20 @@ func TestMergeCountsEveryKnownServer(t *testing.T) {
 		t.Errorf("a failed read is not merged: %+v", m2)
 	}
 }
+
+func TestForget(t *testing.T) {
+	r := &Report{Servers: []ServerHealth{server("PS001", True, False, True, False), server("PS002", True, False)}}
+	f := Forget(r, []vocab.Host{"ps001"}, "changed")
+	if c, _ := f.Servers[0].Condition(CredentialApplied); c.Status != Unknown || c.Reason != ReasonNotObserved || c.Message != "changed" {
+		t.Errorf("PS001 CredentialApplied = %+v", c)
+	}
+	if c, _ := f.Servers[0].Condition(PackagesReady); c.Status != False {
+		t.Errorf("PackagesReady is the CMDB's, kept: %+v", c)
+	}
+	if c, _ := f.Servers[1].Condition(CredentialApplied); c.Status != False {
+		t.Errorf("PS002 untouched: %+v", c)
+	}
+	if c, _ := r.Servers[0].Condition(CredentialApplied); c.Status != False {
+		t.Error("Forget changed its argument")
+	}
+}

@@ -17,12 +17,8 @@ func Count(n int, noun string) string {
 
 // Plural is the English plural of a singular noun of this project's
 // vocabulary: -s, -es after s, x, z, ch and sh, -ies after a consonant and
-// y. A phrase ("row not Ready") puts its first word in the plural.
+// y. In a compound ("status report") the last word takes it.
 func Plural(noun string) string {
-	head, tail, phrase := strings.Cut(noun, " ")
-	if phrase {
-		return Plural(head) + " " + tail
-	}
 	switch {
 	case noun == "":
 		return noun

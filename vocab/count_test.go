@@ -15,8 +15,8 @@ func TestCount(t *testing.T) {
 		{3, "pass", "3 passes"},
 		{2, "entry", "2 entries"},
 		{2, "day", "2 days"},
-		{2, "row not Ready", "2 rows not Ready"},
-		{1, "row not Ready", "1 row not Ready"},
+		{2, "status report", "2 status reports"},
+		{1, "status report", "1 status report"},
 		{2, "status", "2 statuses"},
 	} {
 		if got := Count(tc.n, tc.noun); got != tc.want {

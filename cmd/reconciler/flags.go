@@ -114,6 +114,22 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string) (code int, done bool) {
 	return exitOK, false
 }
 
+// parseInterspersedFlags parses flags placed before, between or after the
+// positional arguments (status PS001 --json) and returns the latter; done
+// as for parseFlags.
+func parseInterspersedFlags(e *env, fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		if code, done := parseFlags(e, fs, args); done {
+			return nil, code, true
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, exitOK, false
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}
+
 // flagHint adds "(did you mean -json?)" to the flag package's first line
 // "flag provided but not defined: -jsno".
 func flagHint(fs *flag.FlagSet, text string) string {

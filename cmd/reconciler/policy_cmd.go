@@ -42,8 +42,8 @@ func policyCheck(e *env, args []string) int {
 	fs, c := newFlags(e, "policy check")
 	asJSON := fs.Bool("json", false, "print the result as JSON (Terraform's validate -json shape) on stdout")
 	fs.Usage = func() {
-		policyUsage(e.stderr)
-		fmt.Fprintln(e.stderr, "\nflags:")
+		policyUsage(fs.Output())
+		fmt.Fprintln(fs.Output(), "\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(e, fs, args); done {
