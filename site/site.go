@@ -45,14 +45,14 @@ func (o *Opened) Close() error {
 func Open(ctx context.Context, p *policy.Policy, clk clock.Clock, log *slog.Logger) (*Opened, error) {
 	switch p.Site.Kind {
 	case "sim":
-		return openSim(ctx, p.Site.Sim, clk)
+		return openSim(ctx, p.Site.Sim, clk, log)
 	case "itms":
 		return openITMS(ctx, p.Site.ITMS, log)
 	}
 	return nil, fmt.Errorf("site kind %q: want sim or itms", p.Site.Kind)
 }
 
-func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened, error) {
+func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock, log *slog.Logger) (*Opened, error) {
 	sc, err := Scenario(cfg.Scenario)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,23 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened
 		Sim:     s,
 	}
 	o.close = func() error { return s.Close() }
+	if s.Created() {
+		logFaults(log, cfg, sc, s.FaultLines())
+	}
 	return o, nil
+}
+
+// logFaults says, when a simulated site is created, what its scenario
+// breaks and when: what a newcomer is about to watch the daemon repair.
+func logFaults(log *slog.Logger, cfg *policy.SimSite, sc *sim.Scenario, faults []string) {
+	if log == nil {
+		return
+	}
+	log.Info(fmt.Sprintf("created the simulated site %s from scenario %s: %d servers x %d packages, %d scripted faults "+
+		"(times from now; delete the folder to start over)", cfg.Dir, sc.Name, sc.Servers, sc.Packages, len(faults)))
+	for _, f := range faults {
+		log.Info("scripted fault: " + f)
+	}
 }
 
 // Scenario resolves a policy's scenario: a built-in name or a JSON file.

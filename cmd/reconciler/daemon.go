@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"sync"
@@ -56,6 +57,10 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	}
 	defer ctl.Close()
 	srv, err := serveHTTP(s, ctl, metrics)
+	if errors.Is(err, httpserve.ErrInUse) {
+		return s.e.errorf("http.listen %s: %v.\nAnother reconciler daemon, or another program, listens there: set http.listen in %s "+
+			"to a free address (for example 127.0.0.1:9465), or to \"\" to serve no metrics and health endpoints.", s.pol.HTTP.Listen, err, s.pol.File)
+	}
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}

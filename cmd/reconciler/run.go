@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -44,6 +46,10 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	return runDaemon(ctx, s, hup)
 }
 
+// daemonHint says what to run beside a daemon that holds the site.
+const daemonHint = "While a daemon runs, `reconciler plan` shows what its next pass would do, and `reconciler status` what it sees;\n" +
+	"`reconciler approve` and `reconciler breaker reset` reach it through its inbox."
+
 // runOnce runs one pass as the leader, then re-reads the CMDB for the
 // servers it touched and reports what is still not Ready. It takes the
 // leader lock before it opens the journal: a process that does not lead
@@ -55,12 +61,16 @@ func runOnce(ctx context.Context, s *session) int {
 		return e.errorf("leader lock: %v: nothing recorded, nothing applied", err)
 	}
 	if !lead {
-		return e.errorf("not the leader (another reconciler holds %s): nothing recorded, nothing applied", s.site.Lock)
+		return e.errorf("not the leader: another reconciler (a running daemon?) holds %s; nothing recorded, nothing applied.\n"+
+			"%s", s.site.Lock, daemonHint)
 	}
 	if s.site.Lock != nil {
 		defer s.site.Lock.Release()
 	}
 	j, err := s.openJournal("run --once")
+	if errors.Is(err, audit.ErrInUse) {
+		return e.errorf("%v: another reconciler (a running daemon?) holds the journal; nothing recorded, nothing applied.\n%s", err, daemonHint)
+	}
 	if err != nil {
 		return e.errorf("%v", err)
 	}
