@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/simulate"
 	"github.com/itms-tools/reconciler/site/sim"
-	"github.com/itms-tools/reconciler/vocab"
 )
 
 func init() {
@@ -25,6 +25,10 @@ func init() {
 type simFlags struct {
 	scenario, report, html, audit, start string
 }
+
+// progressAfter is how long a simulation runs, on the wall clock, before
+// it reports its progress on stderr.
+const progressAfter = 2 * time.Second
 
 func runSim(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "sim")
@@ -59,6 +63,15 @@ func runSim(ctx context.Context, e *env, args []string) int {
 		defer cleanup()
 		o.AuditPath = path
 	}
+	var wall clock.Clock = clock.Real{}
+	if e.clock != nil {
+		wall = e.clock
+	}
+	prog := &simulate.Progress{W: e.stderr, Wall: wall, After: progressAfter, Start: o.Start, End: o.End()}
+	if o.Start.IsZero() {
+		prog.Start, prog.End = simulate.DefaultStart, simulate.DefaultStart.Add(o.Scenario.Duration)
+	}
+	o.Progress = prog.Update
 	res, err := simulate.Run(ctx, o)
 	if err != nil {
 		return e.errorf("sim: %v", err)
@@ -134,21 +147,17 @@ func writeSimOutputs(e *env, f simFlags, res simulate.Result) int {
 		if _, err := e.stdout.Write(js); err != nil {
 			return e.errorf("sim: write report: %v", err)
 		}
-		return exitOK
-	}
-	if err := writeOutput(f.report, js); err != nil {
+	} else if err := writeOutput(f.report, js); err != nil {
 		return e.errorf("sim: %v", err)
 	}
-	fmt.Fprintf(e.stderr, "reconciler sim: %s: %s; report in %s\n", res.Report.Scenario, outcome(res.Report), f.report)
-	return exitOK
-}
-
-// outcome says in a few words whether the site converged.
-func outcome(r simulate.Report) string {
-	if r.Converged && r.ConvergedAfter != nil {
-		return "converged after " + *r.ConvergedAfter
+	fmt.Fprint(e.stderr, simulate.Summary(res))
+	if f.report != "" {
+		fmt.Fprintf(e.stderr, "  report in %s\n", f.report)
 	}
-	return fmt.Sprintf("not converged (%s not Ready at the end)", vocab.Count(r.NotReadyAtEnd, "pair"))
+	if f.html != "" {
+		fmt.Fprintf(e.stderr, "  HTML report in %s\n", f.html)
+	}
+	return exitOK
 }
 
 // writeOutput writes data to path. It writes in place rather than through
