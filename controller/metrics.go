@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"regexp"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +40,7 @@ type Metrics struct {
 	lastObs      *prometheus.GaugeVec // no labels: absent until the first observation
 	jm           journalMetrics
 	held         map[string]string // action id → rule class of its counted hold
+	own          []prometheus.Collector
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -65,16 +68,42 @@ func NewMetrics() *Metrics {
 		Help:        "Always 1; the labels name the running build.",
 		ConstLabels: prometheus.Labels{"version": in.Version, "revision": in.Revision, "goversion": in.GoVersion}})
 	build.Set(1)
-	m.Registry.MustRegister(m.passes, m.passDuration, m.actions, m.deferrals, m.budget, m.budgetMax, m.budgetUsed,
-		m.notReady, m.servers, m.stalled, m.notified, m.leaderG, m.breakerG, m.rejects, m.lastPass, m.lastObs, build,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.own = []prometheus.Collector{m.passes, m.passDuration, m.actions, m.deferrals, m.budget, m.budgetMax, m.budgetUsed,
+		m.notReady, m.servers, m.stalled, m.notified, m.leaderG, m.breakerG, m.rejects, m.lastPass, m.lastObs, build}
+	m.Registry.MustRegister(m.own...)
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.jm = newJournalMetrics(m.Registry)
+	m.own = append(m.own, m.jm.healthy, m.jm.errors)
 	for _, t := range health.ConditionTypes {
 		for _, st := range []health.Status{health.True, health.False, health.Unknown} {
 			m.servers.WithLabelValues(string(t), string(st)).Set(0)
 		}
 	}
 	return m
+}
+
+// descName reads a metric's name from its description.
+var descName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// MetricNames lists the names of the reconciler's own metrics (not the Go
+// and process collectors'), including the vectors that hold no series
+// yet: what alert rules and dashboards may name.
+func (m *Metrics) MetricNames() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range m.own {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var names []string
+	for d := range ch {
+		if sub := descName.FindStringSubmatch(d.String()); sub != nil {
+			names = append(names, sub[1])
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 func counterVec(name, help string, labels ...string) *prometheus.CounterVec {

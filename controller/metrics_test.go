@@ -150,3 +150,17 @@ func TestNewMetrics(t *testing.T) {
 	nilM.Notified("x", "sent") // a nil *Metrics records nothing
 	nilM.SetStalled(1)
 }
+
+func TestMetricNames(t *testing.T) {
+	names := NewMetrics().MetricNames()
+	for _, want := range []string{"reconciler_notifications_total", "reconciler_not_ready_pairs", "reconciler_build_info",
+		"reconciler_journal_healthy", "reconciler_pass_duration_seconds"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("MetricNames lacks %s: %v", want, names)
+		}
+	}
+}
