@@ -22,6 +22,7 @@ func openITMS(ctx context.Context, cfg *policy.ITMSSite, log *slog.Logger) (*Ope
 		Site:    controller.Site{CMDB: s, NS: s, Agents: s, Driver: s, Lock: s.Lock()},
 		Notes:   s.StartupNotes(),
 		Secrets: s.Secrets,
+		Schema:  s.CMDBSchema,
 	}
 	o.close = s.Close
 	return o, nil

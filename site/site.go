@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/leader"
 	"github.com/itms-tools/reconciler/policy"
@@ -29,8 +30,10 @@ type Opened struct {
 	// Secrets returns values that must never reach a log or the journal.
 	Secrets func() []string
 	// Sim is the simulated site, nil for a real one.
-	Sim   *sim.Site
-	close func() error
+	Sim *sim.Site
+	// Schema checks and returns the CMDB's schema (reconciler doctor).
+	Schema func(context.Context) (cmdb.Schema, error)
+	close  func() error
 }
 
 // Close releases the drivers.
@@ -67,6 +70,7 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock, log *slo
 		Notes:   s.Notes(),
 		Secrets: func() []string { return nil },
 		Sim:     s,
+		Schema:  s.CMDBSchema,
 	}
 	o.close = func() error { return s.Close() }
 	if s.Created() {
