@@ -40,3 +40,21 @@ func TestParseWhen(t *testing.T) {
 		t.Errorf("Stamp = %s", got)
 	}
 }
+
+// FuzzParseWhen: any text is a time, or an error naming the flag; never
+// a panic.
+func FuzzParseWhen(f *testing.F) {
+	for _, s := range []string{"2h", "-1s", "2026-12-01", "2026-12-01T08:30", "2026-12-01 08:30:15", "2026-03-01T02:00:00Z", "x", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseWhen("since", s, now, time.UTC)
+		if err != nil && !strings.HasPrefix(err.Error(), "--since ") {
+			t.Errorf("ParseWhen(%q): error %q does not name the flag", s, err)
+		}
+		if s == "" && (err != nil || !got.IsZero()) {
+			t.Errorf("empty: %v, %v", got, err)
+		}
+	})
+}
