@@ -25,7 +25,9 @@ type smtpPeer struct {
 	users []string
 }
 
-func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{p: p, c: c}, nil }
+func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{p: p, c: c}, nil
+}
 
 type smtpSession struct {
 	p    *smtpPeer

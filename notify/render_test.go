@@ -28,7 +28,9 @@ func TestRenderGolden(t *testing.T) {
 		{"teams", teamsBody},
 		{"slack", slackBody},
 		{"webhook", webhookBody},
-		{"email", func(m Message) ([]byte, error) { return []byte("Subject: " + emailSubject(m) + "\n\n" + emailText(m)), nil }},
+		{"email", func(m Message) ([]byte, error) {
+			return []byte("Subject: " + emailSubject(m) + "\n\n" + emailText(m)), nil
+		}},
 	}
 	msgs := map[string]Message{"firing": sampleFiring(), "resolved": sampleResolved()}
 	for _, r := range renders {
