@@ -37,13 +37,19 @@ const (
 	// TypeStartup records security-relevant settings at start.
 	TypeStartup Type = "startup"
 	TypeNote    Type = "note"
+	// TypeNotification records one outcome of a notification: Detail holds
+	// the receiver, its type, the message id, the incident key, the event
+	// kind, the status (firing, resolved), the outcome (delivered, failed,
+	// gave_up, dropped, superseded) and the attempt; Error why it failed.
+	// Server and Package name the event's subject.
+	TypeNotification Type = "notification"
 )
 
 // Types lists every record type in a stable order.
 var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
-	TypeIndeterminate, TypeStartup, TypeNote,
+	TypeIndeterminate, TypeStartup, TypeNote, TypeNotification,
 }
 
 func (t Type) known() bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -14,6 +15,7 @@ import (
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/leader"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
@@ -48,6 +50,9 @@ type Options struct {
 	// JournalPath, when set, is where the journal lives: each leader pass
 	// first records the requests waiting in its inbox (see Submit).
 	JournalPath string
+	// Notify, when set, takes the events a person should hear of (see
+	// notify.go); it must not block (notify.Notifier.Notify does not).
+	Notify func(notify.Event)
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -60,6 +65,9 @@ type Controller struct {
 	metrics *Metrics
 	attach  func(context.Context) (Journal, error)
 	jpath   string
+
+	notifyFn     func(notify.Event)
+	journalFault atomic.Pointer[string] // the last append's error, nil when it succeeded
 
 	passMu sync.Mutex // one pass at a time
 
@@ -79,6 +87,8 @@ type Controller struct {
 	lastObsOK bool
 	report    *health.Report
 	leader    bool
+
+	cmdbDownSince time.Time // first pass of the current CMDB outage
 }
 
 // New returns a controller with fresh budgets; call Restore to rebuild
@@ -94,6 +104,7 @@ func New(o Options) (*Controller, error) {
 	p := o.Policy
 	return &Controller{
 		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath,
+		notifyFn:  o.Notify,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),
 		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),

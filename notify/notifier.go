@@ -33,6 +33,10 @@ type Options struct {
 	Journal Journal      // nil: outcomes are only logged
 	// NS names the site in every event's subject that names none.
 	NS string
+	// Scrub, when set, cleans an event's summary and details before any
+	// receiver sees them (the log scrubber: a secret echoed into an error
+	// never leaves the machine).
+	Scrub func(string) string
 }
 
 // maxOpen bounds the incidents remembered as open; beyond it the oldest is
@@ -45,6 +49,7 @@ type Notifier struct {
 	clock clock.Clock
 	log   *slog.Logger
 	ns    string
+	scrub func(string) string
 	rec   *recorder
 
 	mu      sync.Mutex
@@ -66,7 +71,7 @@ func New(o Options) *Notifier {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n := &Notifier{clock: o.Clock, log: log, ns: o.NS, workers: map[string]*worker{}, open: map[string]*incident{}}
+	n := &Notifier{clock: o.Clock, log: log, ns: o.NS, scrub: o.Scrub, workers: map[string]*worker{}, open: map[string]*incident{}}
 	n.rec = newRecorder(o.Journal, log)
 	return n
 }
@@ -116,6 +121,7 @@ func (n *Notifier) Notify(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = n.clock.Now()
 	}
+	n.scrubEvent(&ev)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -141,6 +147,22 @@ func (n *Notifier) Notify(ev Event) {
 		n.open[key] = in
 		n.boundOpenLocked()
 	}
+}
+
+// scrubEvent cleans the text of ev with the Scrub option.
+func (n *Notifier) scrubEvent(ev *Event) {
+	if n.scrub == nil {
+		return
+	}
+	ev.Summary = n.scrub(ev.Summary)
+	if len(ev.Details) == 0 {
+		return
+	}
+	d := make(map[string]string, len(ev.Details))
+	for k, v := range ev.Details {
+		d[k] = n.scrub(v)
+	}
+	ev.Details = d
 }
 
 // resolveLocked closes the incidents ev covers, oldest first.
@@ -237,4 +259,10 @@ func (n *Notifier) Close(ctx context.Context) {
 		<-done
 	}
 	n.rec.close()
+}
+
+// Test sends ev to r once, now: no queue, no rate limit, no filter, no
+// retry (`reconciler notify test`). ctx bounds it.
+func (r Receiver) Test(ctx context.Context, ev Event) error {
+	return r.Sender.Send(ctx, newMessage(r.Config.Name, Firing, ev, nil))
 }

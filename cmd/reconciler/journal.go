@@ -23,7 +23,7 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 		s.log.Error("the audit journal is missing though it existed (its lock file is there): "+
 			"destructive kinds get no budget for one limit window", "journal", s.pol.Audit.Path)
 	}
-	j, err := audit.Open(s.pol.Audit.Path, audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.site.Secrets})
+	j, err := audit.Open(s.pol.Audit.Path, audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.secrets.Values})
 	if err != nil {
 		return nil, fmt.Errorf("open audit journal: %w", err)
 	}

@@ -19,6 +19,9 @@ type session struct {
 	log  *slog.Logger
 	site *site.Opened
 	clk  clock.Clock
+	// secrets scrubs logs, output and the journal: the site's secrets and
+	// the notification receivers'.
+	secrets *redact.Set
 }
 
 // open loads the policy and opens its site; on failure it has printed the
@@ -48,7 +51,7 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	for _, n := range s.Notes {
 		log.Warn("site note", "note", n)
 	}
-	return &session{e: e, pol: pol, log: log, site: s, clk: clk}, exitOK
+	return &session{e: e, pol: pol, log: log, site: s, clk: clk, secrets: secrets}, exitOK
 }
 
 // printPolicyError prints policy diagnostics (file:line:col) or a plain error.
