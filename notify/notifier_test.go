@@ -64,34 +64,29 @@ func TestResolutionCoversPrefix(t *testing.T) {
 }
 
 // TestFilters: events and min_severity choose what a receiver gets; a
-// resolution follows its incident whatever its severity, unless the
-// receiver's events leave its kind out; a test event passes every filter.
+// test event passes every filter and opens no incident.
 func TestFilters(t *testing.T) {
 	all, crit, tripOnly := &fakeSender{}, &fakeSender{}, &fakeSender{}
 	n, _, _ := setup(t, recv("all", all),
 		recv("crit", crit, func(c *Config) { c.MinSeverity = Critical }),
 		recv("trip", tripOnly, func(c *Config) { c.Events = []Kind{BreakerTripped} }))
 	n.Notify(PolicyRejectedEvent(t0, "/etc/p.hcl", "bad"))
+	n.Notify(CMDBUnreadableEvent(t0, t0.Add(-time.Hour), "down"))
 	n.Notify(BreakerTrippedEvent(t0, "grew"))
 	n.Notify(TestEvent(t0, "host"))
-	// Let each worker take its messages before the resolution, so that
-	// nothing is superseded.
+	if got, want := n.Open(), []string{KeyBreaker, KeyCMDB, KeyPolicy}; !slices.Equal(got, want) {
+		t.Errorf("open %v, want %v", got, want)
+	}
 	n.Close(context.Background())
-	n2, _, _ := setup(t, recv("all", all),
-		recv("crit", crit, func(c *Config) { c.MinSeverity = Critical }),
-		recv("trip", tripOnly, func(c *Config) { c.Events = []Kind{BreakerTripped} }))
-	n2.Notify(BreakerTrippedEvent(t0, "grew"))
-	n2.Close(context.Background())
-	_ = n2
-
+	test := "firing test/" + strconv.FormatInt(t0.UnixNano(), 10)
 	tests := []struct {
 		name string
 		s    *fakeSender
 		want []string
 	}{
-		{"all", all, []string{"firing policy_rejected", "firing breaker", "firing test/" + itoa(t0.UnixNano()), "firing breaker"}},
-		{"crit", crit, []string{"firing breaker", "firing test/" + itoa(t0.UnixNano()), "firing breaker"}},
-		{"trip", tripOnly, []string{"firing breaker", "firing test/" + itoa(t0.UnixNano()), "firing breaker"}},
+		{"all", all, []string{"firing policy_rejected", "firing cmdb_unreadable", "firing breaker", test}},
+		{"crit", crit, []string{"firing cmdb_unreadable", "firing breaker", test}},
+		{"trip", tripOnly, []string{"firing breaker", test}},
 	}
 	for _, tt := range tests {
 		if got := tt.s.keys(); !slices.Equal(got, tt.want) {
@@ -196,5 +191,3 @@ func TestCloseDeadline(t *testing.T) {
 		t.Errorf("dropped %d, want 2 (the one in flight and the queued one)", c)
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

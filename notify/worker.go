@@ -8,9 +8,9 @@ import (
 )
 
 var (
-	errQueueFull     = errors.New("queue full")
-	errStopped       = errors.New("notifier stopped or receiver removed before delivery")
-	errAttemptTimout = errors.New("attempt timed out")
+	errQueueFull      = errors.New("queue full")
+	errStopped        = errors.New("notifier stopped or receiver removed before delivery")
+	errAttemptTimeout = errors.New("attempt timed out")
 )
 
 // worker delivers one receiver's queue, one message at a time, under the
@@ -128,13 +128,13 @@ func (w *worker) attempt(m Message) error {
 	go func() {
 		select {
 		case <-t.C():
-			cancel(errAttemptTimout)
+			cancel(errAttemptTimeout)
 		case <-done:
 		}
 	}()
 	w.sent = append(w.sent, w.n.clock.Now())
 	err := w.r.Sender.Send(ctx, m)
-	if err != nil && errors.Is(context.Cause(ctx), errAttemptTimout) {
+	if err != nil && errors.Is(context.Cause(ctx), errAttemptTimeout) {
 		return fmt.Errorf("no answer within %s: %w", w.r.Config.Timeout, err)
 	}
 	return err

@@ -175,3 +175,16 @@ func TestDaemonNotifierMissingSecret(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestAuditNoteOfNotification: `reconciler audit` shows a delivery outcome
+// in words.
+func TestAuditNoteOfNotification(t *testing.T) {
+	r := deliveryRecord(notify.Delivery{Receiver: "hook", Type: "webhook", Kind: notify.BreakerTripped,
+		Status: notify.Firing, Outcome: notify.Failed, Attempt: 2, Error: "HTTP 502"})
+	if got, want := recordNote(r), "hook failed breaker_tripped (firing), attempt 2"; got != want {
+		t.Errorf("note %q, want %q", got, want)
+	}
+	if r.Type != audit.TypeNotification || r.Error != "HTTP 502" {
+		t.Errorf("record %+v", r)
+	}
+}
