@@ -39,8 +39,8 @@ type Options struct {
 	Scrub func(string) string
 }
 
-// maxOpen bounds the incidents remembered as open; beyond it the oldest is
-// forgotten (and would be sent again if it happened again).
+// maxOpen bounds the incidents remembered as open; beyond it the oldest
+// are forgotten (and would be sent again if they happened again).
 const maxOpen = 10_000
 
 // Notifier dedupes events and hands them to the receivers' workers. Its
@@ -194,16 +194,16 @@ func (n *Notifier) resolveLocked(ev Event) {
 	}
 }
 
-// boundOpenLocked forgets the oldest incidents beyond maxOpen.
+// boundOpenLocked forgets the oldest tenth of the incidents once there are
+// more than maxOpen, so that the cost is paid once per many events.
 func (n *Notifier) boundOpenLocked() {
-	for len(n.open) > maxOpen {
-		var oldest string
-		for k, in := range n.open {
-			if oldest == "" || in.ev.Time.Before(n.open[oldest].ev.Time) {
-				oldest = k
-			}
-		}
-		delete(n.open, oldest)
+	if len(n.open) <= maxOpen {
+		return
+	}
+	keys := slices.Collect(maps.Keys(n.open))
+	slices.SortFunc(keys, func(a, b string) int { return n.open[a].ev.Time.Compare(n.open[b].ev.Time) })
+	for _, k := range keys[:len(keys)-maxOpen*9/10] {
+		delete(n.open, k)
 	}
 }
 

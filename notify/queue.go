@@ -5,7 +5,7 @@ package notify
 // queued weighs more. The caller holds n.mu.
 func (w *worker) enqueueLocked(m Message) {
 	if len(w.queue) < w.r.Config.Queue {
-		w.queue = append(w.queue, m)
+		w.queue = append(w.queue, &m)
 		w.wakeUp()
 		return
 	}
@@ -19,8 +19,9 @@ func (w *worker) enqueueLocked(m Message) {
 		w.n.rec.add(w.delivery(m, Dropped, 0, errQueueFull))
 		return
 	}
-	w.n.rec.add(w.delivery(w.queue[victim], Dropped, 0, errQueueFull))
-	w.queue = append(append(w.queue[:victim:victim], w.queue[victim+1:]...), m)
+	w.n.rec.add(w.delivery(*w.queue[victim], Dropped, 0, errQueueFull))
+	copy(w.queue[victim:], w.queue[victim+1:])
+	w.queue[len(w.queue)-1] = &m
 	w.wakeUp()
 }
 
@@ -30,7 +31,7 @@ func (w *worker) enqueueLocked(m Message) {
 func (w *worker) supersedeLocked(key string) bool {
 	for i, q := range w.queue {
 		if q.Status == Firing && q.Event.DedupeKey() == key {
-			w.n.rec.add(w.delivery(q, Superseded, 0, nil))
+			w.n.rec.add(w.delivery(*q, Superseded, 0, nil))
 			w.queue = append(w.queue[:i:i], w.queue[i+1:]...)
 			return true
 		}
@@ -46,7 +47,7 @@ func (w *worker) retireLocked(next *worker) {
 	w.retired = true
 	w.cancel()
 	for _, m := range w.queue {
-		w.handOffLocked(m)
+		w.handOffLocked(*m)
 	}
 	w.queue = nil
 }

@@ -23,7 +23,7 @@ type worker struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
 
-	queue     []Message
+	queue     []*Message
 	draining  bool    // finish the queue, then exit
 	retired   bool    // stop now; hand off to successor
 	successor *worker // takes the queue when retired
@@ -65,9 +65,10 @@ func (w *worker) next() (Message, bool) {
 			return Message{}, false
 		case len(w.queue) > 0:
 			m := w.queue[0]
+			w.queue[0] = nil
 			w.queue = w.queue[1:]
 			w.n.mu.Unlock()
-			return m, true
+			return *m, true
 		case w.draining:
 			w.n.mu.Unlock()
 			return Message{}, false
