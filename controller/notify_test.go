@@ -102,7 +102,7 @@ func TestNotifyApproval(t *testing.T) {
 		t.Fatal("the approved actions were not applied")
 	}
 	drain(n)
-	key := notify.KeyApproval + "/" + first.Plan.ID
+	key := notify.ApprovalNeededEvent(first.End, first.Plan.ID, ids).Key
 	if got, want := s.sent(), []string{"firing " + key, "resolved " + key}; !slices.Equal(got, want) {
 		t.Errorf("sent %v, want %v", got, want)
 	}

@@ -106,6 +106,11 @@ type Event struct {
 	Key string
 	// Time is when it happened.
 	Time time.Time
+	// Replaces, on an incident, closes without a word the open incidents
+	// whose key starts with Replaces + "/" (a newer state of the same
+	// thing: the set of actions waiting for approval changed), so that one
+	// resolution ends it.
+	Replaces string
 	// Resolved marks a resolution: it closes every open incident whose key
 	// is Key or starts with Key + "/", and is sent to the receivers that
 	// were sent the incident. A resolution of nothing open is dropped.

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,7 +77,9 @@ func PolicyLoadedEvent(now time.Time, file string) Event {
 }
 
 // ApprovalNeededEvent says actions of a plan wait for an approval. Its key
-// names the plan, so a new plan is told and a repeated one is not.
+// is the set of actions: the same actions waiting in later passes (in
+// plans that changed around them) are not told again; a changed set is,
+// and replaces the earlier one.
 func ApprovalNeededEvent(now time.Time, plan string, actionIDs []string) Event {
 	shown := actionIDs
 	if len(shown) > 10 {
@@ -89,7 +93,9 @@ func ApprovalNeededEvent(now time.Time, plan string, actionIDs []string) Event {
 	if len(actionIDs) == 1 {
 		noun = "action waits"
 	}
-	return Event{Kind: ApprovalNeeded, Severity: Warning, Key: KeyApproval + "/" + plan, Time: now,
+	h := sha256.Sum256([]byte(strings.Join(actionIDs, "\n")))
+	return Event{Kind: ApprovalNeeded, Severity: Warning, Key: KeyApproval + "/" + hex.EncodeToString(h[:6]),
+		Replaces: KeyApproval, Time: now,
 		Summary: fmt.Sprintf("%d %s for approval in plan %s", len(actionIDs), noun, plan),
 		Details: map[string]string{"plan": plan, "actions": list, "count": strconv.Itoa(len(actionIDs)),
 			"next step": "reconciler plan; reconciler approve " + plan}}

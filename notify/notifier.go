@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/itms-tools/reconciler/clock"
@@ -135,6 +136,9 @@ func (n *Notifier) Notify(ev Event) {
 	if _, open := n.open[key]; open {
 		return
 	}
+	if ev.Replaces != "" {
+		n.replaceLocked(ev.Replaces, key)
+	}
 	in := &incident{ev: ev}
 	for _, name := range slices.Sorted(maps.Keys(n.workers)) {
 		w := n.workers[name]
@@ -163,6 +167,22 @@ func (n *Notifier) scrubEvent(ev *Event) {
 		d[k] = n.scrub(v)
 	}
 	ev.Details = d
+}
+
+// replaceLocked forgets the open incidents under prefix but key, and
+// takes their unsent messages out of the queues.
+func (n *Notifier) replaceLocked(prefix, key string) {
+	for k, in := range n.open {
+		if k == key || !strings.HasPrefix(k, prefix+"/") {
+			continue
+		}
+		delete(n.open, k)
+		for _, name := range in.to {
+			if w := n.workers[name]; w != nil {
+				w.supersedeLocked(k)
+			}
+		}
+	}
 }
 
 // resolveLocked closes the incidents ev covers, oldest first.

@@ -46,20 +46,45 @@ func TestOnceUntilResolved(t *testing.T) {
 func TestResolutionCoversPrefix(t *testing.T) {
 	s := &fakeSender{}
 	n, _, rec := setup(t, recv("ops", s))
-	n.Notify(ApprovalNeededEvent(t0, "p-1", []string{"a1"}))
-	n.Notify(ApprovalNeededEvent(t0.Add(time.Second), "p-2", []string{"a1", "a2"}))
-	n.Notify(ApprovalNeededEvent(t0.Add(2*time.Second), "p-2", []string{"a1", "a2"}))
-	rec.waitFor(t, "ops", Delivered)
-	rec.waitFor(t, "ops", Delivered)
-	n.Notify(ApprovalsClearEvent(t0.Add(time.Hour)))
+	n.Notify(StalledEvent(t0, "PS001", "", "trust broken"))
+	n.Notify(StalledEvent(t0.Add(time.Second), "PS001", "{p1}", "no remedy"))
+	n.Notify(StalledEvent(t0.Add(2*time.Second), "PS002", "", "trust broken"))
+	for range 3 {
+		rec.waitFor(t, "ops", Delivered)
+	}
+	n.Notify(Event{Kind: Recovered, Key: "stalled/PS001", Resolved: true, Time: t0.Add(time.Hour)})
 	n.Close(context.Background())
-	want := []string{"firing approval_needed/p-1", "firing approval_needed/p-2",
-		"resolved approval_needed/p-1", "resolved approval_needed/p-2"}
+	want := []string{"firing stalled/PS001", "firing stalled/PS001/{p1}", "firing stalled/PS002",
+		"resolved stalled/PS001", "resolved stalled/PS001/{p1}"}
 	if got := s.keys(); !slices.Equal(got, want) {
 		t.Errorf("sent %v, want %v", got, want)
 	}
-	if len(n.Open()) != 0 {
-		t.Errorf("open = %v, want none", n.Open())
+	if got := n.Open(); !slices.Equal(got, []string{"stalled/PS002"}) {
+		t.Errorf("open = %v, want stalled/PS002 only", got)
+	}
+}
+
+// TestApprovalSetReplaces: the same actions waiting again are not told; a
+// changed set is, replacing the earlier one, so that one resolution ends
+// it.
+func TestApprovalSetReplaces(t *testing.T) {
+	s := &fakeSender{}
+	n, _, rec := setup(t, recv("ops", s))
+	one := ApprovalNeededEvent(t0, "p-1", []string{"a1"})
+	two := ApprovalNeededEvent(t0.Add(time.Minute), "p-2", []string{"a1", "a2"})
+	n.Notify(one)
+	rec.waitFor(t, "ops", Delivered)
+	n.Notify(ApprovalNeededEvent(t0.Add(time.Second), "p-9", []string{"a1"})) // same set, other plan
+	n.Notify(two)
+	rec.waitFor(t, "ops", Delivered)
+	if got := n.Open(); !slices.Equal(got, []string{two.Key}) {
+		t.Errorf("open = %v, want only %s", got, two.Key)
+	}
+	n.Notify(ApprovalsClearEvent(t0.Add(time.Hour)))
+	n.Close(context.Background())
+	want := []string{"firing " + one.Key, "firing " + two.Key, "resolved " + two.Key}
+	if got := s.keys(); !slices.Equal(got, want) {
+		t.Errorf("sent %v, want %v", got, want)
 	}
 }
 
