@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -14,6 +15,7 @@ import (
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/leader"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
@@ -48,6 +50,9 @@ type Options struct {
 	// JournalPath, when set, is where the journal lives: each leader pass
 	// first records the requests waiting in its inbox (see Submit).
 	JournalPath string
+	// Notify, when set, takes the events a person should hear of (see
+	// notify.go); it must not block (notify.Notifier.Notify does not).
+	Notify func(notify.Event)
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -61,7 +66,9 @@ type Controller struct {
 	attach  func(context.Context) (Journal, error)
 	jpath   string
 
-	inboxSeen string // the inbox folder problem last journaled (Ingest)
+	inboxSeen    string // the inbox folder problem last journaled (Ingest)
+	notifyFn     func(notify.Event)
+	journalFault atomic.Pointer[string] // the last append's error, nil when it succeeded
 
 	passMu sync.Mutex // one pass at a time
 
@@ -83,6 +90,8 @@ type Controller struct {
 	leader    bool
 	jhealth   audit.Health // the journal's condition at the last check
 	jfailures int64        // the journal's failure count at the last check
+
+	cmdbDownSince time.Time // first pass of the current CMDB outage
 }
 
 // New returns a controller with fresh budgets; call Restore to rebuild
@@ -98,6 +107,7 @@ func New(o Options) (*Controller, error) {
 	p := o.Policy
 	return &Controller{
 		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath,
+		notifyFn:  o.Notify,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),
 		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),

@@ -215,6 +215,7 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	defer c.notifyPass(res)
 	if !res.Leader {
 		return
 	}
@@ -235,7 +236,9 @@ func (c *Controller) append(r audit.Record) error {
 	if c.journal == nil {
 		return nil
 	}
-	if _, err := c.journal.Append(r); err != nil {
+	_, err := c.journal.Append(r)
+	c.noteAppend(err)
+	if err != nil {
 		return fmt.Errorf("%w: %w", actions.ErrJournal, err)
 	}
 	return nil

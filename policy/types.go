@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/vocab"
 	"github.com/robfig/cron/v3"
 )
@@ -34,6 +35,9 @@ type Policy struct {
 	Scope       Scope
 	Audit       Audit
 	HTTP        HTTP
+	// Notify are the receivers of notifications, in file order.
+	Notify        []notify.Config
+	Notifications Notifications
 }
 
 // Site selects and configures the driver. Exactly one of Sim and ITMS is set.

@@ -18,6 +18,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -291,6 +292,11 @@ func recordNote(r audit.Record) string {
 		var d controller.BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return d.State + ": " + d.Reason
+		}
+	case audit.TypeNotification:
+		var d notify.Delivery
+		if json.Unmarshal(r.Detail, &d) == nil {
+			return fmt.Sprintf("%s %s %s (%s), attempt %d", d.Receiver, d.Outcome, d.Kind, d.Status, d.Attempt)
 		}
 	}
 	var d struct{ Message string }

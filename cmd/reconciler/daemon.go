@@ -14,6 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/httpserve"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -33,7 +34,12 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	var journal *audit.Journal
 	var mu sync.Mutex
 	var ctl *controller.Controller
-	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk,
+	notifier, err := s.startNotifier(func() *audit.Journal { mu.Lock(); defer mu.Unlock(); return journal })
+	if err != nil {
+		return s.e.errorf("%v", err)
+	}
+	defer notifier.Close(context.Background()) // after an early return; the normal path drains below
+	ctl, err = controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk, Notify: notifier.Notify,
 		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: func(context.Context) (controller.Journal, error) {
 			j, err := s.openJournal("run")
 			if err != nil {
@@ -55,10 +61,11 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
-	reload := watchPolicy(ctx, s, ctl, hup)
+	reload := watchPolicy(ctx, s, ctl, hup, notifier)
 	s.log.Info("reconciler started", "policy", s.pol.File, "mode", s.pol.Mode, "schedule", s.pol.Reconcile.Schedule)
 	runErr := ctl.Run(ctx, reload)
 	stopHTTP(srv)
+	drainNotifier(notifier, ctl.Policy())
 	mu.Lock()
 	defer mu.Unlock()
 	if journal != nil {
@@ -104,7 +111,7 @@ func stopHTTP(srv *httpserve.Server) {
 // watchPolicy turns SIGHUP and changes of the policy file into reloads. A
 // policy that does not validate is rejected (logged, audited) and the one
 // in force stays.
-func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller, hup <-chan os.Signal) <-chan *policy.Policy {
+func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller, hup <-chan os.Signal, n *notify.Notifier) <-chan *policy.Policy {
 	out := make(chan *policy.Policy)
 	changed := watchFile(ctx, s.log, s.pol.File)
 	go func() {
@@ -120,6 +127,7 @@ func watchPolicy(ctx context.Context, s *session, ctl *controller.Controller, hu
 				ctl.RejectPolicy(s.pol.File, err)
 				continue
 			}
+			s.reconfigureNotifier(n, p)
 			select {
 			case out <- p:
 			case <-ctx.Done():

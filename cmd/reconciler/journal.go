@@ -67,7 +67,7 @@ func (s *session) journalOptions() (audit.Options, error) {
 	if err != nil {
 		return audit.Options{}, fmt.Errorf("audit anchor key: %w", err)
 	}
-	opt := audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.site.Secrets, Key: key,
+	opt := audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.secrets.Values, Key: key,
 		Witness: s.witness(), Rotation: controller.RotationOf(a)}
 	if f := s.forwarder(); f != nil {
 		opt.Forward = f.Send

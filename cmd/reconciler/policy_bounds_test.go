@@ -47,7 +47,7 @@ func TestDeepPolicyReloadKeepsTheDaemon(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hup := make(chan os.Signal)
-	reloads := watchPolicy(ctx, s, ctl, hup)
+	reloads := watchPolicy(ctx, s, ctl, hup, nil)
 	hup <- os.Interrupt // the first reload
 	hup <- os.Interrupt // taken once the first one was handled
 	var rejected []audit.Record

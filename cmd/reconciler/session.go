@@ -26,6 +26,9 @@ type session struct {
 	fwd          *rfc5424.Forwarder
 	osWitness    audit.Witness
 	witnessTried bool
+	// secrets scrubs logs, output and the journal: the site's secrets and
+	// the notification receivers'.
+	secrets *redact.Set
 }
 
 // open loads the policy and opens its site; on failure it has printed the
@@ -55,7 +58,7 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	for _, n := range s.Notes {
 		log.Warn("site note", "note", n)
 	}
-	return &session{e: e, pol: pol, log: log, site: s, clk: clk}, exitOK
+	return &session{e: e, pol: pol, log: log, site: s, clk: clk, secrets: secrets}, exitOK
 }
 
 // printPolicyError prints policy diagnostics (file:line:col) or a plain error.
