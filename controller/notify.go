@@ -24,10 +24,16 @@ func (c *Controller) notify(ev notify.Event) {
 }
 
 // notifyPass reports what a pass saw. The CMDB outage is timed on every
-// pass; only a leader pass tells anyone (a follower would repeat it).
+// pass; only a leader pass tells anyone (a follower would repeat it),
+// except of a journal that keeps this process from leading: it holds the
+// leader lock but cannot record, so no other daemon will tell.
 func (c *Controller) notifyPass(res PassResult) {
 	since, cmdbOK := c.cmdbOutage(res)
-	if c.notifyFn == nil || !res.Leader {
+	if c.notifyFn == nil {
+		return
+	}
+	c.notifyJournal(res)
+	if !res.Leader {
 		return
 	}
 	now := res.End
@@ -46,10 +52,18 @@ func (c *Controller) notifyPass(res PassResult) {
 	} else if cmdbOK && res.Err == nil {
 		c.notify(notify.ApprovalsClearEvent(now))
 	}
-	if p := c.journalFault.Load(); p != nil {
-		c.notify(notify.JournalProblemEvent(now, *p))
-	} else {
-		c.notify(notify.JournalOKEvent(now))
+}
+
+// notifyJournal tells of a journal that could not be written (the last
+// append failed, or the journal is unhealthy) and of its return.
+func (c *Controller) notifyJournal(res PassResult) {
+	switch h := c.JournalHealth(); {
+	case c.journalFault.Load() != nil:
+		c.notify(notify.JournalProblemEvent(res.End, *c.journalFault.Load()))
+	case !h.OK:
+		c.notify(notify.JournalProblemEvent(res.End, h.Error))
+	case res.Leader:
+		c.notify(notify.JournalOKEvent(res.End))
 	}
 }
 
