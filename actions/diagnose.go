@@ -25,30 +25,46 @@ type serverDiag struct {
 	host        vocab.Host
 	agent       observed.AgentFacts
 	notReceived bool // applied ≠ policy's credential, not (yet) received
-	stuck       bool // applied ≠ NS setting, policy version current
+	stuck       bool // applied ≠ what the NS held at the server's policy version
+	behind      bool // stuck, and the NS has moved on since
 	aclMissing  bool
 	pkgs        []pkgCause
 	inQuestion  bool // some pair needs a status report
 }
 
 // diagnoseCredential fills the credential causes of a server. ns is the
-// setting observed on the NS; want is the policy's credential. When the NS
-// setting is unmanaged, only the ACL is judged (against the policy's
-// account).
-func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential, unmanaged bool) {
-	applied := d.agent.Applied
-	// target is what the NS holds once the plan's global steps ran: the
-	// policy's credential (a drift is fixed first).
+// setting observed on the NS; want is the policy's credential (what the NS
+// holds once the plan's global steps ran); seen is the NS credential at
+// the policy versions the controller has seen. When the NS setting is
+// unmanaged, only the ACL is judged (against the policy's account).
+//
+// A server that does not hold the policy's credential is stuck when it
+// has the current policy version yet applied something else, or when it
+// is behind but its credential differs from what the NS held at the
+// version it has (it received that setting and did not apply it). Else it
+// has not received the setting yet (unknown history counts as not
+// received).
+func (d *serverDiag) diagnoseCredential(ns observed.NSState, want vocab.Credential, unmanaged bool, seen CredentialHistory) {
+	applied, v := d.agent.Applied, d.agent.PolicyVersion
 	switch {
 	case unmanaged, applied.Equal(want):
-	case !applied.Equal(ns.Credential) && d.agent.PolicyVersion >= ns.PolicyVersion:
+	case v >= ns.PolicyVersion && !applied.Equal(ns.Credential):
 		d.stuck = true
+	case v < ns.PolicyVersion && knownOther(seen, v, applied):
+		d.stuck, d.behind = true, true
 	default:
 		d.notReceived = true
 	}
 	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {
 		d.aclMissing = true
 	}
+}
+
+// knownOther reports whether the NS held, at policy version v, a
+// credential other than applied.
+func knownOther(seen CredentialHistory, v int64, applied vocab.Credential) bool {
+	c, ok := seen[v]
+	return ok && !c.Equal(applied)
 }
 
 func hasPrincipal(acl []string, account string) bool {

@@ -18,7 +18,16 @@ type Input struct {
 	// failures, a terminal error), with why; the key "" holds the NS. They
 	// get no action and are noted.
 	Held map[vocab.Host]string
+	// History is the NS credential at each policy version the controller
+	// has seen (from its observations and its journal); it may be empty.
+	History CredentialHistory
 }
+
+// CredentialHistory maps a policy version to the NS credential setting
+// that version carried. A package server at version v whose applied
+// credential differs from History[v] received a setting it did not apply:
+// it is stuck, even though the NS has moved on since.
+type CredentialHistory map[int64]vocab.Credential
 
 // Compute is the planner: a pure function from the desired state and one
 // observation to the smallest ordered plan that reaches the desired state
@@ -86,7 +95,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 			continue
 		}
 		sd := &serverDiag{host: h, agent: ag.Facts}
-		sd.diagnoseCredential(obs.NS, d.Credential, obs.NSUnmanaged)
+		sd.diagnoseCredential(obs.NS, d.Credential, obs.NSUnmanaged, in.History)
 		diagnosePairs(b, sd, obs, snaps, in.Now, d.PendingGrace)
 		out = append(out, sd)
 	}
@@ -167,13 +176,18 @@ func needsCycle(diags []*serverDiag, want vocab.Credential) bool {
 
 // globals names the global steps every server's plan depends on.
 type globals struct {
+	cycle   bool   // a reset cycle is planned
 	reset   string // set_credential_mode(anonymous), round 1 of the cycle; "" if none
 	restore string // set_credential_mode(want): the drift fix or round 2 of the cycle; "" if none
 }
 
+// globalSteps plans the NS credential changes: the drift fix, or the
+// reset cycle's two rounds, whose round 2 is also the drift fix (the NS
+// gets the policy's credential once). Round 1 is left out when the NS is
+// already on anonymous: the stuck servers can drop their credential now.
 func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, cycle bool) globals {
-	var g globals
-	if cycle {
+	g := globals{cycle: cycle}
+	if cycle && ns.Credential.Mode != vocab.Anonymous {
 		a := b.get(SetCredentialMode, Target{}, 1, vocab.Anonymous, "")
 		a.addReason(Reason{Cause: CredentialStuck,
 			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
@@ -200,6 +214,7 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 			Requires: []string{g.reset}})
 		a.after(g.reset)
 	}
+
 	g.restore = a.ID
 	return g
 }
