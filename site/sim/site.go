@@ -21,6 +21,9 @@ type Options struct {
 	// InScope selects the servers NotReady and Timeline count; nil counts
 	// every server.
 	InScope func(vocab.Host) bool
+	// Want, when set, is the policy's credential: the site then keeps the
+	// desired-state timeline (DesiredTimeline) against it.
+	Want *vocab.Credential
 }
 
 // Errors an operation can wrap; test with errors.Is.
@@ -48,6 +51,7 @@ type Site struct {
 	sched    schedule
 	timeline []Sample
 	last     int
+	desired  desiredTrack
 	quiet    bool // creating: no timeline samples yet
 	// preexisting is set while the faults of time 0 are injected.
 	preexisting bool
@@ -109,7 +113,8 @@ func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting,
 }
 
 func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults)}
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults),
+		desired: newDesiredTrack(opt.Want, len(cat.servers))}
 	s.inScope = make([]bool, len(cat.servers))
 	for i, sv := range cat.servers {
 		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.name)
@@ -134,7 +139,8 @@ func (s *Site) start(ctx context.Context, first time.Time) error {
 		}
 		s.timeline = []Sample{{At: first, NotReady: n}}
 		s.last = n
-		return nil
+		s.desired.eventDone()
+		return s.desired.sample(s, first)
 	})
 }
 
@@ -183,6 +189,9 @@ func (s *Site) doLocked(ctx context.Context, fn func(now time.Time) error) (err 
 func (s *Site) sample(at time.Time) error {
 	if s.quiet {
 		return nil
+	}
+	if err := s.desired.sample(s, at); err != nil {
+		return err
 	}
 	n, err := s.st.notReady()
 	if err != nil {
