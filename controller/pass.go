@@ -111,9 +111,10 @@ func (c *Controller) evaluate(p *policy.Policy, in actions.Input, now time.Time)
 	in.History = c.sweep.plannerHistory(in.Obs)
 	g := guardGates(p, c)
 	c.mu.Unlock()
-	if nsHolds(in.Obs, p.Credential) {
-		g.CycleOpen = false // the NS has the policy's credential: no cycle is open
-	}
+	// A cycle is open only while the NS is seen on anonymous: a round 1
+	// that failed, or an NS changed by hand since, opens nothing that a
+	// restore could pass the gates for.
+	g.CycleOpen = g.CycleOpen && nsHolds(in.Obs, vocab.Credential{Mode: vocab.Anonymous})
 	plan := actions.Compute(in)
 	return Evaluation{Plan: plan, Holds: g.Admit(plan, now)}
 }

@@ -173,3 +173,21 @@ func hasPrincipal(acl []string, account string) bool {
 	}
 	return false
 }
+
+// A round 1 that failed leaves the NS where it was: nothing is open, and
+// round 2 (the drift fix too) still waits for its approval.
+func TestFailedRoundOneOpensNothing(t *testing.T) {
+	r := newRig(t, scenario(t, driftAndStuck), "")
+	fl := &flaky{Driver: r.site, fails: map[string]int{round1: 1}, err: errors.New("NS unreachable")}
+	r.ctl.site.Driver = fl
+	if res := r.pass(); res.Exec.Steps[round1].Outcome != actions.Failed {
+		t.Fatalf("setup: round 1 %v", res.Exec.Steps[round1])
+	}
+	r.pol.Approve = []actions.Kind{actions.SetCredentialMode}
+	r.restart()
+	r.clk.Advance(time.Minute)
+	res := r.pass()
+	if n := countKind(res, actions.SetCredentialMode, actions.Applied); n != 0 {
+		t.Fatalf("%d set_credential_mode applied without approval after a failed round 1; holds %v", n, res.Holds)
+	}
+}
