@@ -70,6 +70,12 @@ func TestPlanCredentialCases(t *testing.T) {
 			a.Facts.FullControl = []string{"SYSTEM", "Administrators", oldAcc.Account}
 			f.server("PS002")
 		}, []string{"update_configuration PS001", "grant_acl PS001"}},
+		{"sweep: a server the sweep still waits for, not listed (Input.Also)", func(f *fx) {
+			f.also = []vocab.Host{"PS001"}
+			a := f.server("PS001")
+			a.Facts.Applied, a.Facts.PolicyVersion = oldAcc, 11
+			f.server("PS002").Facts.Applied = oldAcc // neither listed nor in question: not looked at
+		}, []string{"update_configuration PS001"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,4 +154,23 @@ func TestPlanServerFileRemediesWaitForEveryNSSnapshot(t *testing.T) {
 		}
 	}
 	checkPlanRules(t, p)
+}
+
+// Needs asks for the servers in Input.Also, with no packages, unless held
+// or out of scope.
+func TestNeedsAlso(t *testing.T) {
+	f := newFx(t)
+	f.pair("PS001", 1, vocab.Invalid)
+	in := Input{Desired: desiredFor(f), Obs: f.obs, Now: now, Also: []vocab.Host{"PS002", "PS003"},
+		Held: map[vocab.Host]string{"PS003": "backoff"}}
+	need, _ := Needs(in)
+	if _, ok := need["PS002"]; !ok || len(need["PS002"]) != 0 {
+		t.Errorf("PS002 not asked for with no packages: %v", need)
+	}
+	if _, ok := need["PS003"]; ok {
+		t.Errorf("held PS003 asked for: %v", need)
+	}
+	if len(need["PS001"]) != 1 {
+		t.Errorf("PS001's package in question not asked for: %v", need)
+	}
 }

@@ -32,6 +32,7 @@ type fx struct {
 	grace   time.Duration
 	held    map[vocab.Host]string
 	history CredentialHistory
+	also    []vocab.Host
 	agents  map[vocab.Host]*observed.Agent
 	files   map[vocab.Host][]observed.PackageFiles
 }
@@ -89,9 +90,11 @@ func (f *fx) plan() Plan {
 		c.Facts.Packages = f.files[h]
 		f.must(f.obs.SetAgent(c))
 	}
-	d := desired.New(f.want, nil, f.grace)
-	return Compute(Input{Desired: d, Obs: f.obs, Now: now, Held: f.held, History: f.history})
+	d := desiredFor(f)
+	return Compute(Input{Desired: d, Obs: f.obs, Now: now, Held: f.held, History: f.history, Also: f.also})
 }
+
+func desiredFor(f *fx) desired.State { return desired.New(f.want, nil, f.grace) }
 
 // steps renders a plan as "kind target" lines in order.
 func steps(p Plan) []string {

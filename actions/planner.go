@@ -21,6 +21,10 @@ type Input struct {
 	// History is the NS credential at each policy version the controller
 	// has seen (from its observations and its journal); it may be empty.
 	History CredentialHistory
+	// Also lists servers to observe and diagnose though none of their
+	// rows is in question and the server list was not read: those a
+	// sweep still waits for after a credential change.
+	Also []vocab.Host
 }
 
 // CredentialHistory maps a policy version to the NS credential setting
@@ -75,7 +79,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 	d, obs := in.Desired, in.Obs
 	snaps := snapshotsByPackage(obs)
 	var out []*serverDiag
-	for _, h := range candidates(obs) {
+	for _, h := range candidates(obs, in.Also) {
 		t := Target{Server: h}
 		if !d.InScope(h) {
 			b.note(t, "out_of_scope", "outside the policy's scope: left alone")
@@ -102,10 +106,10 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 	return out
 }
 
-// candidates are the servers with rows in question and, when the server
-// list was read, every listed server.
-func candidates(obs *observed.Observation) []vocab.Host {
-	hosts := obs.ServersInQuestion()
+// candidates are the servers with rows in question, those in also and,
+// when the server list was read, every listed server.
+func candidates(obs *observed.Observation, also []vocab.Host) []vocab.Host {
+	hosts := append(obs.ServersInQuestion(), also...)
 	seen := map[vocab.Host]bool{}
 	for _, h := range hosts {
 		seen[h] = true

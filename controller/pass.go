@@ -81,7 +81,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	}
 	in, swept := c.observe(ctx, p, res.Start)
 	res.Obs, res.Swept = in.Obs, swept
-	c.afterObserve(p, in.Obs, swept, res.Start)
+	c.afterObserve(p, in, swept, res.Start)
 	if testHookAfterObserve != nil {
 		testHookAfterObserve()
 	}
@@ -153,12 +153,12 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	d := desiredOf(p)
 	c.mu.Lock()
 	held := c.retry.held(now)
-	sweep := c.sweep.due(now, p.Reconcile.SweepEvery)
+	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
 	if obs.CMDBErr == nil && (sweep || actions.NeedsServerList(d, obs)) {
 		o.ListServers(ctx, obs)
 	}
-	in = actions.Input{Desired: d, Obs: obs, Now: now, Held: held}
+	in = actions.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
 	if need, pkgs := actions.Needs(in); len(need) > 0 || len(pkgs) > 0 {
 		o.ObserveAgents(ctx, obs, need, pkgs)
 	}
@@ -167,7 +167,8 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 
 // afterObserve updates readiness, the health report, the sweep state and
 // the breaker.
-func (c *Controller) afterObserve(p *policy.Policy, obs *observed.Observation, swept bool, now time.Time) {
+func (c *Controller) afterObserve(p *policy.Policy, in actions.Input, swept bool, now time.Time) {
+	obs := in.Obs
 	c.mu.Lock()
 	prev := c.report
 	acted := c.actedLast
@@ -182,7 +183,7 @@ func (c *Controller) afterObserve(p *policy.Policy, obs *observed.Observation, s
 	if nsHolds(obs, p.Credential) {
 		c.cycleOpen = false // the NS holds the policy's credential: no cycle is open
 	}
-	c.sweep.observed(desiredOf(p), obs, swept, now)
+	c.sweep.observed(desiredOf(p), obs, swept, in.Also, now)
 	c.mu.Unlock()
 	c.metrics.observed(obs, rep)
 	if !ok {
@@ -236,7 +237,7 @@ func (c *Controller) afterExec(p *policy.Policy, res PassResult) {
 			c.cycleOpen = false
 		}
 		if a.Kind == actions.SetCredentialMode {
-			c.sweep.pending = true // every server must take the change
+			c.sweep.changed() // every server must take the change
 		}
 		c.approvals.Consume(a.ID)
 	}

@@ -103,10 +103,11 @@ func TestOpenCycleFromJournalShownByPlan(t *testing.T) {
 	}
 }
 
-// The NS is moved to the policy's account while PS006 is unreachable. The
-// sweep after the change goes on until PS006, back, has taken the new
-// credential and the account's Full Control, though all its rows stay
-// Ready; then sweeps are hourly.
+// The NS is moved to the policy's account while PS006 is unreachable.
+// After the change every server is observed once more (a full sweep), then
+// every pass observes the server that has not taken it yet, PS006, until
+// it is back and has taken the new credential and the account's Full
+// Control, though all its rows stay Ready; then full sweeps are hourly.
 func TestSweepAfterCredentialChangeFindsTheUnreachableServer(t *testing.T) {
 	r := newRig(t, scenario(t, `{"name": "sweep", "seed": 1, "servers": 8, "packages": 3,
   "credential": {"mode": "acc", "account": "CORP\\svc-itms-old"},
@@ -114,9 +115,12 @@ func TestSweepAfterCredentialChangeFindsTheUnreachableServer(t *testing.T) {
   schedule = "*/5 * * * *"
 }
 `)
-	var swept []bool
+	var full, sawPS006, sawPS001 []bool
 	for range 27 { // 0 … 2h10m
-		swept = append(swept, r.pass().Swept)
+		res := r.pass()
+		_, ps006 := res.Obs.Agent("PS006")
+		_, ps001 := res.Obs.Agent("PS001")
+		full, sawPS006, sawPS001 = append(full, res.Swept), append(sawPS006, ps006), append(sawPS001, ps001)
 		r.clk.Advance(5 * time.Minute)
 	}
 	f, err := r.site.Agent(context.Background(), "PS006", nil)
@@ -126,11 +130,14 @@ func TestSweepAfterCredentialChangeFindsTheUnreachableServer(t *testing.T) {
 	if !f.Applied.Equal(policyAcc) || !hasPrincipal(f.FullControl, policyAcc.Account) {
 		t.Fatalf("PS006 forgotten: applied %s, Full Control %v", f.Applied, f.FullControl)
 	}
-	for i, s := range swept {
-		// Every pass sweeps until the one after PS006's repair at 1h (13),
-		// then the next is an hour later (at 2h05, 25).
-		if want := i <= 13 || i == 25; s != want {
-			t.Errorf("pass %d at %s: swept %t, want %t", i, time.Duration(i)*5*time.Minute, s, want)
+	for i := range full {
+		// Passes 0 (the drift) and 1 (after the change) list everything;
+		// 2 … 12 observe PS006, which took the change at 12 (1h); full
+		// sweeps come back an hour after the last, at 13 and 25.
+		wantFull := i <= 1 || i == 13 || i == 25
+		if full[i] != wantFull || sawPS006[i] != (wantFull || i <= 12) || sawPS001[i] != wantFull {
+			t.Errorf("pass %d at %s: full sweep %t, PS006 observed %t, PS001 observed %t; want %t, %t, %t",
+				i, time.Duration(i)*5*time.Minute, full[i], sawPS006[i], sawPS001[i], wantFull, wantFull || i <= 12, wantFull)
 		}
 	}
 }
