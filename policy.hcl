@@ -38,9 +38,10 @@ credential {
 # long Pending/Downloading pairs are left alone, how many package servers
 # are worked on at once, and how many one pass may touch at most.
 # sweep_every (default "1h"): how often a pass observes every package server
-# in scope, not only those with rows in question; after a credential change
-# every pass does, until each server has taken it (a server unreachable
-# during the change is repaired when it is back).
+# in scope, not only those with rows in question. After a credential change
+# the next pass does too, and the passes after it observe the servers that
+# have not taken the change yet (a server unreachable during the change is
+# repaired when it is back).
 reconcile {
   schedule             = "@every 1m"
   pending_grace        = "10m"
