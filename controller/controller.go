@@ -82,6 +82,7 @@ type Controller struct {
 	verify    map[vocab.Host]time.Time
 	actedLast bool
 	cycleOpen bool              // a reset cycle of ours left the NS on anonymous
+	sweep     sweeper           // full sweeps, and the NS credential per policy version
 	holds     map[string]string // action id → rule of its last recorded hold
 	repeated  int               // holds not recorded again in this pass
 	passes    int
@@ -116,6 +117,7 @@ func New(o Options) (*Controller, error) {
 		retry:     newRetries(p.Reconcile.BackoffBase, p.Reconcile.BackoffCap),
 		verify:    map[vocab.Host]time.Time{},
 		holds:     map[string]string{},
+		sweep:     newSweeper(),
 	}, nil
 }
 

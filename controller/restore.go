@@ -64,9 +64,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 	switch r.Type {
 	case audit.TypeIntent:
 		a := recordAction(r)
-		for range guard.Cost(a, c.policy.Credential, c.cycleOpen) {
-			c.limiter.Record(a.Kind, r.Time)
-		}
+		c.limiter.Record(a.Kind, r.Time) // every started action costs one
 		if a.Kind == actions.SetCredentialMode && a.Round == 1 {
 			c.cycleOpen = true
 		}
@@ -76,6 +74,10 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 			if guard.Restores(recordAction(r), c.policy.Credential) {
 				c.cycleOpen = false
 			}
+		}
+	case audit.TypePassEnd:
+		if len(r.Detail) > 0 {
+			c.sweep.replay(r.Detail, r.Time)
 		}
 	case audit.TypeApproval:
 		var d ApprovalDetail

@@ -138,6 +138,10 @@ type Reconcile struct {
 	BackoffCap        time.Duration
 	BreakerHealthyFor time.Duration // 0: only a manual reset closes the breaker
 	ApprovalTTL       time.Duration
+	// SweepEvery is how often a pass observes every package server in
+	// scope, not only those with rows in question (and after every
+	// credential change, every pass does until each has taken it).
+	SweepEvery time.Duration
 }
 
 // Limit caps one kind: at most Max actions in any rolling window of Per.

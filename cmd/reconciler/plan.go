@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/guard"
 )
 
 func init() {
@@ -13,7 +12,8 @@ func init() {
 }
 
 // planJSON is `plan --json`: the plan (actions.Plan's documented schema)
-// and, per held action id, the rule that would hold it now.
+// and, per action id that will not run in this pass, the rule: a gate's or
+// a binding rule's, or "dependency ID" for an action waiting for held ID.
 type planJSON struct {
 	actions.Plan
 	Held map[string]actions.Hold `json:"held,omitempty"`
@@ -39,7 +39,7 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("plan: %v", err)
 	}
-	holds := guard.New(s.pol, ctl.Limiter(), ctl.Breaker(), ctl.Approvals()).Admit(res.Plan, s.clk.Now())
+	holds := res.Holds // the pass's own evaluation: the gates as the controller rebuilt them
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
