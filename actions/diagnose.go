@@ -97,6 +97,8 @@ func (d *serverDiag) judgeUnknown(b *builder, want vocab.Credential) {
 	signs := d.credentialSigns(want)
 	t := Target{Server: d.host}
 	switch {
+	case len(signs) == 0 && !d.inQuestion:
+		// A healthy server seen by a sweep: nothing to explain.
 	case len(signs) == 0 || !d.inQuestion:
 		b.note(t, NoteCredentialUnknown, fmt.Sprintf("applied credential unknown (%s) and no sign of KB 179719 points at it: "+
 			"no credential action", d.agent.AppliedUnknown))
