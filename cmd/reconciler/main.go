@@ -46,6 +46,10 @@ type env struct {
 	isTerminal func(w io.Writer) bool
 	// clock is the wall clock in production, a fake in tests.
 	clock clock.Clock
+	// notifier is told of the daemon's start, reloads and stop; nil means
+	// systemd's notify socket when there is one (package sdnotify). The
+	// Windows service sets one that reports Running to the SCM.
+	notifier notifier
 }
 
 func main() {
