@@ -220,11 +220,13 @@ func (c *Controller) endPass(res PassResult) {
 	}
 	detail := map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
 		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)}
+	c.recordAges(detail)
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
 	}
 	if err := c.append(rec); err != nil {
+		c.ages.Unrecorded() // the next pass_end starts the history again
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
 }

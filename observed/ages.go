@@ -24,7 +24,14 @@ type Ages struct {
 	mu       sync.Mutex
 	first    map[ageKey]time.Time
 	started  bool
-	rejected map[Reject]struct{} // by the last complete read
+	rejected map[Reject]struct{}  // by the last complete read
+	recorded map[ageKey]time.Time // in-progress pairs as the deltas told them; nil: none told yet
+	// unrecorded are the in-progress pairs first seen since the last delta
+	// (tracked once a delta was taken), so that a delta need not walk
+	// every pair in question.
+	unrecorded   map[ageKey]struct{}
+	inProgress   int  // in-progress pairs in first
+	mayHaveEnded bool // an in-progress pair left since the last delta
 }
 
 // ageKey identifies a pair in one status; a status change starts anew.
@@ -55,6 +62,7 @@ func (a *Ages) observe(now time.Time, rows []entry[pairKey, Pair]) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	next := make(map[ageKey]time.Time, len(rows))
+	carried, fresh := 0, 0
 	for i := range rows {
 		p := &rows[i].val
 		k := ageKey{server: rows[i].key.server, pkg: p.Package, status: p.Status}
@@ -69,10 +77,24 @@ func (a *Ages) observe(now time.Time, rows []entry[pairKey, Pair]) {
 			first = now
 			p.Since = time.Time{}
 		}
+		if p.Status.InProgress() {
+			if known {
+				carried++
+			} else {
+				fresh++
+				if a.recorded != nil {
+					a.unrecorded[k] = struct{}{}
+				}
+			}
+		}
 		next[k] = first
 	}
-	a.first = next
+	if carried < a.inProgress {
+		a.mayHaveEnded = true
+	}
+	a.first, a.inProgress = next, carried+fresh
 	a.started = true
+	a.pruneUnrecorded()
 }
 
 // Len returns the number of pairs tracked.

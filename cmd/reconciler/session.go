@@ -70,7 +70,8 @@ func (s *session) close() {
 // observer builds a controller that writes nothing, with its gates rebuilt
 // from the journal so that plan, status and approve see what a pass would
 // hold (a journal that cannot be read is logged: its budgets then count as
-// spent).
+// spent), and with the pair ages the daemon's passes journaled, so that they
+// see which Pending pairs the daemon has watched past pending_grace.
 func (s *session) observer() (*controller.Controller, error) {
 	ctl, err := s.controller(nil, nil)
 	if err != nil {
@@ -78,6 +79,11 @@ func (s *session) observer() (*controller.Controller, error) {
 	}
 	if err := ctl.Restore(s.pol.Audit.Path); err != nil {
 		s.log.Warn("journal", "error", err)
+	}
+	if n, err := ctl.RestoreAges(s.pol.Audit.Path); err != nil {
+		s.log.Warn("journal", "error", err)
+	} else {
+		s.log.Debug("pair ages from the daemon's passes", "pairs_in_progress", n)
 	}
 	return ctl, nil
 }
