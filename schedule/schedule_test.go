@@ -212,16 +212,17 @@ func (r *reference) times(t *testing.T, spec string, from, to time.Time) []time.
 	// when no instant shows it, at the first instant showing a later time.
 	seen := map[time.Time]bool{}
 	lo, hi := r.walls[0], r.walls[len(r.walls)-1]
+	j := 0 // the answer's index never decreases as w grows
 	for w := lo; w.Before(hi); w = w.Add(time.Minute) {
+		for j < len(r.instants) && r.walls[j].Before(w) {
+			j++
+		}
 		if !matches(ss, w) {
 			continue
 		}
 		var at time.Time
-		for i := range r.instants {
-			if r.walls[i].Equal(w) || r.walls[i].After(w) {
-				at = r.instants[i]
-				break
-			}
+		if j < len(r.instants) {
+			at = r.instants[j]
 		}
 		if !at.IsZero() && !at.Before(from) && at.Before(to) && !seen[at] {
 			seen[at] = true
