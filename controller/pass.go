@@ -268,11 +268,13 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Lock()
 	c.sweep.detail(res.Obs, res.Swept, detail)
 	c.mu.Unlock()
+	c.recordAges(detail)
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
 	}
 	if err := c.append(rec); err != nil {
+		c.ages.Unrecorded() // the next pass_end starts the history again
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
 	c.checkpoint(c.Policy(), res.End)

@@ -52,6 +52,10 @@ type env struct {
 	witness func() (audit.Witness, error)
 	// probe asks a daemon's health endpoint (status); nil (tests) asks none.
 	probe func(url string) (healthy bool, message string, err error)
+	// notifier is told of the daemon's start, reloads and stop; nil means
+	// systemd's notify socket when there is one (package sdnotify). The
+	// Windows service sets one that reports Running to the SCM.
+	notifier notifier
 }
 
 func main() {

@@ -86,7 +86,8 @@ func (s *session) close() {
 // observer builds a controller that writes nothing, with its gates rebuilt
 // from the journal so that plan, status and approve see what a pass would
 // hold (a journal that cannot be read is logged: its budgets then count as
-// spent).
+// spent), and with the pair ages the daemon's passes journaled, so that they
+// see which Pending pairs the daemon has watched past pending_grace.
 func (s *session) observer() (*controller.Controller, error) {
 	ctl, err := s.controller(nil, nil)
 	if err != nil {
@@ -99,6 +100,11 @@ func (s *session) observer() (*controller.Controller, error) {
 		s.log.Error("the audit journal does not match its anchor: destructive kinds count as spent for one window",
 			"state", ac.State, "problem", ac.Message)
 		ctl.JournalUntrusted(s.clk.Now())
+	}
+	if n, err := ctl.RestoreAges(s.pol.Audit.Path); err != nil {
+		s.log.Warn("journal", "error", err)
+	} else {
+		s.log.Debug("pair ages from the daemon's passes", "pairs_in_progress", n)
 	}
 	return ctl, nil
 }
