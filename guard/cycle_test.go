@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"github.com/itms-tools/reconciler/schedule"
 	"slices"
 	"sort"
 	"strings"
@@ -85,7 +86,7 @@ func sorted(ids ...string) []string {
 
 // alwaysOpen is a window open at any time.
 func alwaysOpen(name string, deny ...actions.Kind) policy.Window {
-	s, err := cronParser.Parse("@every 1m")
+	s, err := schedule.Parse("@every 1m", time.UTC)
 	if err != nil {
 		panic(err)
 	}
