@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"github.com/itms-tools/reconciler/schedule"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/schedule"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
