@@ -10,7 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/console"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/estateview"
 	"github.com/itms-tools/reconciler/httpserve"
 	"github.com/itms-tools/reconciler/policy"
 )
@@ -28,6 +30,7 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	var journal *audit.Journal
 	var mu sync.Mutex
 	var ctl *controller.Controller
+	var view *estateview.View // the console's view: pushed after each pass, fed by the journal
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk,
 		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: func(context.Context) (controller.Journal, error) {
 			j, err := s.openJournal("run")
@@ -40,19 +43,28 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 			if err := ctl.Restore(s.pol.Audit.Path); err != nil {
 				s.log.Error("budgets", "error", err)
 			}
-			return j, nil
-		}})
+			rebuildView(s, view)
+			view.Attach(j)
+			return view.Tee(j), nil
+		}, AfterPass: func(res controller.PassResult) { view.Push(res) }})
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
 	defer ctl.Close()
-	srv, err := serveHTTP(s, ctl, metrics)
+	if view, err = estateview.New(ctl, s.clk, s.log); err != nil {
+		return s.e.errorf("%v", err)
+	}
+	rebuildView(s, view)
+	srv, cons, err := serveHTTP(s, ctl, metrics, view)
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
 	reload := watchPolicy(ctx, s, ctl, hup)
 	s.log.Info("reconciler started", "policy", s.pol.File, "mode", s.pol.Mode, "schedule", s.pol.Reconcile.Schedule)
 	runErr := ctl.Run(ctx, reload)
+	if cons != nil {
+		cons.Close() // ends the event streams, which Stop would wait for
+	}
 	stopHTTP(srv)
 	mu.Lock()
 	defer mu.Unlock()
@@ -70,12 +82,21 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	return exitOK
 }
 
-// serveHTTP starts the metrics and health endpoint when the policy asks,
-// within httpserve's default limits (timeouts, a connection cap).
-func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*httpserve.Server, error) {
+// rebuildView folds the journal into the view; a journal it cannot read
+// whole leaves the history read before the damage.
+func rebuildView(s *session, view *estateview.View) {
+	if err := view.Rebuild(s.pol.Audit.Path); err != nil {
+		s.log.Warn("console: history rebuilt from the journal in part", "error", err)
+	}
+}
+
+// serveHTTP starts the console, metrics and health endpoint when the
+// policy asks, within httpserve's default limits (timeouts, a connection
+// cap).
+func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics, view *estateview.View) (*httpserve.Server, *console.Server, error) {
 	addr := s.pol.HTTP.Listen
 	if addr == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
@@ -88,12 +109,19 @@ func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*
 		w.Write([]byte("ready\n"))
 	})
 	lim := httpserve.DefaultLimits()
+	// Event streams hold a connection each: leave a quarter of the cap to
+	// pages, scrapes and probes.
+	cons, err := mountConsole(mux, s, ctl, view, max(1, lim.MaxConns*3/4))
+	if err != nil {
+		return nil, nil, err
+	}
 	srv, err := httpserve.Start(addr, mux, lim, s.log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.log.Info("serving metrics and health", "addr", srv.Addr().String(), "max_connections", lim.MaxConns)
-	return srv, nil
+	s.log.Info("serving the console, metrics and health", "addr", srv.Addr().String(), "url", "http://"+srv.Addr().String()+"/",
+		"max_connections", lim.MaxConns)
+	return srv, cons, nil
 }
 
 func stopHTTP(srv *httpserve.Server) {

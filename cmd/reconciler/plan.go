@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/guard"
 )
 
@@ -17,6 +19,18 @@ func init() {
 type planJSON struct {
 	actions.Plan
 	Held map[string]actions.Hold `json:"held,omitempty"`
+}
+
+// evaluatePlan is the evaluation `reconciler plan` shows, and the web
+// console's plan page too: observe and plan like a pass, then ask the
+// gates what they would hold now. It changes nothing.
+func evaluatePlan(ctx context.Context, ctl *controller.Controller, now time.Time) (controller.PassResult, map[string]actions.Hold, error) {
+	res, err := ctl.PlanOnly(ctx)
+	if err != nil {
+		return res, nil, err
+	}
+	holds := guard.New(ctl.Policy(), ctl.Limiter(), ctl.Breaker(), ctl.Approvals()).Admit(res.Plan, now)
+	return res, holds, nil
 }
 
 func runPlan(ctx context.Context, e *env, args []string) int {
@@ -35,11 +49,10 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("%v", err)
 	}
-	res, err := ctl.PlanOnly(ctx)
+	res, holds, err := evaluatePlan(ctx, ctl, s.clk.Now())
 	if err != nil {
 		return e.errorf("plan: %v", err)
 	}
-	holds := guard.New(s.pol, ctl.Limiter(), ctl.Breaker(), ctl.Approvals()).Admit(res.Plan, s.clk.Now())
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -43,12 +43,21 @@ type Rig struct {
 	Journal *audit.Journal
 	Ctl     *controller.Controller
 	View    *estateview.View
+	// Wrap, when set, gives the controller another view of the site (a
+	// hostile CMDB or agent answers); nil uses the site as it is.
+	Wrap func(*sim.Site) controller.Site
 }
 
 // New builds a rig on the scenario (JSON) with extra policy HCL.
 func New(t testing.TB, scenario, extra string) *Rig {
 	t.Helper()
-	r := &Rig{T: t, Dir: t.TempDir(), Clock: clock.NewFake(T0)}
+	return NewWrapped(t, scenario, extra, nil)
+}
+
+// NewWrapped is New with the controller's site wrapped.
+func NewWrapped(t testing.TB, scenario, extra string, wrap func(*sim.Site) controller.Site) *Rig {
+	t.Helper()
+	r := &Rig{T: t, Dir: t.TempDir(), Clock: clock.NewFake(T0), Wrap: wrap}
 	path := filepath.Join(r.Dir, "policy.hcl")
 	src := BasePolicy + extra
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
@@ -98,8 +107,12 @@ func (r *Rig) Restart() {
 		view.Attach(j)
 		return view.Tee(j), nil
 	}
+	site := controller.Site{CMDB: r.Site, NS: r.Site, Agents: r.Site, Driver: r.Site}
+	if r.Wrap != nil {
+		site = r.Wrap(r.Site)
+	}
 	ctl, err = controller.New(controller.Options{Policy: r.Policy,
-		Site:      controller.Site{CMDB: r.Site, NS: r.Site, Agents: r.Site, Driver: r.Site},
+		Site:      site,
 		Clock:     r.Clock,
 		Attach:    attach,
 		AfterPass: func(res controller.PassResult) { view.Push(res) }})
