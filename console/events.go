@@ -19,16 +19,16 @@ const maxDeltaServers = 500
 
 // delta is the data of one "view" event: what changed since From.
 type delta struct {
-	Version  uint64       `json:"version"`
-	From     uint64       `json:"from"`
-	At       string       `json:"at"`
-	Pass     string       `json:"pass,omitempty"`
-	Totals   deltaTotals  `json:"totals"`
-	Servers  []deltaRow   `json:"servers,omitempty"`
-	Reload   bool         `json:"reload,omitempty"`
-	Breaker  bool         `json:"breaker_open"`
-	Pending  int          `json:"pending_approvals"`
-	PlanHeld int          `json:"plan_held"`
+	Version  uint64      `json:"version"`
+	From     uint64      `json:"from"`
+	At       string      `json:"at"`
+	Pass     string      `json:"pass,omitempty"`
+	Totals   deltaTotals `json:"totals"`
+	Servers  []deltaRow  `json:"servers,omitempty"`
+	Reload   bool        `json:"reload,omitempty"`
+	Breaker  bool        `json:"breaker_open"`
+	Pending  int         `json:"pending_approvals"`
+	PlanHeld int         `json:"plan_held"`
 }
 
 type deltaTotals struct {

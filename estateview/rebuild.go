@@ -16,6 +16,7 @@ import (
 func (v *View) Rebuild(path string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	seq := v.m.lastSeq
 	var n int64
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		n++
@@ -29,6 +30,9 @@ func (v *View) Rebuild(path string) error {
 	v.m.est.Rebuilt.LastSeq = v.m.lastSeq
 	if err != nil {
 		v.m.est.Rebuilt.Error = err.Error()
+	}
+	if v.m.lastSeq == seq && err == nil {
+		return nil // nothing new: no change of the view
 	}
 	now := v.clock.Now()
 	if v.src != nil {

@@ -57,6 +57,9 @@ func New(src Source, clk clock.Clock, log *slog.Logger) (*View, error) {
 	}
 	v := &View{db: db, src: src, clock: clk, log: log, m: newModel()}
 	v.mu.Lock()
+	if src != nil {
+		v.m.gates(src, clk.Now())
+	}
 	v.publish(clk.Now())
 	v.mu.Unlock()
 	return v, nil
