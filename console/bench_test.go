@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/estateview/estatetest"
 )
 
@@ -110,4 +111,55 @@ func BenchmarkPassWithStreams(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFanout50 is the daemon's whole cost of one view change with 50
+// open streams: the commit, 50 streams waking, one encoding of the event
+// and 50 writes, until every client has read it.
+func BenchmarkFanout50(b *testing.B) {
+	r, s := largeEstate(b, 500)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const streams = 50
+	got := make(chan struct{}, streams)
+	var wg sync.WaitGroup
+	for i := range streams {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			b.Fatalf("stream %d: %v", i, err)
+		}
+		br := bufio.NewReader(res.Body)
+		if _, err := br.ReadString('\n'); err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer res.Body.Close()
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if strings.HasPrefix(line, "event: view") {
+					got <- struct{}{}
+				}
+			}
+		}()
+	}
+	seq := r.View.Snapshot().Estate().Rebuilt.LastSeq + 1_000_000
+	for b.Loop() {
+		seq++
+		r.View.Ingest(audit.Record{Seq: seq, Type: audit.TypePolicyReload, Time: r.Clock.Now()})
+		for range streams {
+			<-got
+		}
+	}
+	b.StopTimer()
+	s.Close()
+	cancel()
+	wg.Wait()
 }

@@ -64,7 +64,7 @@ func TestEventStream(t *testing.T) {
 		if ct := pr.h.Get("Content-Type"); ct != "text/event-stream; charset=utf-8" || pr.code != 200 {
 			t.Fatalf("status %d, content type %q", pr.code, ct)
 		}
-		synctest.Wait()  // the stream waits on its watch set
+		synctest.Wait() // the stream waits on its watch set
 		first := r.Pass(time.Minute)
 		ev := readEvent(t, br)
 		if ev.event != "view" {
