@@ -37,9 +37,8 @@ type View struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	inMu    sync.Mutex // guards pending and inPass: Ingest never waits on a Push
+	inMu    sync.Mutex // guards pending: Ingest never waits on a Push
 	pending []audit.Record
-	inPass  bool
 
 	mu      sync.Mutex // the writer: guards m and journal
 	m       *model
@@ -77,32 +76,26 @@ func (v *View) Attach(j Journal) {
 }
 
 // Ingest takes one record as the journal stored it (the daemon passes it
-// as the journal's audit.Options.Forward). Records of a pass wait
-// for its Push; others (a policy reload between passes) are applied now.
-// It only queues inside a pass: the executor's appends never wait on the
-// view.
+// as the journal's audit.Options.Forward). It only queues: the journal
+// calls it while it holds its own lock, and the view's Push appends to the
+// journal while it holds the view's, so folding here could deadlock. The
+// records are folded at the next Push, the end of the pass they belong to
+// (a reload or an inbox request between passes shows at the next pass).
 func (v *View) Ingest(r audit.Record) {
+	if isConditionsNote(r) {
+		return // written by this view from its own model: nothing to fold
+	}
 	v.inMu.Lock()
 	v.pending = append(v.pending, r)
-	if r.Type == audit.TypePassStart {
-		v.inPass = true
-	}
-	now := !v.inPass
 	v.inMu.Unlock()
-	if now {
-		v.commit(nil)
-	}
 }
 
-// takePending returns the queued records and ends the pass.
-func (v *View) takePending(endPass bool) []audit.Record {
+// takePending returns the queued records.
+func (v *View) takePending() []audit.Record {
 	v.inMu.Lock()
 	defer v.inMu.Unlock()
 	rs := v.pending
 	v.pending = nil
-	if endPass {
-		v.inPass = false
-	}
 	return rs
 }
 
@@ -123,7 +116,7 @@ func (v *View) commit(res *controller.PassResult) {
 	}()
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, r := range v.takePending(res != nil) {
+	for _, r := range v.takePending() {
 		v.m.fold(r)
 	}
 	now := v.clock.Now()
