@@ -13,6 +13,8 @@
 mode = "enforce"
 
 # Kinds listed here wait for `reconciler approve` before they are applied.
+# One approval covers both rounds of a credential reset cycle: the id its
+# hold names (reconciler plan shows it).
 # approve = ["set_credential_mode"]
 
 # The site to reconcile: "sim" is a simulated estate kept on disk under dir,
@@ -38,11 +40,17 @@ credential {
 # How the loop runs: a cron spec (five fields, or @every / @hourly ...), how
 # long Pending/Downloading pairs are left alone, how many package servers
 # are worked on at once, and how many one pass may touch at most.
+# sweep_every (default "1h"): how often a pass observes every package server
+# in scope, not only those with rows in question. After a credential change
+# the next pass does too, and the passes after it observe the servers that
+# have not taken the change yet (a server unreachable during the change is
+# repaired when it is back).
 reconcile {
   schedule             = "@every 1m"
   pending_grace        = "10m"
   concurrency          = 8
   max_servers_per_pass = 25
+  sweep_every          = "1h"
 }
 
 # Rate limits: at most max actions of a kind in any rolling window of per.
@@ -58,6 +66,8 @@ limit "delete_ps_snapshot" {
   per = "1h"
 }
 
+# A credential reset cycle (stuck package servers) costs two
+# set_credential_mode and is admitted whole: keep this at 2 or more.
 limit "set_credential_mode" {
   max = 4
   per = "24h"

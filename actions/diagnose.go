@@ -25,7 +25,8 @@ type serverDiag struct {
 	host        vocab.Host
 	agent       observed.AgentFacts
 	notReceived bool // applied ≠ policy's credential, not (yet) received
-	stuck       bool // applied ≠ NS setting, policy version current
+	stuck       bool // applied ≠ what the NS held at the server's policy version
+	behind      bool // stuck, and the NS has moved on since
 	aclMissing  bool
 	// credWhy explains notReceived when a credential fact is unknown
 	// (credentialMessage); "" when both facts were observed.
@@ -39,20 +40,28 @@ type serverDiag struct {
 const NoteCredentialUnknown = "credential_unknown"
 
 // diagnoseCredential fills the credential causes of a server. ns is the
-// setting observed on the NS; want is the policy's credential. When the NS
-// setting is unmanaged, only the ACL is judged (against the policy's
-// account).
+// setting observed on the NS; want is the policy's credential (what the NS
+// holds once the plan's global steps ran); seen is the NS credential at
+// the policy versions the controller has seen. When the NS setting is
+// unmanaged, only the ACL is judged (against the policy's account).
+//
+// A server that does not hold the policy's credential is stuck when it
+// has the current policy version yet applied something else, or when it
+// is behind but its credential differs from what the NS held at the
+// version it has (it received that setting and did not apply it). Else it
+// has not received the setting yet (unknown history counts as not
+// received).
 //
 // Stuck (the cause of the global reset cycle) is concluded only from two
 // observed facts: the applied credential and the policy version received.
 // Where either is unknown (a real site: docs/itms.md), the server gets at
 // most the non-destructive first step, update_configuration then
 // resend_status, and only when KB 179719's evidence points at the
-// credential. This is the seam of the verify → escalate ladder (DESIGN
-// §3a): the ladder, not this diagnosis, escalates such a server to the
-// reset cycle once that first step was verified not effective and the
-// evidence still agrees.
-func (d *serverDiag) diagnoseCredential(b *builder, ns observed.NSState, want vocab.Credential, unmanaged bool) {
+// credential. This is the seam of the verify → escalate ladder
+// (docs/design.md): the ladder, not this diagnosis, escalates such a
+// server to the reset cycle once that first step was verified not
+// effective and the evidence still agrees.
+func (d *serverDiag) diagnoseCredential(b *builder, ns observed.NSState, want vocab.Credential, unmanaged bool, seen CredentialHistory) {
 	if want.Mode.NeedsAccount() && !hasPrincipal(d.agent.FullControl, want.Account) {
 		d.aclMissing = true
 	}
@@ -68,8 +77,10 @@ func (d *serverDiag) diagnoseCredential(b *builder, ns observed.NSState, want vo
 		d.notReceived = true
 		d.credWhy = fmt.Sprintf("applied credential %s ≠ %s; the policy version received is unknown (%s), so "+
 			"not received and stuck cannot be told apart: update and resend first", a.Applied, want, a.PolicyVersionUnknown)
-	case !a.Applied.Equal(ns.Credential) && a.PolicyVersion >= ns.PolicyVersion:
+	case a.PolicyVersion >= ns.PolicyVersion && !a.Applied.Equal(ns.Credential):
 		d.stuck = true
+	case a.PolicyVersion < ns.PolicyVersion && knownOther(seen, a.PolicyVersion, a.Applied):
+		d.stuck, d.behind = true, true
 	default:
 		d.notReceived = true
 	}
@@ -86,6 +97,8 @@ func (d *serverDiag) judgeUnknown(b *builder, want vocab.Credential) {
 	signs := d.credentialSigns(want)
 	t := Target{Server: d.host}
 	switch {
+	case len(signs) == 0 && !d.inQuestion:
+		// A healthy server seen by a sweep: nothing to explain.
 	case len(signs) == 0 || !d.inQuestion:
 		b.note(t, NoteCredentialUnknown, fmt.Sprintf("applied credential unknown (%s) and no sign of KB 179719 points at it: "+
 			"no credential action", d.agent.AppliedUnknown))
@@ -136,6 +149,13 @@ func (d *serverDiag) credentialFacts() []Fact {
 		version = "unknown: " + d.agent.PolicyVersionUnknown
 	}
 	return []Fact{{"applied_credential", applied}, {"policy_version", version}}
+}
+
+// knownOther reports whether the NS held, at policy version v, a
+// credential other than applied.
+func knownOther(seen CredentialHistory, v int64, applied vocab.Credential) bool {
+	c, ok := seen[v]
+	return ok && !c.Equal(applied)
 }
 
 func hasPrincipal(acl []string, account string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/clock"
@@ -32,12 +33,23 @@ type Hold struct {
 
 // Gates decide which actions may run now. Admit sees the whole plan at
 // once and decides in plan order, so budgets and blast radius are shared
-// deterministically; actions absent from the result are admitted.
+// deterministically; actions absent from the result are admitted. The
+// result may also name actions that wait for a held one (rule
+// "dependency ID"): the executor defers those by their prerequisites.
 type Gates interface {
 	Admit(p Plan, now time.Time) map[string]Hold
 	// Spent tells the gates an action was started at.
 	Spent(a Action, at time.Time)
 }
+
+// WaitRule is the rule of an action deferred because it waits for the
+// action id, which will not run in this pass: "dependency ID".
+func WaitRule(id string) string { return waitPrefix + id }
+
+// WaitsFor returns the id a WaitRule names.
+func WaitsFor(rule string) (string, bool) { return strings.CutPrefix(rule, waitPrefix) }
+
+const waitPrefix = "dependency "
 
 // Driver applies one action to the site. It decides nothing.
 type Driver interface {
@@ -120,7 +132,14 @@ var ErrJournal = errors.New("audit journal")
 // resolved, or the context ends (in-flight actions finish and are recorded),
 // or the journal fails.
 func (e *Executor) Run(ctx context.Context, pass string, p Plan) (Result, error) {
-	r := newRun(e, pass, p)
+	return e.RunAdmitted(ctx, pass, p, e.Gates.Admit(p, e.Clock.Now()))
+}
+
+// RunAdmitted is Run with the gates' decision already taken (holds is
+// what Gates.Admit returned for p): the pass decides once, and `plan`
+// shows that same decision.
+func (e *Executor) RunAdmitted(ctx context.Context, pass string, p Plan, holds map[string]Hold) (Result, error) {
+	r := newRun(e, pass, p, holds)
 	return r.loop(ctx)
 }
 

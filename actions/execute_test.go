@@ -282,9 +282,11 @@ func TestExecuteResetCycleRestoresDespiteFailure(t *testing.T) {
 	}
 }
 
-// While the NS awaits the policy's credential, no update_configuration may
-// run for any reason: it would spread the NS's current (wrong) credential.
-func TestExecuteNoUpdateWhileTheNSAwaitsItsCredential(t *testing.T) {
+// While the NS awaits the policy's credential (the drift fix is held), a
+// server's snapshot repair does not wait for it: its update applies what
+// the NS holds (what the server holds already) and restores the snapshot,
+// and its report goes through. The update after the change comes with it.
+func TestExecuteSnapshotRepairDoesNotWaitForTheNSCredential(t *testing.T) {
 	f := newFx(t)
 	f.obs.NS.Credential = anon
 	pf := f.pair("PS001", 1, vocab.Invalid)
@@ -292,14 +294,34 @@ func TestExecuteNoUpdateWhileTheNSAwaitsItsCredential(t *testing.T) {
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
 	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
-	g := &fakeGates{holds: map[string]Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: Deferred}}}
+	g := &fakeGates{holds: map[string]Hold{set: {Rule: "approval required: reconciler approve " + set, Outcome: Deferred}}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, g, rec, 2).Run(context.Background(), "p", p); err != nil {
 		t.Fatal(err)
 	}
+	want := []string{"update_configuration:PS001", "resend_status:PS001"}
+	if !slices.Equal(d.applied, want) {
+		t.Fatalf("applied %v, want %v (the snapshot repair, not held by the credential approval)", d.applied, want)
+	}
+}
+
+// A server whose credential must change reports only after it took the
+// change: its resend waits for the held drift fix.
+func TestExecuteReportWaitsForTheCredentialChange(t *testing.T) {
+	f := newFx(t)
+	f.obs.NS.Credential = anon
+	f.pair("PS001", 1, vocab.Invalid)
+	f.agents["PS001"].Facts.Applied = anon
+	p := f.plan()
+	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
+	g := &fakeGates{holds: map[string]Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: Deferred}}}
+	d := &fakeDriver{}
+	if _, err := newExec(d, g, &fakeRecorder{}, 2).Run(context.Background(), "p", p); err != nil {
+		t.Fatal(err)
+	}
 	if len(d.applied) != 0 {
-		t.Fatalf("applied %v while the NS still holds anonymous", d.applied)
+		t.Fatalf("applied %v while the NS change is held", d.applied)
 	}
 }
 

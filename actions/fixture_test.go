@@ -26,13 +26,15 @@ func pkg(n int) vocab.GUID {
 // acc credential, packages at version "7" whose NS snapshots are current,
 // and servers that are healthy until a modifier breaks them.
 type fx struct {
-	t      *testing.T
-	obs    *observed.Observation
-	want   vocab.Credential
-	grace  time.Duration
-	held   map[vocab.Host]string
-	agents map[vocab.Host]*observed.Agent
-	files  map[vocab.Host][]observed.PackageFiles
+	t       *testing.T
+	obs     *observed.Observation
+	want    vocab.Credential
+	grace   time.Duration
+	held    map[vocab.Host]string
+	history CredentialHistory
+	also    []vocab.Host
+	agents  map[vocab.Host]*observed.Agent
+	files   map[vocab.Host][]observed.PackageFiles
 }
 
 func newFx(t *testing.T) *fx {
@@ -50,6 +52,11 @@ func (f *fx) must(err error) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+// nsAt is an NS setting at a policy version.
+func nsAt(c vocab.Credential, v int64) observed.NSState {
+	return observed.NSState{Credential: c, PolicyVersion: v}
 }
 
 // server adds a healthy, reachable agent.
@@ -83,9 +90,11 @@ func (f *fx) plan() Plan {
 		c.Facts.Packages = f.files[h]
 		f.must(f.obs.SetAgent(c))
 	}
-	d := desired.New(f.want, nil, f.grace)
-	return Compute(Input{Desired: d, Obs: f.obs, Now: now, Held: f.held})
+	d := desiredFor(f)
+	return Compute(Input{Desired: d, Obs: f.obs, Now: now, Held: f.held, History: f.history, Also: f.also})
 }
+
+func desiredFor(f *fx) desired.State { return desired.New(f.want, nil, f.grace) }
 
 // steps renders a plan as "kind target" lines in order.
 func steps(p Plan) []string {

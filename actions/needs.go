@@ -18,7 +18,8 @@ func NeedsServerList(d desired.State, obs *observed.Observation) bool {
 // Needs says what must be observed beyond the CMDB before planning: each
 // server's agent with the packages in question on it, and the NS snapshots
 // of those packages. Servers out of scope or held get no call. Listed
-// servers (see NeedsServerList) are added with no packages.
+// servers (see NeedsServerList) and those in Input.Also are added with no
+// packages.
 func Needs(in Input) (map[vocab.Host][]vocab.GUID, []vocab.GUID) {
 	if blocked(in.Obs, in.Held) != "" {
 		return nil, nil
@@ -28,6 +29,11 @@ func Needs(in Input) (map[vocab.Host][]vocab.GUID, []vocab.GUID) {
 	for _, s := range in.Obs.Servers() {
 		if _, ok := need[s.Name]; !ok && keep(s.Name) {
 			need[s.Name] = nil
+		}
+	}
+	for _, h := range in.Also {
+		if _, ok := need[h]; !ok && keep(h) {
+			need[h] = nil
 		}
 	}
 	var pkgs []vocab.GUID

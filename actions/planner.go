@@ -18,7 +18,20 @@ type Input struct {
 	// failures, a terminal error), with why; the key "" holds the NS. They
 	// get no action and are noted.
 	Held map[vocab.Host]string
+	// History is the NS credential at each policy version the controller
+	// has seen (from its observations and its journal); it may be empty.
+	History CredentialHistory
+	// Also lists servers to observe and diagnose though none of their
+	// rows is in question and the server list was not read: those a
+	// sweep still waits for after a credential change.
+	Also []vocab.Host
 }
+
+// CredentialHistory maps a policy version to the NS credential setting
+// that version carried. A package server at version v whose applied
+// credential differs from History[v] received a setting it did not apply:
+// it is stuck, even though the NS has moved on since.
+type CredentialHistory map[int64]vocab.Credential
 
 // Compute is the planner: a pure function from the desired state and one
 // observation to the smallest ordered plan that reaches the desired state
@@ -66,7 +79,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 	d, obs := in.Desired, in.Obs
 	snaps := snapshotsByPackage(obs)
 	var out []*serverDiag
-	for _, h := range candidates(obs) {
+	for _, h := range candidates(obs, in.Also) {
 		t := Target{Server: h}
 		if !d.InScope(h) {
 			b.note(t, "out_of_scope", "outside the policy's scope: left alone")
@@ -87,16 +100,16 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 		}
 		sd := &serverDiag{host: h, agent: ag.Facts}
 		diagnosePairs(b, sd, obs, snaps, in.Now, d.PendingGrace)
-		sd.diagnoseCredential(b, obs.NS, d.Credential, obs.NSUnmanaged) // after the pairs: an unknown credential is judged by them
+		sd.diagnoseCredential(b, obs.NS, d.Credential, obs.NSUnmanaged, in.History) // after the pairs: an unknown credential is judged by them
 		out = append(out, sd)
 	}
 	return out
 }
 
-// candidates are the servers with rows in question and, when the server
-// list was read, every listed server.
-func candidates(obs *observed.Observation) []vocab.Host {
-	hosts := obs.ServersInQuestion()
+// candidates are the servers with rows in question, those in also and,
+// when the server list was read, every listed server.
+func candidates(obs *observed.Observation, also []vocab.Host) []vocab.Host {
+	hosts := append(obs.ServersInQuestion(), also...)
 	seen := map[vocab.Host]bool{}
 	for _, h := range hosts {
 		seen[h] = true
@@ -167,13 +180,18 @@ func needsCycle(diags []*serverDiag, want vocab.Credential) bool {
 
 // globals names the global steps every server's plan depends on.
 type globals struct {
+	cycle   bool   // a reset cycle is planned
 	reset   string // set_credential_mode(anonymous), round 1 of the cycle; "" if none
 	restore string // set_credential_mode(want): the drift fix or round 2 of the cycle; "" if none
 }
 
+// globalSteps plans the NS credential changes: the drift fix, or the
+// reset cycle's two rounds, whose round 2 is also the drift fix (the NS
+// gets the policy's credential once). Round 1 is left out when the NS is
+// already on anonymous: the stuck servers can drop their credential now.
 func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, cycle bool) globals {
-	var g globals
-	if cycle {
+	g := globals{cycle: cycle}
+	if cycle && ns.Credential.Mode != vocab.Anonymous {
 		a := b.get(SetCredentialMode, Target{}, 1, vocab.Anonymous, "")
 		a.addReason(Reason{Cause: CredentialStuck,
 			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
@@ -200,6 +218,7 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 			Requires: []string{g.reset}})
 		a.after(g.reset)
 	}
+
 	g.restore = a.ID
 	return g
 }

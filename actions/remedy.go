@@ -44,14 +44,12 @@ func nsSnapshots(b *builder, diags []*serverDiag) {
 // planPackage plans the package-level remedy of one pair on its server and
 // returns the actions a status report for it requires, and the reason to add
 // to update_configuration when the snapshot must be restored from the NS.
-func planPackage(b *builder, host vocab.Host, pc pkgCause) ([]string, *Reason) {
+// ns lists the NS remedies every snapshot remedy of the server waits for.
+func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]string, *Reason) {
 	t := Target{Server: host, Package: pc.pair.Package}
-	var reqs []string
-	if pc.nsStale {
-		reqs = append(reqs, refreshID, MakeID(DeleteNSSnapshot, Target{Package: t.Package}, 0, ""))
-	}
 	switch pc.cause {
 	case StaleNSSnapshot, StalePSSnapshot:
+		reqs := slices.Clone(ns)
 		facts := pairFacts(pc)
 		if pc.files.SnapshotPresent {
 			a := b.add(DeletePSSnapshot, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,

@@ -16,7 +16,8 @@ const maxReasonsShown = 3
 // RenderOptions adjusts the human-readable plan.
 type RenderOptions struct {
 	// Holds are the gates' decisions for this plan now (Gates.Admit):
-	// held actions are marked and their rule shown.
+	// every action that will not run is marked, with its rule, or for one
+	// that waits for a held action, which one and what holds that.
 	Holds map[string]Hold
 }
 
@@ -37,7 +38,7 @@ func Render(w io.Writer, p Plan, opt RenderOptions) error {
 	renderNotes(ew, p.Notes)
 	ew.printf("\n%s\n", SummaryLine(p))
 	if n := len(opt.Holds); n > 0 {
-		ew.printf("%s would be held now (~); those needing approval: reconciler approve %s\n", vocab.Count(n, "action"), p.ID)
+		ew.printf("%s would wait now (~); those needing approval: reconciler approve %s\n", vocab.Count(n, "action"), p.ID)
 	}
 	return ew.err
 }
@@ -55,10 +56,32 @@ func renderGroups(ew *errWriter, p Plan, opt RenderOptions) {
 			ew.printf("  %s [%d] %s%s\n", mark, step[a.ID]+1, a.Kind, targetSuffix(a))
 			renderReasons(ew, a)
 			if held {
-				ew.printf("      held now: %s\n", h.Rule)
+				ew.printf("      %s\n", holdLine(h, opt.Holds))
 			}
 		}
 	}
+}
+
+// holdLine says why an action will not run: the rule that holds it, or the
+// held action it waits for and that action's rule (following waits).
+func holdLine(h Hold, holds map[string]Hold) string {
+	on, waits := WaitsFor(h.Rule)
+	if !waits {
+		return "held now: " + vocab.Printable(h.Rule)
+	}
+	root := h
+	for range len(holds) {
+		id, ok := WaitsFor(root.Rule)
+		next, known := holds[id]
+		if !ok || !known {
+			break
+		}
+		root = next
+	}
+	if _, still := WaitsFor(root.Rule); still {
+		return "waits for " + on
+	}
+	return fmt.Sprintf("waits for %s, held now: %s", on, vocab.Printable(root.Rule))
 }
 
 func renderReasons(ew *errWriter, a Action) {

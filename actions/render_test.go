@@ -36,7 +36,7 @@ func TestRenderSaysOneAction(t *testing.T) {
 	if err := Render(&b, p, RenderOptions{Holds: map[string]Hold{"resend_status:PS001": {Rule: "mode dry-run"}}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Plan p-1: 1 action, in this order:", "1 action would be held now"} {
+	for _, want := range []string{"Plan p-1: 1 action, in this order:", "1 action would wait now"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("render lacks %q:\n%s", want, b.String())
 		}

@@ -33,12 +33,11 @@ type completion struct {
 	err error
 }
 
-func newRun(e *Executor, pass string, p Plan) *run {
-	r := &run{e: e, pass: pass, plan: p, idx: p.Index(),
+func newRun(e *Executor, pass string, p Plan, holds map[string]Hold) *run {
+	r := &run{e: e, pass: pass, plan: p, idx: p.Index(), holds: holds,
 		res:   Result{Steps: map[string]StepResult{}, Failures: map[vocab.Host]error{}},
 		ready: map[vocab.Host][]int{}, busy: map[vocab.Host]bool{}, broken: map[vocab.Host]string{},
 		left: len(p.Actions), done: make(chan completion)}
-	r.holds = e.Gates.Admit(p, e.Clock.Now())
 	r.deps = make([][]int, len(p.Actions))
 	r.next = make([][]int, len(p.Actions))
 	r.waiting = make([]int, len(p.Actions))
@@ -161,7 +160,7 @@ func (r *run) hold(a Action) (Outcome, string) {
 		return Skipped, "after failure of " + id
 	}
 	if unmet := r.unmet(a); unmet != "" {
-		return Deferred, "dependency " + unmet
+		return Deferred, WaitRule(unmet)
 	}
 	if h, ok := r.holds[a.ID]; ok {
 		return h.Outcome, h.Rule

@@ -15,8 +15,9 @@ func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
 	var pkgReqs [][]string
 	var restores []Reason
 	var deletions []string
+	ns := nsNeeds(sd)
 	for _, pc := range sd.pkgs {
-		reqs, restore := planPackage(b, sd.host, pc)
+		reqs, restore := planPackage(b, sd.host, pc, ns)
 		pkgReqs = append(pkgReqs, reqs)
 		deletions = union(deletions, psDeletions(reqs))
 		if restore != nil {
@@ -29,6 +30,23 @@ func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
 		return
 	}
 	planResend(b, sd, g, pkgReqs, credFix, acl)
+}
+
+// nsNeeds lists the NS remedies the server's file remedies wait for: the
+// deletion and the refresh of every stale NS snapshot of its packages. A
+// server's snapshot deletions and the update that restores them wait
+// together until every NS snapshot they depend on is rebuilt, so that
+// under a cap on NS deletions each server takes one update, after the
+// last batch, rather than one per batch; its status report waits for the
+// last batch anyway.
+func nsNeeds(sd *serverDiag) []string {
+	var out []string
+	for _, pc := range sd.pkgs {
+		if pc.cause == StaleNSSnapshot {
+			out = append(out, refreshID, MakeID(DeleteNSSnapshot, Target{Package: pc.pair.Package}, 0, ""))
+		}
+	}
+	return union(nil, out)
 }
 
 // psDeletions keeps the ids of PS-side deletions.
@@ -48,38 +66,52 @@ func isNSDelete(id string) bool {
 
 // planUpdate plans update_configuration and returns the id of the one that
 // fixes the server's credential ("" when the credential needs no fix).
+// Outside the reset cycle, only the credential reason needs the NS change:
+// an update made while the NS still holds its old setting applies that
+// setting again and restores the snapshots, which is harmless, and the
+// update after the change is a new one in a later pass.
 func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, restores []Reason, deletions []string) string {
-	t := Target{Server: sd.host}
 	facts := sd.credentialFacts()
-	if sd.stuck && g.reset != "" {
-		u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
-			Requires: []string{g.reset},
-			Message:  fmt.Sprintf("applied credential %s is stuck although the policy version is current; round 1 of the reset cycle", sd.agent.Applied)})
-		u1.after(deletions...)
-		b.byID[g.restore].after(u1.ID)
-		u2 := b.add(UpdateConfiguration, t, 2, Reason{Cause: CredentialStuck, Facts: facts,
-			Requires: []string{g.restore, u1.ID},
-			Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
-		addRestores(u2, restores)
-		requireAll(u2, g.restore)
-		return u2.ID
+	if sd.stuck && g.cycle {
+		return planCycleUpdates(b, sd, want, g, facts, restores, deletions)
 	}
 	r, fixes := credentialReason(sd, want, g, facts)
 	if r == nil && len(restores) == 0 {
 		return ""
 	}
-	u := b.get(UpdateConfiguration, t, 0, "", "")
+	u := b.get(UpdateConfiguration, Target{Server: sd.host}, 0, "", "")
 	if r != nil {
 		u.addReason(*r)
 	}
 	addRestores(u, restores)
 	u.after(deletions...)
 	u.after(g.restore)
-	requireAll(u, g.restore)
 	if fixes {
 		return u.ID
 	}
 	return ""
+}
+
+// planCycleUpdates plans a stuck server's two updates inside the reset
+// cycle; the second also restores the snapshots deleted on the server.
+func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globals, facts []Fact,
+	restores []Reason, deletions []string) string {
+	t := Target{Server: sd.host}
+	why := "is stuck although the policy version is current"
+	if sd.behind {
+		why = fmt.Sprintf("differs from what the NS held at the policy version it has (%d): it received that setting and did not apply it", sd.agent.PolicyVersion)
+	}
+	u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
+		Requires: []string{g.reset},
+		Message:  fmt.Sprintf("applied credential %s %s; round 1 of the reset cycle", sd.agent.Applied, why)})
+	u1.after(deletions...)
+	b.byID[g.restore].after(u1.ID)
+	u2 := b.add(UpdateConfiguration, t, 2, Reason{Cause: CredentialStuck, Facts: facts,
+		Requires: []string{g.restore, u1.ID},
+		Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
+	addRestores(u2, restores)
+	requireAll(u2, g.restore)
+	return u2.ID
 }
 
 // credentialReason explains why the server must take a new configuration
@@ -99,9 +131,9 @@ func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []
 	return nil, false
 }
 
-// requireAll makes every reason of a need id: update_configuration applies
-// whatever the NS holds, so while the NS awaits the policy's credential
-// (a drift fix, a reset cycle's round 2) no update may run for any reason.
+// requireAll makes every reason of a need id: a stuck server's second
+// update exists to apply the credential round 2 gives back, so none of
+// its reasons may run before round 2.
 func requireAll(a *Action, id string) {
 	if id == "" {
 		return
@@ -142,7 +174,7 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	hard := union(b.idsOn(sd.host), []string{credFix, acl})
 	a := b.get(ResendStatus, t, 0, "", "")
 	update := MakeID(UpdateConfiguration, t, 0, "")
-	if sd.stuck && g.reset != "" {
+	if sd.stuck && g.cycle {
 		update = MakeID(UpdateConfiguration, t, 2, "")
 	}
 	groups := map[Cause]*lostPairs{}

@@ -44,6 +44,12 @@ const (
 	// TypeRetention records old segments removed by retention
 	// (RetentionDetail), written before the files are removed.
 	TypeRetention Type = "retention"
+	// TypeNotification records one outcome of a notification: Detail holds
+	// the receiver, its type, the message id, the incident key, the event
+	// kind, the status (firing, resolved), the outcome (delivered, failed,
+	// gave_up, dropped, superseded) and the attempt; Error why it failed.
+	// Server and Package name the event's subject.
+	TypeNotification Type = "notification"
 	// TypeObservation records what a pass observed, compactly (the
 	// controller's ObservationDetail): written when it changed, and when
 	// the site could not be read.
@@ -54,7 +60,7 @@ const (
 var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
-	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention,
+	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention, TypeNotification,
 	TypeObservation,
 }
 

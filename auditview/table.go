@@ -11,6 +11,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -184,6 +185,11 @@ func Note(r Row) string {
 		var d controller.BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return d.State + ": " + d.Reason
+		}
+	case audit.TypeNotification:
+		var d notify.Delivery
+		if json.Unmarshal(r.Detail, &d) == nil {
+			return fmt.Sprintf("%s %s %s (%s), attempt %d", d.Receiver, d.Outcome, d.Kind, d.Status, d.Attempt)
 		}
 	case audit.TypeObservation:
 		var d controller.ObservationDetail

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -15,6 +16,7 @@ import (
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/leader"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
@@ -61,6 +63,14 @@ type Options struct {
 	// the health view and metrics (every in-scope server counted, not only
 	// those a pass saw); 0 reads it only when the planner does.
 	FleetEvery time.Duration
+	// Notify, when set, takes the events a person should hear of (see
+	// notify.go); it must not block (notify.Notifier.Notify does not).
+	Notify func(notify.Event)
+	// AfterPass, when set, is called at the end of every pass, after its
+	// pass_end record, with the pass lock still held (no other pass or
+	// reload runs meanwhile). It is how the console's view of the estate
+	// learns of a pass; it must not call ReconcileOnce, PlanOnly or Reload.
+	AfterPass func(PassResult)
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -77,8 +87,11 @@ type Controller struct {
 	passAtStart bool
 	fleetEvery  time.Duration
 	readAfter   bool
+	after       func(PassResult)
 
-	inboxSeen string // the inbox folder problem last journaled (Ingest)
+	inboxSeen    string // the inbox folder problem last journaled (Ingest)
+	notifyFn     func(notify.Event)
+	journalFault atomic.Pointer[string] // the last append's error, nil when it succeeded
 
 	passMu sync.Mutex // one pass at a time
 
@@ -92,19 +105,22 @@ type Controller struct {
 	verify     map[vocab.Host]time.Time
 	actedLast  bool
 	cycleOpen  bool              // a reset cycle of ours left the NS on anonymous
+	sweep      sweeper           // full sweeps, and the NS credential per policy version
 	holds      map[string]string // action id → rule of its last recorded hold
 	repeated   int               // holds not recorded again in this pass
 	passes     int
 	lastObsOK  bool
 	report     *health.Report
+	leader     bool
 	fleetAt    time.Time       // when the server list for the health view was last read
 	last       LastKnown       // the last observation recorded or replayed
-	lastObsRaw json.RawMessage // the last observation record's detail, to record only changes
+	lastObsKey string          // the last observation record's digest (observationKey), to record only changes
 	lastOKRaw  json.RawMessage // the last one that read the site (carried into new segments)
-	leader     bool
-	roleKnown  bool         // leader has been decided once (checkLeader logs the first role)
-	jhealth    audit.Health // the journal's condition at the last check
-	jfailures  int64        // the journal's failure count at the last check
+	roleKnown  bool            // leader has been decided once (checkLeader logs the first role)
+	jhealth    audit.Health    // the journal's condition at the last check
+	jfailures  int64           // the journal's failure count at the last check
+
+	cmdbDownSince time.Time // first pass of the current CMDB outage
 }
 
 // New returns a controller with fresh budgets; call Restore to rebuild
@@ -119,7 +135,9 @@ func New(o Options) (*Controller, error) {
 	}
 	p := o.Policy
 	return &Controller{
-		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, passAtStart: o.PassAtStart, fleetEvery: o.FleetEvery, readAfter: o.ReadAfterApply,
+		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, after: o.AfterPass,
+		passAtStart: o.PassAtStart, fleetEvery: o.FleetEvery, readAfter: o.ReadAfterApply,
+		notifyFn:  o.Notify,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),
 		breaker:   guard.NewBreaker(p.Reconcile.BreakerHealthyFor),
@@ -128,6 +146,7 @@ func New(o Options) (*Controller, error) {
 		retry:     newRetries(p.Reconcile.BackoffBase, p.Reconcile.BackoffCap),
 		verify:    map[vocab.Host]time.Time{},
 		holds:     map[string]string{},
+		sweep:     newSweeper(),
 	}, nil
 }
 

@@ -89,12 +89,12 @@ func (c *Controller) checkpoint(p *policy.Policy, now time.Time) {
 }
 
 // JournalHealth is the condition of the journal this controller writes:
-// OK when it writes none (a follower).
+// OK when it writes none (a follower) or has not checked it yet.
 func (c *Controller) JournalHealth() audit.Health {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.journal == nil && c.jhealth.Error == "" {
-		return audit.Health{OK: true}
+	if c.jhealth.Error == "" && (c.journal == nil || c.jhealth.Since.IsZero()) {
+		return audit.Health{OK: true} // a follower, or a journal not checked yet
 	}
 	return c.jhealth
 }

@@ -57,7 +57,7 @@ func NewMetrics() *Metrics {
 	m.notReady = gaugeVec("reconciler_not_ready_pairs", "Pairs not Ready at the last read of the CMDB (in scope, excluding malformed rows and downloads in grace); absent until the first observation.")
 	m.servers = gaugeVec("reconciler_servers", "In-scope servers by condition and status: every server known (from the CMDB's server list and the passes), every condition and status present, 0 when none.", "condition", "status")
 	m.stalled = gauge("reconciler_stalled_servers", "Servers whose remedies were applied and verified not effective at every rung: no more actions until their evidence changes or an admin retries them.")
-	m.notified = counterVec("reconciler_notifications_total", "Notification deliveries by receiver and outcome (sent, failed, dropped).", "receiver", "outcome")
+	m.notified = counterVec("reconciler_notifications_total", "Notification deliveries by receiver and outcome (delivered, failed: an attempt that will be retried, gave_up, dropped, superseded).", "receiver", "outcome")
 	m.leaderG = gauge("reconciler_leader", "1 when this controller holds the leader lock and may act.")
 	m.breakerG = gauge("reconciler_breaker_open", "1 when the circuit breaker pauses enforcement.")
 	m.rejects = gauge("reconciler_rejected_rows", "Rows and answers refused as malformed at the last observation.")
@@ -119,7 +119,8 @@ func gauge(name, help string) prometheus.Gauge {
 }
 
 // Notified counts one notification delivery to receiver with its outcome
-// (sent, failed, dropped): for the notifications' dispatcher.
+// (notify.Outcome: delivered, failed, gave_up, dropped, superseded), as
+// the daemon journals it.
 func (m *Metrics) Notified(receiver, outcome string) {
 	if m == nil {
 		return

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 
@@ -86,6 +85,41 @@ func observationOf(res PassResult, rep *health.Report) ObservationDetail {
 	return d
 }
 
+// observationKey is what decides whether an observation changed: whether
+// the site was read, the NS setting, the totals but the pair counts by
+// status, and each listed server's condition statuses and reasons and its
+// counts — not the wording of messages, nor the pair counts, which differ
+// between a pass that read the server list and one that did not.
+func observationKey(d ObservationDetail) string {
+	type cond struct{ T, S, R string }
+	type server struct {
+		Name          string
+		Conds         []cond
+		NotReady, Grc int
+	}
+	k := struct {
+		OK                bool
+		CMDBErr, NSErr    string
+		NS                *health.NSHealth
+		Servers, Healthy  int
+		NotReady, InGrace int
+		Rejects, Out      int
+		List              []server
+		More, NotObserved int
+	}{OK: d.OK, CMDBErr: d.CMDBError, NSErr: d.NSError, NS: d.NS, List: []server{}, More: d.More, NotObserved: d.NotObserved}
+	if t := d.Totals; t != nil {
+		k.Servers, k.Healthy, k.NotReady, k.InGrace, k.Rejects, k.Out = t.Servers, t.Healthy, t.NotReady, t.InGrace, t.Rejects, t.OutOfScope
+	}
+	for _, s := range d.Unhealthy {
+		sv := server{Name: string(s.Name), NotReady: s.NotReady, Grc: s.InGrace}
+		for _, c := range s.Conditions {
+			sv.Conds = append(sv.Conds, cond{string(c.Type), string(c.Status), c.Reason})
+		}
+		k.List = append(k.List, sv)
+	}
+	return string(audit.JSON(k))
+}
+
 // onlyNotObserved reports whether every condition of s that is not True
 // is Unknown for want of an observation.
 func onlyNotObserved(s health.ServerHealth) bool {
@@ -124,7 +158,7 @@ func (c *Controller) recordObservation(res PassResult) map[string]any {
 	}
 	raw := audit.JSON(d)
 	c.mu.Lock()
-	same := bytes.Equal(raw, c.lastObsRaw)
+	same := observationKey(d) == c.lastObsKey
 	c.mu.Unlock()
 	if same {
 		return extra
@@ -150,7 +184,7 @@ func (c *Controller) noteObservation(d ObservationDetail, raw json.RawMessage, a
 		}
 		return
 	}
-	c.lastObsRaw = raw
+	c.lastObsKey = observationKey(d)
 	if !d.OK {
 		if c.last.FailingSince.IsZero() {
 			c.last.FailingSince = at
@@ -208,7 +242,7 @@ func (c *Controller) LastKnown() (LastKnown, bool) {
 func (c *Controller) resetLastKnown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.last, c.lastObsRaw, c.lastOKRaw = LastKnown{}, nil, nil
+	c.last, c.lastObsKey, c.lastOKRaw = LastKnown{}, "", nil
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -44,7 +44,7 @@ func TestObservationRecords(t *testing.T) {
 	if err := json.Unmarshal(obs[0].Detail, &d); err != nil {
 		t.Fatal(err)
 	}
-	if !d.OK || d.Totals == nil || d.Totals.Servers != 3 || d.NotObserved != 2 ||
+	if !d.OK || d.Totals == nil || d.Totals.Servers != 3 || d.Totals.Healthy != 2 ||
 		len(d.Unhealthy) != 1 || d.Unhealthy[0].Name != "PS003" || len(d.Unhealthy[0].Conditions) == 0 {
 		t.Fatalf("observation detail %+v", d)
 	}

@@ -19,11 +19,16 @@ import (
 
 // PassResult is what one pass saw and did.
 type PassResult struct {
-	ID     string
-	Start  time.Time
-	End    time.Time
-	Obs    *observed.Observation
-	Plan   actions.Plan
+	ID    string
+	Start time.Time
+	End   time.Time
+	Obs   *observed.Observation
+	Plan  actions.Plan
+	// Holds is the gates' decision on the plan (actions.Gates.Admit): the
+	// actions that will not run in this pass, and why.
+	Holds map[string]actions.Hold
+	// Swept is set when the pass observed every package server in scope.
+	Swept  bool
 	Exec   actions.Result
 	Leader bool // the pass held the leader lock and could act
 	Err    error
@@ -64,6 +69,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 		}
 		res.End, res.Err = c.clock.Now(), err
 		c.endPass(res)
+		if c.after != nil {
+			c.after(res)
+		}
 	}()
 	c.served(res.Start)
 	res.Leader = c.checkLeader(ctx)
@@ -75,20 +83,50 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 			c.log.Error("inbox", "error", err)
 		}
 	}
-	in := c.observe(ctx, p, res.Start)
-	res.Obs = in.Obs
-	c.afterObserve(ctx, p, in.Obs, res.Start)
+	in, swept := c.observe(ctx, p, res.Start)
+	res.Obs, res.Swept = in.Obs, swept
+	c.afterObserve(ctx, p, in, swept, res.Start)
 	if testHookAfterObserve != nil {
 		testHookAfterObserve()
 	}
-	res.Plan = actions.Compute(in)
+	ev := c.evaluate(p, in, res.Start)
+	res.Plan, res.Holds = ev.Plan, ev.Holds
 	if !res.Leader || res.Plan.Empty() {
 		return res, nil
 	}
-	res.Exec, err = c.executor(p).Run(ctx, res.ID, res.Plan)
+	res.Exec, err = c.executor(p).RunAdmitted(ctx, res.ID, res.Plan, res.Holds)
 	c.afterExec(p, res)
 	c.readAfterApply(ctx, p, res)
 	return res, err
+}
+
+// Evaluation is what a pass decides from one observation before it acts:
+// the plan and the gates' decision on it, with the gates in the state the
+// controller keeps (budgets, approvals, breaker, an open reset cycle, all
+// rebuilt from the journal at start). A pass applies it; `reconciler plan`
+// shows it.
+type Evaluation struct {
+	Plan  actions.Plan
+	Holds map[string]actions.Hold
+}
+
+// evaluate plans from the observation and admits the plan at now.
+func (c *Controller) evaluate(p *policy.Policy, in actions.Input, now time.Time) Evaluation {
+	c.mu.Lock()
+	in.History = c.sweep.plannerHistory(in.Obs)
+	g := guardGates(p, c)
+	c.mu.Unlock()
+	// A cycle is open only while the NS is seen on anonymous: a round 1
+	// that failed, or an NS changed by hand since, opens nothing that a
+	// restore could pass the gates for.
+	g.CycleOpen = g.CycleOpen && nsHolds(in.Obs, vocab.Credential{Mode: vocab.Anonymous})
+	plan := actions.Compute(in)
+	return Evaluation{Plan: plan, Holds: g.Admit(plan, now)}
+}
+
+// nsHolds reports whether the observation read the NS holding cred.
+func nsHolds(obs *observed.Observation, cred vocab.Credential) bool {
+	return obs.CMDBErr == nil && obs.NSErr == nil && !obs.NSUnmanaged && obs.NS.Credential.Equal(cred)
 }
 
 // served forgets verification requeues that this pass serves.
@@ -110,27 +148,32 @@ func (c *Controller) nextPassID(now time.Time) string {
 }
 
 // observe reads the site: the CMDB and the NS setting, the server list when
-// the planner needs every server, then the agents and NS snapshots the
-// planner needs.
-func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Time) actions.Input {
+// the planner needs every server or a sweep is due, then the agents and NS
+// snapshots the planner needs (every listed server in scope, with no
+// packages, besides those in question). swept reports that the server
+// list was read.
+func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Time) (in actions.Input, swept bool) {
 	o := c.observer(p)
 	obs := o.ReadSite(ctx, now, false)
 	d := desiredOf(p)
-	if actions.NeedsServerList(d, obs) {
-		o.ListServers(ctx, obs)
-	}
 	c.mu.Lock()
 	held := c.retry.held(now)
+	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
-	in := actions.Input{Desired: d, Obs: obs, Now: now, Held: held}
+	if obs.CMDBErr == nil && (sweep || actions.NeedsServerList(d, obs)) {
+		o.ListServers(ctx, obs)
+	}
+	in = actions.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
 	if need, pkgs := actions.Needs(in); len(need) > 0 || len(pkgs) > 0 {
 		o.ObserveAgents(ctx, obs, need, pkgs)
 	}
-	return in
+	return in, obs.CMDBErr == nil && obs.ServersListed
 }
 
-// afterObserve updates readiness, the health report and the breaker.
-func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, obs *observed.Observation, now time.Time) {
+// afterObserve updates readiness, the health report, the sweep state and
+// the breaker.
+func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in actions.Input, swept bool, now time.Time) {
+	obs := in.Obs
 	c.mu.Lock()
 	prev := c.report
 	acted := c.actedLast
@@ -142,9 +185,10 @@ func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, obs *ob
 	if ok {
 		c.lastObsOK = true
 	}
-	if ok && !obs.NSUnmanaged && obs.NS.Credential.Equal(p.Credential) {
+	if nsHolds(obs, p.Credential) {
 		c.cycleOpen = false // the NS holds the policy's credential: no cycle is open
 	}
+	c.sweep.observed(desiredOf(p), obs, swept, in.Also, now)
 	c.mu.Unlock()
 	c.metrics.observed(obs, rep)
 	if !ok {
@@ -197,6 +241,9 @@ func (c *Controller) afterExec(p *policy.Policy, res PassResult) {
 		if guard.Restores(a, p.Credential) {
 			c.cycleOpen = false
 		}
+		if a.Kind == actions.SetCredentialMode {
+			c.sweep.changed() // every server must take the change
+		}
 		c.approvals.Consume(a.ID)
 	}
 	c.metrics.executed(res)
@@ -217,17 +264,23 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	defer c.notifyPass(res)
 	if !res.Leader {
 		return
 	}
 	detail := c.recordObservation(res)
 	maps.Copy(detail, map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
 		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)})
+	c.mu.Lock()
+	c.sweep.detail(res.Obs, res.Swept, detail)
+	c.mu.Unlock()
+	c.recordAges(detail)
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
 	}
 	if err := c.append(rec); err != nil {
+		c.ages.Unrecorded() // the next pass_end starts the history again
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
 	c.confirmObservation(res.End, detail["observe_error"] == nil)
@@ -239,7 +292,9 @@ func (c *Controller) append(r audit.Record) error {
 	if c.journal == nil {
 		return nil
 	}
-	if _, err := c.journal.Append(r); err != nil {
+	_, err := c.journal.Append(r)
+	c.noteAppend(err)
+	if err != nil {
 		return fmt.Errorf("%w: %w", actions.ErrJournal, err)
 	}
 	return nil

@@ -114,7 +114,7 @@ func (c *Controller) recordBreaker(t guard.Transition) {
 
 // guardGates builds the executor's gates for a policy around the
 // controller's persistent state. The caller holds c.mu.
-func guardGates(p *policy.Policy, c *Controller) actions.Gates {
+func guardGates(p *policy.Policy, c *Controller) *guard.Gates {
 	g := guard.New(p, c.limiter, c.breaker, c.approvals)
 	g.CycleOpen = c.cycleOpen
 	return g

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -20,6 +21,7 @@ func (c *Controller) Reload(p *policy.Policy) {
 	c.retry.clearTerminal()
 	c.mu.Unlock()
 	c.log.Info("policy reloaded", "policy", p.File, "mode", p.Mode)
+	c.notify(notify.PolicyLoadedEvent(c.clock.Now(), p.File))
 	detail := map[string]any{"policy": p.File, "mode": p.Mode, "schedule": p.Reconcile.Schedule}
 	if err := c.append(audit.Record{Type: audit.TypePolicyReload, Detail: audit.JSON(detail)}); err != nil {
 		c.log.Error("policy reload not recorded", "error", err)
@@ -30,6 +32,7 @@ func (c *Controller) Reload(p *policy.Policy) {
 // in force stays.
 func (c *Controller) RejectPolicy(file string, problem error) {
 	c.log.Error("policy change rejected; the previous policy stays in force", "policy", file, "error", problem)
+	c.notify(notify.PolicyRejectedEvent(c.clock.Now(), file, problem.Error()))
 	detail := map[string]any{"policy": file}
 	rec := audit.Record{Type: audit.TypePolicyRejected, Error: problem.Error(), Detail: audit.JSON(detail)}
 	if err := c.append(rec); err != nil {

@@ -65,9 +65,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 	switch r.Type {
 	case audit.TypeIntent:
 		a := recordAction(r)
-		for range guard.Cost(a, c.policy.Credential, c.cycleOpen) {
-			c.limiter.Record(a.Kind, r.Time)
-		}
+		c.limiter.Record(a.Kind, r.Time) // every started action costs one
 		if a.Kind == actions.SetCredentialMode && a.Round == 1 {
 			c.cycleOpen = true
 		}
@@ -78,6 +76,11 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 				c.cycleOpen = false
 			}
 		}
+	case audit.TypePassEnd:
+		if len(r.Detail) > 0 {
+			c.sweep.replay(r.Detail, r.Time)
+		}
+		c.replayPassEnd(r)
 	case audit.TypeApproval:
 		var d ApprovalDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
@@ -92,8 +95,6 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		c.replayCarried(r)
 	case audit.TypeObservation:
 		c.replayObservation(r, r.Detail)
-	case audit.TypePassEnd:
-		c.replayPassEnd(r)
 	case audit.TypeBreaker:
 		var d BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {

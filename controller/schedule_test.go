@@ -44,40 +44,58 @@ func utc(s string) time.Time {
 	return t
 }
 
-// A daily pass at 02:30 Europe/Paris across both changes of 2026. 02:30 does
-// not exist on 29 March (02:00 CET becomes 03:00 CEST) and exists twice on
-// 25 October (03:00 CEST becomes 02:00 CET). robfig/cron/v3 skips the first
-// and fires at both of the second. Every schedule time it gives runs
-// exactly once, none is recorded as skipped, and the loop stays up. The
-// calendar view (one pass per local day) is checked too: the spring day
-// has none and the autumn day two, known gaps R8-1 and R8-2 in
-// RELIABILITY.md.
+// A daily pass in the stretch the clocks skip or repeat, in three zones:
+// Paris and New York move by an hour, Lord Howe by 30 minutes. Each local
+// day has exactly one pass: the spring day's at the end of the gap, the
+// autumn day's at the first occurrence of the repeated time. No schedule
+// time is recorded as skipped, and the loop stays up. (robfig/cron/v3
+// alone skips the spring day and runs twice on the autumn one: R8-1 and
+// R8-2 in RELIABILITY.md, fixed by package schedule.)
 func TestScheduleAcrossDaylightSavingChanges(t *testing.T) {
 	tests := []struct {
-		name  string
-		start time.Time
-		want  []time.Time
+		name, zone, spec string
+		start            time.Time
+		want             []time.Time
 	}{
-		{"spring forward", utc("2026-03-27T12:00:00Z"), []time.Time{
+		{"Paris spring forward", "Europe/Paris", "30 2 * * *", utc("2026-03-27T12:00:00Z"), []time.Time{
 			utc("2026-03-28T01:30:00Z"), // 02:30 CET
-			utc("2026-03-30T00:30:00Z"), // 02:30 CEST; none on the 29th
-			utc("2026-03-31T00:30:00Z"),
+			utc("2026-03-29T01:00:00Z"), // 02:30 does not exist: 03:00 CEST, the end of the gap
+			utc("2026-03-30T00:30:00Z"), // 02:30 CEST
 		}},
-		{"fall back", utc("2026-10-23T12:00:00Z"), []time.Time{
+		{"Paris fall back", "Europe/Paris", "30 2 * * *", utc("2026-10-23T12:00:00Z"), []time.Time{
 			utc("2026-10-24T00:30:00Z"), // 02:30 CEST
-			utc("2026-10-25T00:30:00Z"), // 02:30 CEST, first time
-			utc("2026-10-25T01:30:00Z"), // 02:30 CET, the repeated hour
-			utc("2026-10-26T01:30:00Z"),
+			utc("2026-10-25T00:30:00Z"), // 02:30 CEST; not again at 02:30 CET
+			utc("2026-10-26T01:30:00Z"), // 02:30 CET
 		}},
-	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Skipf("no time zone data: %v", err)
+		{"New York spring forward", "America/New_York", "30 2 * * *", utc("2026-03-06T12:00:00Z"), []time.Time{
+			utc("2026-03-07T07:30:00Z"), // 02:30 EST
+			utc("2026-03-08T07:00:00Z"), // 03:00 EDT, the end of the gap
+			utc("2026-03-09T06:30:00Z"), // 02:30 EDT
+		}},
+		{"New York fall back", "America/New_York", "30 1 * * *", utc("2026-10-30T12:00:00Z"), []time.Time{
+			utc("2026-10-31T05:30:00Z"), // 01:30 EDT
+			utc("2026-11-01T05:30:00Z"), // 01:30 EDT; not again at 01:30 EST
+			utc("2026-11-02T06:30:00Z"), // 01:30 EST
+		}},
+		{"Lord Howe spring forward", "Australia/Lord_Howe", "15 2 * * *", utc("2026-10-02T12:00:00Z"), []time.Time{
+			utc("2026-10-02T15:45:00Z"), // 3 October 02:15 +10:30
+			utc("2026-10-03T15:30:00Z"), // 4 October: 02:00 became 02:30 +11, the end of the gap
+			utc("2026-10-04T15:15:00Z"), // 5 October 02:15 +11
+		}},
+		{"Lord Howe fall back", "Australia/Lord_Howe", "45 1 * * *", utc("2026-04-03T12:00:00Z"), []time.Time{
+			utc("2026-04-03T14:45:00Z"), // 4 April 01:45 +11
+			utc("2026-04-04T14:45:00Z"), // 5 April 01:45 +11; not again at 01:45 +10:30
+			utc("2026-04-05T15:15:00Z"), // 6 April 01:45 +10:30
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			loc, err := time.LoadLocation(tt.zone)
+			if err != nil {
+				t.Skipf("no time zone data: %v", err)
+			}
 			r := newRig(t, scenario(t, healthyScenario),
-				"reconcile {\n schedule = \"30 2 * * *\"\n timezone = \"Europe/Paris\"\n}\n")
+				fmt.Sprintf("reconcile {\n schedule = %q\n timezone = %q\n}\n", tt.spec, tt.zone))
 			r.clk.Set(tt.start)
 			l := r.startLoop()
 			var wakes []time.Time
@@ -97,32 +115,13 @@ func TestScheduleAcrossDaylightSavingChanges(t *testing.T) {
 			}
 			days := map[string]int{}
 			for _, s := range starts {
-				days[s.In(paris).Format("2006-01-02")]++
+				days[s.In(loc).Format(time.DateOnly)]++
 			}
-			for d := tt.start.In(paris); !d.After(tt.want[len(tt.want)-1]); d = d.AddDate(0, 0, 1) {
-				day := d.Format("2006-01-02")
-				if d.Equal(tt.start.In(paris)) {
-					continue // before the first 02:30
-				}
-				switch n := days[day]; {
-				case n == 0:
-					knownGap(t, "R8-1", fmt.Sprintf("local day %s has no daily pass and no skip record", day))
-				case n > 1:
-					knownGap(t, "R8-2", fmt.Sprintf("local day %s has %d daily passes, want 1", day, n))
-				}
+			if len(days) != len(tt.want) {
+				t.Fatalf("passes per local day %v; want one on each of %d days", days, len(tt.want))
 			}
 		})
 	}
-}
-
-// knownGap logs a known, reported gap, or fails with -reliability.strict.
-func knownGap(t *testing.T, id, msg string) {
-	t.Helper()
-	if *strict {
-		t.Error(msg)
-		return
-	}
-	t.Logf("known gap %s (see RELIABILITY.md; -reliability.strict fails): %s", id, msg)
 }
 
 // A machine suspended for 3 hours: when it resumes, the schedule time it

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/observed"
@@ -63,15 +62,17 @@ func (c *Controller) Gates(now time.Time) (guard.BreakerState, []Budget) {
 	return c.breaker.State(), out
 }
 
-// PlanOnly observes and plans like a pass, without acting and without
-// writing to the journal: what `reconciler plan` shows.
+// PlanOnly observes, plans and admits like a pass (the same evaluation,
+// with the gates' state rebuilt from the journal), without acting and
+// without writing to the journal: what `reconciler plan` shows.
 func (c *Controller) PlanOnly(ctx context.Context) (PassResult, error) {
 	c.passMu.Lock()
 	defer c.passMu.Unlock()
 	p := c.Policy()
 	now := c.clock.Now()
-	in := c.observe(ctx, p, now)
-	return PassResult{Start: now, End: c.clock.Now(), Obs: in.Obs, Plan: actions.Compute(in)}, nil
+	in, swept := c.observe(ctx, p, now)
+	ev := c.evaluate(p, in, now)
+	return PassResult{Start: now, End: c.clock.Now(), Obs: in.Obs, Plan: ev.Plan, Holds: ev.Holds, Swept: swept}, nil
 }
 
 // Verify re-reads the CMDB after a pass and returns, for each of the given

@@ -103,21 +103,24 @@ func checkDeletedOnce(recs []audit.Record, indeterminateRan bool) []string {
 
 // checkLimits: for each limit, the intents of its kind among recs (each
 // may have touched the site: indeterminate ones count) never number more
-// than max in any window of per, as the limiter counts them (a spend
-// counts at now while it is younger than per).
+// than max in any window of per, as the limiter counts them (one per
+// intent; a spend counts at now while it is younger than per). The one
+// intent allowed over the cap is the set_credential_mode that finishes a
+// reset cycle left open (round 1 started, the policy's credential not yet
+// back): it is admitted over any limit so that the NS never stays on
+// anonymous, and counted all the same.
 func checkLimits(recs []audit.Record, limits []limit) []string {
 	var problems []string
 	for _, l := range limits {
 		at := spends(recs, l.Kind)
-		sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
 		lo := 0
-		for i, t := range at {
-			for !at[lo].After(t.Add(-l.Per)) {
+		for i, sp := range at {
+			for !at[lo].at.After(sp.at.Add(-l.Per)) {
 				lo++
 			}
-			if n := i - lo + 1; n > l.Max {
+			if n := i - lo + 1; n > l.Max && !sp.finishes {
 				problems = append(problems, fmt.Sprintf("limit %s %d/%s: %d intents in the window ending %s",
-					l.Kind, l.Max, l.Per, n, t.Format(time.RFC3339Nano)))
+					l.Kind, l.Max, l.Per, n, sp.at.Format(time.RFC3339Nano)))
 				break
 			}
 		}
@@ -125,15 +128,21 @@ func checkLimits(recs []audit.Record, limits []limit) []string {
 	return problems
 }
 
-// spends returns the times budget of kind was spent, from the intents. The
-// credential reset cycle is paid in full by its round 1 (two spends); its
-// round 2, or the set_credential_mode that restores the credential after a
-// crash cut the cycle, spends nothing (DESIGN: a limit may never leave the
-// NS on anonymous). The cycle stays open until a set_credential_mode to a
-// non-anonymous mode is applied.
-func spends(recs []audit.Record, kind string) []time.Time {
-	var at []time.Time
-	open := false
+// spend is one intent of a limited kind; finishes marks the restore of an
+// open reset cycle.
+type spend struct {
+	at       time.Time
+	finishes bool
+}
+
+// spends returns the intents of kind, in time order. A reset cycle is open
+// from round 1's intent until a set_credential_mode to a non-anonymous
+// mode is applied; a non-anonymous set_credential_mode intended while it
+// is open, in a later pass (round 2 in round 1's pass was admitted with
+// it, within the cap), finishes it.
+func spends(recs []audit.Record, kind string) []spend {
+	var out []spend
+	open, openedIn := false, ""
 	for _, r := range recs {
 		if r.Kind != kind {
 			continue
@@ -144,18 +153,15 @@ func spends(recs []audit.Record, kind string) []time.Time {
 		if r.Type != audit.TypeIntent {
 			continue
 		}
-		switch {
-		case kind != "set_credential_mode":
-			at = append(at, r.Time)
-		case strings.HasSuffix(r.Action, "#1"):
-			at = append(at, r.Time, r.Time)
-			open = true
-		case strings.HasSuffix(r.Action, "#2"), open && r.Mode != "anonymous":
-		default:
-			at = append(at, r.Time)
+		restore := kind == "set_credential_mode" && open && r.Pass != openedIn && r.Mode != "anonymous" &&
+			!strings.HasSuffix(r.Action, "#1")
+		out = append(out, spend{at: r.Time, finishes: restore})
+		if kind == "set_credential_mode" && strings.HasSuffix(r.Action, "#1") {
+			open, openedIn = true, r.Pass
 		}
 	}
-	return at
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
 }
 
 // checkRecovered: when a write was torn (torn), exactly one recovered

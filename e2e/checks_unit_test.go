@@ -96,3 +96,26 @@ func TestOpenIntents(t *testing.T) {
 		t.Errorf("openIntents = %d; want 1", n)
 	}
 }
+
+func TestCheckLimitsResetCycle(t *testing.T) {
+	r1, r2 := "set_credential_mode:NS:anonymous#1", "set_credential_mode:NS:acc#2"
+	recs := journalOf("intent "+r1, "outcome "+r1+" applied", "intent "+r2, "outcome "+r2+" failed", "intent "+r2)
+	for i := range recs {
+		recs[i].Kind, recs[i].Pass = "set_credential_mode", "p1"
+		if i == 4 {
+			recs[i].Pass = "p2" // the restore, in the pass after the crash
+		}
+		if strings.Contains(recs[i].Action, "acc") {
+			recs[i].Mode = "acc"
+		} else {
+			recs[i].Mode = "anonymous"
+		}
+	}
+	two := []limit{{Kind: "set_credential_mode", Max: 2, Per: time.Hour}}
+	// Every intent counts one; the third, finishing the open cycle, may go over.
+	wantProblems(t, "cycle finished over the cap", checkLimits(recs, two), 0)
+	if n := len(spends(recs, "set_credential_mode")); n != 3 {
+		t.Errorf("%d spends, want 3", n)
+	}
+	wantProblems(t, "a cycle over the cap", checkLimits(recs[:3], []limit{{Kind: "set_credential_mode", Max: 1, Per: time.Hour}}), 1)
+}

@@ -58,13 +58,13 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startDaemon starts `reconciler run`; the test's cleanup kills it if the
-// test did not stop it.
-func startDaemon(e *estate, addr string) *daemon {
+// startDaemon starts `reconciler run` with extra environment variables;
+// the test's cleanup kills it if the test did not stop it.
+func startDaemon(e *estate, addr string, extraEnv ...string) *daemon {
 	e.t.Helper()
 	d := &daemon{e: e, addr: addr, done: make(chan struct{})}
 	d.cmd = exec.Command(e.bin, "run", "--policy", e.policyPath(), "--log-level", "info")
-	d.cmd.Dir, d.cmd.Env = e.dir, e.env("")
+	d.cmd.Dir, d.cmd.Env = e.dir, append(e.env(""), extraEnv...)
 	d.cmd.Stderr = &d.stderr
 	if err := d.cmd.Start(); err != nil {
 		e.t.Fatal(err)

@@ -34,14 +34,20 @@ func TestDaemon(t *testing.T) {
 	addr := freeAddr(t)
 	p := policyOpts{Schedule: "@every 2s", Concurrency: 4, Listen: addr}
 	e := newEstate(t, binary(t, ""), "daemon.json", p)
-	d := startDaemon(e, addr)
+	sd := listenNotify(t)
+	d := startDaemon(e, addr, sd.env()...)
 	start := time.Now()
+	d.waitFor("READY=1 on the notify socket", readyWithin, func() bool { return sd.count("READY=1\n") == 1 })
+	if count(readJournal(t, e.journalPath()), audit.TypeStartup) != 1 {
+		t.Fatal("READY=1 sent before the journal was open")
+	}
 	d.waitFor("200 from /readyz", readyWithin, func() bool { code, _ := d.get("/readyz"); return code == 200 })
 	d.waitFor("repaired estate (plan --detailed-exitcode 0)", repairWithin, func() bool {
 		return e.run("", "plan", "--detailed-exitcode").code == 0
 	})
 	t.Logf("%s: ready and repaired in %s", d, time.Since(start).Round(time.Millisecond))
 	checkMetrics(t, d)
+	d.waitFor("two watchdog pings (WatchdogSec 2s)", readyWithin, func() bool { return sd.count("WATCHDOG=1") >= 2 })
 
 	p.Mode = "dry-run"
 	e.writePolicy(p)
@@ -49,6 +55,9 @@ func TestDaemon(t *testing.T) {
 	d.signal(syscall.SIGHUP)
 	waitRecords(d, "policy_reload after SIGHUP", audit.TypePolicyReload, 2)
 	checkReloadedMode(t, e, "dry-run")
+	d.waitFor("RELOADING=1 (with MONOTONIC_USEC) then READY=1 for each reload", reloadWithin, func() bool {
+		return reloadsAnswered(sd.messages()) >= 2
+	})
 
 	if err := os.WriteFile(e.policyPath(), []byte("mode = \"enforce\"\nreconcile { schedule = \"not a cron spec\" }\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -60,12 +69,43 @@ func TestDaemon(t *testing.T) {
 		t.Fatalf("after a rejected policy, /healthz = %d %q; want the daemon up", code, body)
 	}
 
+	d.waitFor("READY=1 after the rejected reloads", reloadWithin, func() bool {
+		return reloadsAnswered(sd.messages()) >= 4
+	})
 	code, took := d.stop(shutdownWithin)
+	if sd.count("STOPPING=1") != 1 {
+		t.Errorf("no STOPPING=1 before the exit: %q", tail(strings.Join(sd.messages(), "|"), 500))
+	}
 	if code != 0 {
 		t.Errorf("exit code %d after SIGTERM; want 0; stderr:\n%s", code, tail(d.stderr.String(), 3000))
 	}
 	t.Logf("stopped by SIGTERM in %s", took.Round(time.Millisecond))
 	checkShutdownJournal(t, e)
+}
+
+// reloadsAnswered returns how many reloads the messages show, each
+// RELOADING=1 (with the MONOTONIC_USEC newer systemd needs) answered by a
+// READY=1 before anything else but watchdog pings; -1 when one is not, or
+// when the last is still open.
+func reloadsAnswered(msgs []string) int {
+	n, open := 0, false
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m, "RELOADING=1\nMONOTONIC_USEC="):
+			if open {
+				return -1
+			}
+			open = true
+		case strings.HasPrefix(m, "RELOADING=1"):
+			return -1
+		case strings.HasPrefix(m, "READY=1") && open:
+			n, open = n+1, false
+		}
+	}
+	if open {
+		return -1
+	}
+	return n
 }
 
 var metricLine = regexp.MustCompile(`^(reconciler_[a-z_]+)\{([^}]*)\} (\S+)$`)

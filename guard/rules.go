@@ -13,12 +13,13 @@ var RuleClasses = []string{"limit", "window", "dependency", "approval", "blast_r
 // RuleClass is the class of a rule that held an action: its first word
 // ("limit delete_ns_snapshot 20/1h" is limit), with the rules whose first
 // word is not their class mapped: "outside allow window …" is window, and
-// "reset cycle: round 2 would be held by RULE" is RULE's class.
+// a binding rule, "reset cycle: ID would be held by RULE" or "snapshot
+// restore ID would be held by RULE", is RULE's class.
 func RuleClass(rule string) string {
-	const restore = "reset cycle: round 2 would be held by "
+	if _, inner, ok := strings.Cut(rule, heldByInfix); ok {
+		return RuleClass(inner)
+	}
 	switch {
-	case strings.HasPrefix(rule, restore):
-		return RuleClass(strings.TrimPrefix(rule, restore))
 	case strings.HasPrefix(rule, "outside allow window"):
 		return "window"
 	case rule == "":

@@ -16,6 +16,8 @@ func TestRuleClass(t *testing.T) {
 		"after failure of grant_acl:PS002": "after",
 		"reset cycle: round 2 would be held by limit set_credential_mode 4/24h0m0s": "limit",
 		"reset cycle: round 2 would be held by outside allow window x":              "window",
+		"reset cycle: update_configuration:PS002#1 would be held by mode dry-run":   "mode",
+		"snapshot restore update_configuration:PS001 would be held by dependency x": "dependency",
 		"": "unknown",
 	}
 	for rule, want := range tests {

@@ -18,7 +18,11 @@ type Windows struct {
 func NewWindows(ws []policy.Window) Windows { return Windows{ws: ws} }
 
 // Active reports whether w is open at now: its latest start at or before
-// now, in its time zone, is less than its duration ago.
+// now, in its time zone, is less than its duration ago. The starts are the
+// schedule's as package schedule gives them: on the days the clocks
+// change, a start the clocks skip opens the window at the end of the gap,
+// and a start they repeat opens it once, so a window opens once a local
+// day and stays open for its duration in real time.
 func Active(w policy.Window, now time.Time) bool {
 	loc := w.Location
 	if loc == nil {

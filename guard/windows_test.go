@@ -1,15 +1,14 @@
 package guard
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/robfig/cron/v3"
+	"github.com/itms-tools/reconciler/schedule"
 )
-
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func window(t *testing.T, name, spec string, d time.Duration, tz string, allow, deny []actions.Kind) policy.Window {
 	t.Helper()
@@ -17,7 +16,7 @@ func window(t *testing.T, name, spec string, d time.Duration, tz string, allow, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := cronParser.Parse(spec)
+	s, err := schedule.Parse(spec, loc) // as package policy binds it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,4 +103,79 @@ func TestWindowTimeZoneAcrossDST(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A window whose start falls where the clocks skip or repeat, in three
+// zones: every local day it opens once, for exactly its duration in real
+// time. On the spring day it opens at the end of the gap; on the autumn day
+// at the first occurrence of its start only (robfig/cron alone gives the
+// spring day no window at all and the autumn day two overlapping ones).
+func TestWindowOpensOnceADayAcrossClockChanges(t *testing.T) {
+	del := actions.DeleteNSSnapshot
+	tests := []struct {
+		zone, spec string
+		day        string // the local day of the change
+		opens      string // UTC instant the window opens that day
+	}{
+		{"Europe/Paris", "30 2 * * *", "2026-03-29", "2026-03-29T01:00:00Z"},
+		{"Europe/Paris", "30 2 * * *", "2026-10-25", "2026-10-25T00:30:00Z"},
+		{"America/New_York", "30 2 * * *", "2026-03-08", "2026-03-08T07:00:00Z"},
+		{"America/New_York", "30 1 * * *", "2026-11-01", "2026-11-01T05:30:00Z"},
+		{"Australia/Lord_Howe", "15 2 * * *", "2026-10-04", "2026-10-03T15:30:00Z"},
+		{"Australia/Lord_Howe", "45 1 * * *", "2026-04-05", "2026-04-04T14:45:00Z"},
+	}
+	const d = 3 * time.Hour
+	for _, tt := range tests {
+		t.Run(tt.zone+" "+tt.day, func(t *testing.T) {
+			w := window(t, "night", tt.spec, d, tt.zone, []actions.Kind{del}, nil)
+			ws := NewWindows([]policy.Window{w})
+			day, err := time.ParseInLocation(time.DateOnly, tt.day, w.Location)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Minute by minute over the day before, the day, and the day
+			// after: one opening per local day, each open for d.
+			opened := map[string][]time.Time{}
+			open := map[string]time.Duration{}
+			was := false
+			for at := day.AddDate(0, 0, -1); at.Before(day.AddDate(0, 0, 2)); at = at.Add(time.Minute) {
+				ok, _ := ws.Allowed(del, at)
+				if ok && !was {
+					k := at.In(w.Location).Format(time.DateOnly)
+					opened[k] = append(opened[k], at.UTC())
+				}
+				if ok {
+					// charge the minute to the local day it opened on
+					days := keysOf(opened)
+					open[days[len(days)-1]] += time.Minute
+				}
+				was = ok
+			}
+			for _, k := range []string{day.AddDate(0, 0, -1).Format(time.DateOnly), tt.day, day.AddDate(0, 0, 1).Format(time.DateOnly)} {
+				if len(opened[k]) != 1 || open[k] != d {
+					t.Errorf("local day %s: opened at %v, open %v in all; want once, for %v", k, opened[k], open[k], d)
+				}
+			}
+			if got := opened[tt.day]; len(got) == 1 && !got[0].Equal(utc(tt.opens)) {
+				t.Errorf("opened at %v on the day of the change, want %s", got[0], tt.opens)
+			}
+		})
+	}
+}
+
+func keysOf(m map[string][]time.Time) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func utc(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

@@ -48,7 +48,9 @@ type cmdbRead struct {
 // listServers is set, the CMDB's server list, into a new Observation taken
 // at now. A CMDB read that fails or is cut short leaves CMDBErr set and no
 // pairs, servers or rejects: never a partial set. Ages, when set, is
-// updated only from a complete read.
+// updated only from a complete read; with it, a rejected row is logged in
+// the read where it first appears and in the first complete read without
+// it, not in every read between.
 func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool) *Observation {
 	obs := NewObservation(now)
 	obs.NS, obs.NSErr = o.readNS(ctx)
@@ -69,8 +71,12 @@ func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool
 		return obs
 	}
 	obs.AddRejects(read.rejects...)
-	for _, r := range read.rejects {
+	appeared, gone := o.Ages.rejects(read.rejects)
+	for _, r := range appeared {
 		o.log().Warn("CMDB row rejected", "server", r.Server, "package_id", r.PackageID, "reason", r.Reason)
+	}
+	for _, r := range gone {
+		o.log().Warn("CMDB row no longer rejected (fixed or removed)", "server", r.Server, "package_id", r.PackageID, "reason", r.Reason)
 	}
 	return obs
 }

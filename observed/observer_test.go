@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +265,63 @@ func TestReadSiteAges(t *testing.T) {
 	status = "Invalid"
 	if s := since(); !s.Equal(clk.Now()) {
 		t.Errorf("after a status change: Since %v, want %v", s, clk.Now())
+	}
+}
+
+// A malformed row warns when it first appears and when it goes, not at
+// every read; a failed read between says nothing about it; a row that
+// comes back warns again.
+func TestRejectedRowWarnsOnceWhenItAppearsAndOnceWhenItGoes(t *testing.T) {
+	bad := observed.RawRow{ServerID: "x", ServerName: "PS001", PackageID: `..\..\Windows`, Status: "Invalid"}
+	good := observed.RawRow{ServerID: string(srv1), ServerName: "PS001", PackageID: string(pkgA),
+		Status: "Invalid", Version: "1", PackageVersion: "2", PackageKnown: true}
+	// per read: the rows, or a failure
+	reads := []struct {
+		rows []observed.RawRow
+		fail bool
+	}{
+		{rows: []observed.RawRow{good}},
+		{rows: []observed.RawRow{good, bad}}, // appears: warn
+		{rows: []observed.RawRow{bad, good}}, // still there
+		{fail: true},                         // unknown: nothing
+		{rows: []observed.RawRow{good, bad}}, // still there
+		{rows: []observed.RawRow{good}},      // gone: warn
+		{rows: []observed.RawRow{good}},
+		{rows: []observed.RawRow{bad}}, // back: warn
+	}
+	i := 0
+	db := &fakeCMDB{InQuestionFunc: func(_ context.Context, fn func(observed.RawRow) error) error {
+		r := reads[i]
+		if r.fail {
+			return errors.New("connection reset")
+		}
+		for _, row := range r.rows {
+			if err := fn(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	var logs bytes.Buffer
+	o := &observed.Observer{CMDB: db, NS: nsOK, Ages: &observed.Ages{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	var perRead []string
+	for i = range reads {
+		logs.Reset()
+		obs := o.ReadSite(context.Background(), t0.Add(time.Duration(i)*time.Minute), false)
+		line := fmt.Sprintf("%d rejects", len(obs.Rejects))
+		for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			switch {
+			case strings.Contains(l, "no longer rejected"):
+				line += ", warned gone"
+			case strings.Contains(l, "CMDB row rejected"):
+				line += ", warned"
+			}
+		}
+		perRead = append(perRead, line)
+	}
+	want := []string{"0 rejects", "1 rejects, warned", "1 rejects", "0 rejects", "1 rejects",
+		"0 rejects, warned gone", "0 rejects", "1 rejects, warned"}
+	if !slices.Equal(perRead, want) {
+		t.Fatalf("per read:\n %q\nwant\n %q", perRead, want)
 	}
 }

@@ -90,6 +90,8 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "scope"},
 		{Type: "audit"},
 		{Type: "http"},
+		{Type: "notify", LabelNames: []string{"name"}},
+		{Type: "notifications"},
 	},
 }
 
@@ -110,6 +112,8 @@ func (d *decoder) policy(body hcl.Body) *Policy {
 	p.Scope = d.scope(d.single(c.Blocks, "scope", false, missing, ""))
 	p.Audit = d.audit(d.single(c.Blocks, "audit", false, missing, ""))
 	p.HTTP = d.http(d.single(c.Blocks, "http", false, missing, ""))
+	p.Notify = d.notifiers(c.Blocks.OfType("notify"))
+	p.Notifications = d.notifications(d.single(c.Blocks, "notifications", false, missing, ""))
 	return p
 }
 

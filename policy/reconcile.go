@@ -10,7 +10,7 @@ var reconcileSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "schedule"}, {Name: "timezone"}, {Name: "pending_grace"}, {Name: "concurrency"},
 	{Name: "pass_timeout"}, {Name: "call_timeout"}, {Name: "max_servers_per_pass"},
 	{Name: "verify_after"}, {Name: "backoff_base"}, {Name: "backoff_cap"},
-	{Name: "breaker_reset_after"}, {Name: "approval_ttl"},
+	{Name: "breaker_reset_after"}, {Name: "approval_ttl"}, {Name: "sweep_every"},
 }}
 
 // defaultReconcile is the loop's tuning when the policy says nothing.
@@ -27,6 +27,7 @@ func defaultReconcile() Reconcile {
 		BackoffCap:        time.Hour,
 		BreakerHealthyFor: time.Hour,
 		ApprovalTTL:       24 * time.Hour,
+		SweepEvery:        time.Hour,
 	}
 	r.Cron, _ = parseCron(defaultSchedule, time.UTC)
 	return r
@@ -51,6 +52,7 @@ func (d *decoder) reconcile(b *hcl.Block) Reconcile {
 	d.intRange(at, "max_servers_per_pass", &r.MaxServersPerPass, 0, 1<<30)
 	d.duration(at, "verify_after", &r.VerifyAfter, false)
 	d.duration(at, "approval_ttl", &r.ApprovalTTL, false)
+	d.duration(at, "sweep_every", &r.SweepEvery, false)
 	d.duration(at, "breaker_reset_after", &r.BreakerHealthyFor, true)
 	base := d.duration(at, "backoff_base", &r.BackoffBase, false)
 	capAttr := d.duration(at, "backoff_cap", &r.BackoffCap, false)

@@ -8,11 +8,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/robfig/cron/v3"
-)
 
-// cronParser accepts the five classic fields (minute hour day-of-month
-// month day-of-week) and descriptors such as @hourly and @every 5m.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	"github.com/itms-tools/reconciler/schedule"
+)
 
 // cronDetail says what a schedule attribute accepts.
 const cronDetail = `a cron spec with five fields (minute hour day-of-month month day-of-week), ` +
@@ -21,7 +19,9 @@ const cronDetail = `a cron spec with five fields (minute hour day-of-month month
 var errCronTZ = errors.New("time zones go in the timezone attribute, not in the schedule")
 
 // parseCron parses spec and binds the schedule to loc, so that Next gives
-// the same instants whatever the location of the time passed to it.
+// the same instants whatever the location of the time passed to it, and
+// runs a fixed local time once on the days the clocks change (package
+// schedule).
 func parseCron(spec string, loc *time.Location) (cron.Schedule, error) {
 	spec = strings.TrimSpace(spec)
 	if strings.Contains(spec, "TZ=") {
@@ -32,17 +32,14 @@ func parseCron(spec string, loc *time.Location) (cron.Schedule, error) {
 			return nil, fmt.Errorf("@every needs an interval of at least 1s, got %s", rest)
 		}
 	}
-	s, err := cronParser.Parse(spec)
+	s, err := schedule.Parse(spec, loc)
 	if err != nil {
 		return nil, err
 	}
-	if ss, ok := s.(*cron.SpecSchedule); ok {
-		ss.Location = loc
-		// A spec such as "0 0 31 2 *" parses but never fires; cron gives up
-		// after five years and returns the zero time.
-		if ss.Next(time.Date(2024, 1, 1, 0, 0, 0, 0, loc)).IsZero() {
-			return nil, fmt.Errorf("%q never fires", spec)
-		}
+	// A spec such as "0 0 31 2 *" parses but never fires; cron gives up
+	// after five years and returns the zero time.
+	if s.Next(time.Date(2024, 1, 1, 0, 0, 0, 0, loc)).IsZero() {
+		return nil, fmt.Errorf("%q never fires", spec)
 	}
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/vocab"
 	"github.com/robfig/cron/v3"
 )
@@ -34,6 +35,9 @@ type Policy struct {
 	Scope       Scope
 	Audit       Audit
 	HTTP        HTTP
+	// Notify are the receivers of notifications, in file order.
+	Notify        []notify.Config
+	Notifications Notifications
 }
 
 // Site selects and configures the driver. Exactly one of Sim and ITMS is set.
@@ -134,6 +138,10 @@ type Reconcile struct {
 	BackoffCap        time.Duration
 	BreakerHealthyFor time.Duration // 0: only a manual reset closes the breaker
 	ApprovalTTL       time.Duration
+	// SweepEvery is how often a pass observes every package server in
+	// scope, not only those with rows in question (and after every
+	// credential change, every pass does until each has taken it).
+	SweepEvery time.Duration
 }
 
 // Limit caps one kind: at most Max actions in any rolling window of Per.

@@ -18,8 +18,9 @@ import (
 // Set holds the secrets to scrub; it may be filled after it is handed out
 // (the site, which knows them, opens after the logger is built).
 type Set struct {
-	mu sync.Mutex
-	fn func() []string
+	mu    sync.Mutex
+	fn    func() []string
+	extra []func() []string
 }
 
 // Use sets where the secrets come from.
@@ -29,14 +30,29 @@ func (s *Set) Use(fn func() []string) {
 	s.fn = fn
 }
 
+// Add registers another source of secrets beside the one of Use (the
+// notification receivers' keys and webhook URLs).
+func (s *Set) Add(fn func() []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.extra = append(s.extra, fn)
+}
+
+// Values returns every secret of every source (for the journal's
+// scrubber).
+func (s *Set) Values() []string { return s.values() }
+
 func (s *Set) values() []string {
 	s.mu.Lock()
-	fn := s.fn
+	fns := append([]func() []string{s.fn}, s.extra...)
 	s.mu.Unlock()
-	if fn == nil {
-		return nil
+	var out []string
+	for _, fn := range fns {
+		if fn != nil {
+			out = append(out, fn()...)
+		}
 	}
-	return fn()
+	return out
 }
 
 // String scrubs v.

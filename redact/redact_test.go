@@ -47,3 +47,17 @@ func TestWriter(t *testing.T) {
 		t.Fatalf("wrote %q", got)
 	}
 }
+
+// TestSetAdd: secrets registered with Add are scrubbed beside Use's.
+func TestSetAdd(t *testing.T) {
+	s := &Set{}
+	s.Use(func() []string { return []string{"site-SENTINEL-pw"} })
+	s.Add(func() []string { return []string{"https://hooks.example/T1/B1/tokenSENTINEL123"} })
+	got := s.String("post https://hooks.example/T1/B1/tokenSENTINEL123 with site-SENTINEL-pw")
+	if strings.Contains(got, "SENTINEL") {
+		t.Errorf("String = %q: a secret survived", got)
+	}
+	if len(s.Values()) != 2 {
+		t.Errorf("Values = %q, want both sources", s.Values())
+	}
+}

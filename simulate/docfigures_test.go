@@ -16,9 +16,14 @@ import (
 // docPath is the guide whose figures TestDocFigures generates.
 const docPath = "../docs/sim.md"
 
-// docScenarios are the example scenarios whose figures docs/sim.md shows
-// (large-estate takes too long for a test; BenchmarkLargeEstate runs it).
-var docScenarios = []string{"credential-change", "stale-snapshot-storm", "flaky-wan", "cmdb-outage"}
+// docScenarios are the example scenarios whose figures docs/sim.md shows,
+// with the policy of examples/policies each runs under ("" is
+// sim-policy.hcl); large-estate takes too long for a test
+// (BenchmarkLargeEstate runs it).
+var docScenarios = []struct{ name, policy string }{
+	{"credential-change", ""}, {"stale-snapshot-storm", ""}, {"flaky-wan", ""}, {"cmdb-outage", ""},
+	{"ns-snapshot-storm", "ns-deletion-cap.hcl"},
+}
 
 // docCaps are the delete_ps_snapshot caps of the guide's tuning table.
 var docCaps = []int{150, 300, 600, 1200}
@@ -41,8 +46,14 @@ func TestDocFigures(t *testing.T) {
 	}
 	blocks := map[string]string{}
 	runs := map[string]docRun{}
-	for _, name := range docScenarios {
-		runs[name] = docSimulate(t, pol, name)
+	for _, sc := range docScenarios {
+		p := pol
+		if sc.policy != "" {
+			if p, err = policy.Load(filepath.Join("..", "examples", "policies", sc.policy)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs[sc.name] = docSimulate(t, p, sc.name)
 	}
 	blocks["report"] = docReport(runs["stale-snapshot-storm"].res.Report)
 	blocks["examples"] = docExamples(runs)
@@ -101,6 +112,11 @@ func docReport(r Report) string {
 	fmt.Fprintf(&b, "```json\n{\n  \"scenario\": %q, \"converged\": %v, \"converged_after\": %s,\n", r.Scenario, r.Converged, after)
 	fmt.Fprintf(&b, "  \"not_ready_at_end\": %d,\n  \"actions\": %s,\n  \"max_in_window\": %s,\n", r.NotReadyAtEnd, m(r.Actions), m(r.MaxInWindow))
 	fmt.Fprintf(&b, "  \"limit_violations\": %d, \"unsafe_paths_touched\": %d, \"audit_chain_valid\": %v,\n", r.LimitViolations, r.UnsafePathsTouched, r.AuditChainValid)
+	desired := "null"
+	if r.DesiredAfter != nil {
+		desired = fmt.Sprintf("%q", *r.DesiredAfter)
+	}
+	fmt.Fprintf(&b, "  \"desired_state_holds\": %v, \"desired_after\": %s,\n", r.DesiredStateHolds, desired)
 	fmt.Fprintf(&b, "  \"seed\": %d, \"start\": %q, \"duration\": %q, \"passes\": %d,\n", r.Seed, r.Start, r.Duration, r.Passes)
 	fmt.Fprintf(&b, "  \"deferrals\": %s,\n  \"failed\": %s,\n", m(r.Deferrals), m(r.Failed))
 	fmt.Fprintf(&b, "  \"global_actions\": %d, \"rejected_rows\": %d\n}\n```\n", r.GlobalActions, r.RejectedRows)
@@ -112,7 +128,8 @@ func docExamples(runs map[string]docRun) string {
 	var b strings.Builder
 	b.WriteString("| scenario | `converged_after` | `passes` | applied | held (`deferrals`) | `failed` | breaker trips |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, name := range docScenarios {
+	for _, sc := range docScenarios {
+		name := sc.name
 		r, s := runs[name].res.Report, runs[name].res.Series
 		after := "not converged"
 		if r.ConvergedAfter != nil {

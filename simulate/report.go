@@ -36,6 +36,15 @@ type Report struct {
 	LimitViolations    int  `json:"limit_violations"`
 	UnsafePathsTouched int  `json:"unsafe_paths_touched"`
 	AuditChainValid    bool `json:"audit_chain_valid"`
+	// DesiredStateHolds: the whole desired state holds at the end and
+	// stays so: every in-scope pair Ready (converged), the NS setting the
+	// policy's credential, and every in-scope server holding that
+	// credential and, for appid/acc, its account's Full Control. A server
+	// forgotten after a credential change shows here, not in converged.
+	DesiredStateHolds bool `json:"desired_state_holds"`
+	// DesiredAfter is the time from Start from which the whole desired
+	// state holds to the end; null when it does not hold at the end.
+	DesiredAfter *string `json:"desired_after"`
 
 	Seed     int64  `json:"seed"`
 	Start    string `json:"start"`    // RFC 3339, UTC
@@ -84,6 +93,7 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 		Passes: facts.passes, RejectedRows: rejects,
 	}
 	r.Converged, r.ConvergedAfter = converged(timeline, o.Start, r.NotReadyAtEnd)
+	r.DesiredStateHolds, r.DesiredAfter = desiredHolds(r.ConvergedAfter, site.DesiredTimeline(), o.Start)
 	r.count(site.Applied(), facts, pol.Limits)
 	s := Series{Start: o.Start, End: o.End(), Summary: o.Scenario.Summary(), Schedule: pol.Reconcile.Schedule,
 		NotReady: timeline, Applied: facts.applied, Limits: pol.Limits,
@@ -135,6 +145,43 @@ func converged(tl []sim.Sample, start time.Time, atEnd int) (bool, *string) {
 	}
 	after := max(tl[len(tl)-1].At.Sub(start), 0).String()
 	return true, &after
+}
+
+// desiredHolds reads the desired-state timeline: the whole desired state
+// holds when the rows converged and nothing else is off from the last
+// sample on; it holds from the later of the two times.
+func desiredHolds(rowsAfter *string, tl []sim.DesiredSample, start time.Time) (bool, *string) {
+	tl = settled(tl)
+	if rowsAfter == nil || len(tl) == 0 || tl[len(tl)-1].Off != 0 {
+		return false, nil
+	}
+	rows, err := time.ParseDuration(*rowsAfter)
+	if err != nil {
+		return false, nil
+	}
+	after := max(rows, tl[len(tl)-1].At.Sub(start), 0).String()
+	return true, &after
+}
+
+// settled keeps the last sample of each instant, then drops samples that
+// repeat the count before them: the count an instant leaves does not
+// depend on the order of its actions, so neither does the result.
+func settled(tl []sim.DesiredSample) []sim.DesiredSample {
+	var out []sim.DesiredSample
+	for _, s := range tl {
+		if n := len(out); n > 0 && out[n-1].At.Equal(s.At) {
+			out[n-1] = s
+			if n > 1 && out[n-2].Off == s.Off {
+				out = out[:n-1]
+			}
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Off == s.Off {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // collapse keeps the last sample of each instant: several actions at one

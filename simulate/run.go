@@ -32,7 +32,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	clk := clock.NewFake(o.Start)
 	o.Logger = slog.New(virtualTime{h: o.Logger.Handler(), clk: clk})
 	pol := simPolicy(o.Policy)
-	site, err := sim.NewMemory(o.Scenario, o.Scenario.Seed, sim.Options{Clock: clk, InScope: pol.Scope.Match})
+	site, err := sim.NewMemory(o.Scenario, o.Scenario.Seed, sim.Options{Clock: clk, InScope: pol.Scope.Match, Want: &pol.Credential})
 	if err != nil {
 		return Result{}, fmt.Errorf("build site: %w", err)
 	}

@@ -28,7 +28,7 @@ var _ Sink = (*eventlog.Log)(nil)
 
 // Run runs run as service name under the SCM (svc.Run) through Serve, and
 // returns how it ended once the SCM has been told the service stopped.
-func Run(ctx context.Context, name string, run func(context.Context) int, opt Options) (Result, error) {
+func Run(ctx context.Context, name string, run Daemon, opt Options) (Result, error) {
 	h := &handler{ctx: ctx, run: run, opt: opt}
 	if err := svc.Run(name, h); err != nil {
 		return Result{Code: 1}, err
@@ -39,7 +39,7 @@ func Run(ctx context.Context, name string, run func(context.Context) int, opt Op
 // handler adapts Serve to svc.Handler.
 type handler struct {
 	ctx context.Context
-	run func(context.Context) int
+	run Daemon
 	opt Options
 	res Result
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -52,18 +53,31 @@ type Status struct {
 	WaitHint   time.Duration
 }
 
+// Daemon is what the service runs: it calls ready once it can do its work
+// (for reconciler: the policy loaded, the site opened, the journal open),
+// and returns its exit code once ctx is cancelled or it fails.
+type Daemon func(ctx context.Context, ready func()) int
+
 // Options tunes Serve. The zero value takes the defaults.
 type Options struct {
+	// StartTimeout bounds the wait for the daemon to call ready (default
+	// 120s, like the systemd unit's TimeoutStartSec); past it the start
+	// has failed.
+	StartTimeout time.Duration
 	// StopTimeout bounds the wait for run to return once cancelled
 	// (default 90s, like the systemd unit's TimeoutStopSec).
 	StopTimeout time.Duration
-	// Tick is how often the CheckPoint grows while stopping (default 2s).
+	// Tick is how often the CheckPoint grows while starting or stopping
+	// (default 2s).
 	Tick time.Duration
 	// Logger receives what the loop does; nil discards it.
 	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = 120 * time.Second
+	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = 90 * time.Second
 	}
@@ -84,6 +98,9 @@ type Result struct {
 	Requested bool
 	// TimedOut: run had not returned StopTimeout after it was cancelled.
 	TimedOut bool
+	// NotReady: run had not called ready StartTimeout after it started, so
+	// Serve cancelled it; the start failed (Code is 1 at least).
+	NotReady bool
 }
 
 // ExitCode is what to report to the SCM with the final Stopped state. A
@@ -98,25 +115,32 @@ func (r Result) ExitCode() (serviceSpecific bool, code uint32) {
 	return true, uint32(r.Code)
 }
 
-// Serve runs run under the SCM's control: it reports StartPending, starts
-// run, reports Running, and answers requests until run returns or a stop or
-// shutdown comes. Then it reports StopPending, cancels run's context, and
-// waits for run at most StopTimeout, growing the CheckPoint every Tick. It
-// does not report Stopped: the caller does, with Result.ExitCode (svc.Run
-// does it once the handler returns).
+// Serve runs run under the SCM's control: it reports StartPending, its
+// CheckPoint growing every Tick, until run calls ready; only then Running.
+// It answers requests until run returns or a stop or shutdown comes. Then
+// it reports StopPending, cancels run's context, and waits for run at most
+// StopTimeout, growing the CheckPoint every Tick. A run that ends before it
+// is ready ends the start with its code; one that is not ready within
+// StartTimeout is cancelled and the start fails. Serve does not report
+// Stopped: the caller does, with Result.ExitCode (svc.Run does it once the
+// handler returns).
 //
 // report must not block for long; requests must keep coming from req until
 // Serve returns.
-func Serve(parent context.Context, req <-chan Cmd, report func(Status), run func(context.Context) int, opt Options) Result {
+func Serve(parent context.Context, req <-chan Cmd, report func(Status), run Daemon, opt Options) Result {
 	opt = opt.withDefaults()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	last := Status{State: StateStartPending, WaitHint: 10 * time.Second}
-	send := func(s Status) { last = s; report(s) }
-	send(last)
+	ready := make(chan struct{})
+	var once sync.Once
+	markReady := func() { once.Do(func() { close(ready) }) }
 	done := make(chan int, 1)
-	go func() { done <- guarded(ctx, run, opt.Logger) }()
-	send(Status{State: StateRunning})
+	go func() { done <- guarded(ctx, run, markReady, opt.Logger) }()
+	if res, up := starting(req, report, ready, done, cancel, opt); !up {
+		return res
+	}
+	last := Status{State: StateRunning}
+	report(last)
 	opt.Logger.Info("service running")
 	for {
 		select {
@@ -132,6 +156,45 @@ func Serve(parent context.Context, req <-chan Cmd, report func(Status), run func
 				cancel()
 				return stopping(req, report, done, opt)
 			}
+		}
+	}
+}
+
+// starting reports StartPending with a growing CheckPoint until the daemon
+// is ready (up is true), ends, is asked to stop, or overruns StartTimeout.
+func starting(req <-chan Cmd, report func(Status), ready <-chan struct{}, done <-chan int,
+	cancel context.CancelFunc, opt Options) (res Result, up bool) {
+	st := Status{State: StateStartPending, CheckPoint: 1, WaitHint: 5 * opt.Tick}
+	report(st)
+	tick := time.NewTicker(opt.Tick)
+	defer tick.Stop()
+	deadline := time.NewTimer(opt.StartTimeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-ready:
+			return Result{}, true
+		case code := <-done:
+			opt.Logger.Error("service ended before it was ready", "code", code)
+			return Result{Code: code}, false
+		case <-tick.C:
+			st.CheckPoint++
+			report(st)
+		case c := <-req:
+			switch c {
+			case CmdInterrogate:
+				report(st)
+			case CmdStop, CmdShutdown:
+				opt.Logger.Info("service stop requested while starting", "shutdown", c == CmdShutdown)
+				cancel()
+				return stopping(req, report, done, opt), false
+			}
+		case <-deadline.C:
+			opt.Logger.Error("service not ready in time; stopping it", "timeout", opt.StartTimeout)
+			cancel()
+			r := stopping(req, report, done, opt)
+			r.Requested, r.NotReady, r.Code = false, true, max(r.Code, 1)
+			return r, false
 		}
 	}
 }
@@ -166,12 +229,12 @@ func stopping(req <-chan Cmd, report func(Status), done <-chan int, opt Options)
 
 // guarded runs run and turns a panic into exit code 1, logged with its
 // stack, so that the SCM sees a failure rather than a vanished process.
-func guarded(ctx context.Context, run func(context.Context) int, log *slog.Logger) (code int) {
+func guarded(ctx context.Context, run Daemon, ready func(), log *slog.Logger) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("daemon panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			code = 1
 		}
 	}()
-	return run(ctx)
+	return run(ctx, ready)
 }

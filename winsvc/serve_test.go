@@ -39,10 +39,11 @@ func (r *recorder) last() Status {
 	return r.got[len(r.got)-1]
 }
 
-// untilCancelled is a daemon that stops when told to, after taking
-// cleanup to finish, and returns code.
-func untilCancelled(cleanup time.Duration, code int) func(context.Context) int {
-	return func(ctx context.Context) int {
+// untilCancelled is a daemon that is ready at once, stops when told to,
+// after taking cleanup to finish, and returns code.
+func untilCancelled(cleanup time.Duration, code int) Daemon {
+	return func(ctx context.Context, ready func()) int {
+		ready()
 		<-ctx.Done()
 		time.Sleep(cleanup) // virtual time inside the synctest bubble
 		return code
@@ -59,6 +60,7 @@ func TestServeStop(t *testing.T) {
 			go func() {
 				res <- Serve(t.Context(), req, rec.report, untilCancelled(7*time.Second, 0), Options{})
 			}()
+			synctest.Wait() // running
 			req <- CmdOther // ignored
 			req <- CmdInterrogate
 			req <- cmd
@@ -86,6 +88,7 @@ func TestServeInterrogateRepeatsRunning(t *testing.T) {
 		req := make(chan Cmd)
 		rec := &recorder{}
 		go Serve(t.Context(), req, rec.report, untilCancelled(0, 0), Options{})
+		synctest.Wait() // running
 		req <- CmdInterrogate
 		synctest.Wait()
 		if got := rec.last(); got.State != StateRunning {
@@ -104,7 +107,7 @@ func TestServeStopTimeout(t *testing.T) {
 		res := make(chan Result, 1)
 		start := time.Now()
 		go func() {
-			res <- Serve(t.Context(), req, rec.report, func(context.Context) int { <-stuck; return 0 },
+			res <- Serve(t.Context(), req, rec.report, func(_ context.Context, ready func()) int { ready(); <-stuck; return 0 },
 				Options{StopTimeout: 30 * time.Second, Tick: time.Second})
 		}()
 		req <- CmdStop
@@ -124,12 +127,13 @@ func TestServeStopTimeout(t *testing.T) {
 func TestServeDaemonEndsOnItsOwn(t *testing.T) {
 	tests := []struct {
 		name     string
-		run      func(context.Context) int
+		run      Daemon
 		wantCode int
 	}{
-		{"error exit", func(context.Context) int { return 3 }, 3},
-		{"panic", func(context.Context) int { panic("boom") }, 1},
-		{"clean exit", func(context.Context) int { return 0 }, 0},
+		{"error exit", func(context.Context, func()) int { return 3 }, 3},
+		{"panic", func(context.Context, func()) int { panic("boom") }, 1},
+		{"clean exit", func(context.Context, func()) int { return 0 }, 0},
+		{"error exit after ready", func(_ context.Context, ready func()) int { ready(); return 3 }, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/rights"
 	"github.com/itms-tools/reconciler/vocab"
@@ -216,12 +217,7 @@ func planApprovals(ctx context.Context, e *env, c *common, plan string) (*policy
 	case res.Plan.ID != plan:
 		return nil, nil, e.errorf("plan changed: current plan is %s (run reconciler plan)", res.Plan.ID)
 	}
-	var ids []string
-	for _, a := range res.Plan.Actions {
-		if s.pol.NeedsApproval(a.Kind) {
-			ids = append(ids, a.ID)
-		}
-	}
+	ids := guard.ApprovalKeys(s.pol, res.Plan) // one key for both rounds of the reset cycle
 	if len(ids) == 0 {
 		fmt.Fprintf(e.stdout, "plan %s: no action needs approval; nothing recorded\n", plan)
 	}

@@ -12,6 +12,7 @@ import (
 var commandVerbs = map[string][]string{
 	"audit":   {"verify", "export"},
 	"breaker": {"status", "reset"},
+	"notify":  {"test"},
 	"policy":  {"check"},
 	"service": {"install", "uninstall", "start", "stop", "status"},
 }
@@ -143,7 +144,7 @@ func TestVersion(t *testing.T) {
 // that is not in it.
 func TestHelpCitesTheRepositorysDesign(t *testing.T) {
 	res := runCLI(t, clock.NewFake(t0), "sim", "-h")
-	if strings.Contains(res.stderr, "DESIGN") || !strings.Contains(res.stderr, "docs/design.md#scenario-and-report") {
+	if strings.Contains(res.stderr, "DESIGN") || !strings.Contains(res.stderr, "docs/design.md#11-scenarios-and-the-simulation-report") {
 		t.Errorf("sim -h:\n%s", res.stderr)
 	}
 }

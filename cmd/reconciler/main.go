@@ -60,6 +60,10 @@ type env struct {
 	// global holds the common flags given before the command
 	// (`reconciler --policy p.hcl status`); empty fields were not given.
 	global common
+	// notifier is told of the daemon's start, reloads and stop; nil means
+	// systemd's notify socket when there is one (package sdnotify). The
+	// Windows service sets one that reports Running to the SCM.
+	notifier notifier
 }
 
 func main() {
@@ -102,6 +106,7 @@ func run(ctx context.Context, e *env, args []string) int {
 var knownVerbs = map[string][]string{
 	"audit":   {"verify", "export"},
 	"breaker": {"status", "reset"},
+	"notify":  {"test"},
 	"policy":  {"check"},
 	"service": {"install", "uninstall", "start", "stop", "status"},
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/controller"
 )
 
 func init() {
@@ -50,6 +50,18 @@ func newPlanJSON(version int, p actions.Plan, holds map[string]actions.Hold) pla
 	return out
 }
 
+// evaluatePlan is the evaluation `reconciler plan` shows, and the web
+// console's plan page too: the pass's own evaluation (observe, plan, and
+// the gates as the controller rebuilt them from the journal), without
+// acting. It changes nothing.
+func evaluatePlan(ctx context.Context, ctl *controller.Controller) (controller.PassResult, map[string]actions.Hold, error) {
+	res, err := ctl.PlanOnly(ctx)
+	if err != nil {
+		return res, nil, err
+	}
+	return res, res.Holds, nil
+}
+
 func runPlan(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "plan")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
@@ -70,11 +82,10 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("%v", err)
 	}
-	res, err := ctl.PlanOnly(ctx)
+	res, holds, err := evaluatePlan(ctx, ctl)
 	if err != nil {
 		return e.errorf("plan: %v", err)
 	}
-	holds := guard.New(s.pol, ctl.Limiter(), ctl.Breaker(), ctl.Approvals()).Admit(res.Plan, s.clk.Now())
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

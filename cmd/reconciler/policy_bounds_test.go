@@ -47,7 +47,8 @@ func TestDeepPolicyReloadKeepsTheDaemon(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hup := make(chan os.Signal)
-	reloads := watchPolicy(ctx, s, ctl, hup)
+	n := &fakeNotifier{journal: s.pol.Audit.Path, events: make(chan string, 16)}
+	reloads := watchPolicy(ctx, s, ctl, hup, n, nil, nil)
 	hup <- os.Interrupt // the first reload
 	hup <- os.Interrupt // taken once the first one was handled
 	var rejected []audit.Record

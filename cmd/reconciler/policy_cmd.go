@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -76,6 +77,9 @@ func policyCheck(e *env, args []string) int {
 		return exitError
 	}
 	fmt.Fprintf(e.stdout, "%s: valid (%s)\n", c.policyPath, policySummary(p))
+	for _, w := range guard.Warnings(p) {
+		fmt.Fprintf(e.stderr, "%s: warning: %s\n", c.policyPath, w)
+	}
 	return exitOK
 }
 

@@ -33,7 +33,9 @@ const (
 const (
 	serviceRestartAfter = time.Minute
 	serviceResetAfter   = 24 * time.Hour
-	serviceStartWait    = time.Minute
+	// serviceStartWait exceeds the daemon's own 120s bound for becoming
+	// ready under the SCM (winsvc.Options.StartTimeout).
+	serviceStartWait = 150 * time.Second
 	// serviceStopWait exceeds the daemon's own 90s stop bound under the SCM.
 	serviceStopWait = 2 * time.Minute
 )

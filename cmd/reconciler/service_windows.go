@@ -53,9 +53,14 @@ func serveWindows(ctx context.Context, e *env, args []string) int {
 	defer out.close()
 	se := *e
 	se.stdout, se.stderr = out.stdout, out.stderr
-	work := func(ctx context.Context) int { return run(ctx, &se, args) }
+	// The SCM hears Running once the daemon is ready (runDaemon: the
+	// policy loaded, the site opened, the journal open).
+	work := func(ctx context.Context, ready func()) int {
+		se.notifier = scmNotifier{ready: ready}
+		return run(ctx, &se, args)
+	}
 	if startErr := errors.Join(err, outErr); startErr != nil {
-		work = func(context.Context) int {
+		work = func(context.Context, func()) int {
 			out.log.Error("service cannot start", "error", startErr)
 			return exitError
 		}
@@ -67,6 +72,16 @@ func serveWindows(ctx context.Context, e *env, args []string) int {
 	}
 	return res.Code
 }
+
+// scmNotifier tells the SCM that the daemon is ready. The SCM knows no
+// reloading and no watchdog; Serve reports stopping by itself.
+type scmNotifier struct{ ready func() }
+
+func (n scmNotifier) Ready(string)               { n.ready() }
+func (scmNotifier) Reloading()                   {}
+func (scmNotifier) Stopping()                    {}
+func (scmNotifier) Watchdog()                    {}
+func (scmNotifier) WatchdogEvery() time.Duration { return 0 }
 
 // chooseServiceOutput opens the log file, or the event log. A log file
 // that cannot be opened falls back to the event log, which says why; with

@@ -24,8 +24,12 @@ type session struct {
 
 	// The journal's companions, opened on first use (journal.go).
 	fwd          *rfc5424.Forwarder
+	onAppend     func(audit.Record) // the daemon's console view (daemon.go)
 	osWitness    audit.Witness
 	witnessTried bool
+	// secrets scrubs logs, output and the journal: the site's secrets and
+	// the notification receivers'.
+	secrets *redact.Set
 }
 
 // open loads the policy and opens its site; on failure it has printed the
@@ -55,7 +59,7 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	for _, n := range s.Notes {
 		log.Warn("site note", "note", n)
 	}
-	return &session{e: e, pol: pol, log: log, site: s, clk: clk}, exitOK
+	return &session{e: e, pol: pol, log: log, site: s, clk: clk, secrets: secrets}, exitOK
 }
 
 // printPolicyError prints policy diagnostics (file:line:col) or a plain error.
@@ -83,7 +87,8 @@ func (s *session) close() {
 // observer builds a controller that writes nothing, with its gates rebuilt
 // from the journal so that plan, status and approve see what a pass would
 // hold (a journal that cannot be read is logged: its budgets then count as
-// spent).
+// spent), and with the pair ages the daemon's passes journaled, so that they
+// see which Pending pairs the daemon has watched past pending_grace.
 func (s *session) observer() (*controller.Controller, error) {
 	ctl, err := s.controller(nil, nil)
 	if err != nil {
@@ -96,6 +101,11 @@ func (s *session) observer() (*controller.Controller, error) {
 		s.log.Error("the audit journal does not match its anchor: destructive kinds count as spent for one window",
 			"state", ac.State, "problem", ac.Message)
 		ctl.JournalUntrusted(s.clk.Now())
+	}
+	if n, err := ctl.RestoreAges(s.pol.Audit.Path); err != nil {
+		s.log.Warn("journal", "error", err)
+	} else {
+		s.log.Debug("pair ages from the daemon's passes", "pairs_in_progress", n)
 	}
 	return ctl, nil
 }

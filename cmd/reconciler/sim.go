@@ -40,7 +40,7 @@ func runSim(ctx context.Context, e *env, args []string) int {
 		_ = lvl.Value.Set("error")
 	}
 	var f simFlags
-	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (format: docs/design.md#scenario-and-report) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
+	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (format: docs/design.md#11-scenarios-and-the-simulation-report) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
 	fs.StringVar(&f.report, "report", "", "write the report JSON to this file instead of stdout")
 	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report with charts to this file")
 	fs.StringVar(&f.audit, "audit", "", "keep the simulation's journal in this file (new or empty); default: a temporary file, removed")

@@ -157,12 +157,11 @@ func statusServer(ctx context.Context, s *session, ctl *controller.Controller, f
 	if err != nil {
 		return e.errorf("status: %v", err)
 	}
-	res, err := ctl.PlanOnly(ctx)
+	res, holds, err := evaluatePlan(ctx, ctl) // what `reconciler plan` shows
 	if err != nil {
 		return e.errorf("status: plan: %v", err)
 	}
-	v.Plan = statusview.ForServer(res.Plan, v.Health.Name)
-	v.Holds = guard.New(s.pol, ctl.Limiter(), ctl.Breaker(), ctl.Approvals()).Admit(res.Plan, s.clk.Now())
+	v.Plan, v.Holds = statusview.ForServer(res.Plan, v.Health.Name), holds
 	if v.History, v.HistoryTotal, err = statusview.History(s.pol.Audit.Path, string(v.Health.Name), statusview.MaxHistory); err != nil {
 		s.log.Warn("journal", "error", err)
 	}

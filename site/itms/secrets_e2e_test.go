@@ -98,6 +98,12 @@ func lostRow() sqlStep {
 	return rowsStep([][]driver.Value{{"aaaaaaaa-0000-0000-0000-000000000001", string(testHost), pkgA, "7-Zip", "Invalid", "3", "3", int64(1)}}, nil)
 }
 
+// serverList is the CMDB's server list: testHost with its one pair.
+func serverList() sqlStep {
+	return sqlStep{contains: "AS Pairs", cols: []string{"ServerId", "ServerName", "Status", "Pairs"},
+		rows: [][]driver.Value{{"aaaaaaaa-0000-0000-0000-000000000001", string(testHost), "Invalid", int64(1)}}}
+}
+
 // winrmMode is how the fake WinRM server answers in the current pass.
 type winrmMode struct {
 	mu   sync.Mutex
@@ -116,7 +122,9 @@ func TestSecretsStayOutOfEveryOutput(t *testing.T) {
 	_, read := newFakeSQL(t,
 		sqlStep{contains: "AS PackageKnown", err: login}, // pass 1
 		sqlStep{contains: "AS PackageKnown", err: echo},  // pass 2
-		lostRow(), lostRow(), // passes 5 and 6
+		// passes 5 and 6: each sweeps (lists every server), the first pass
+		// that reads the CMDB, then an hour later (reconcile.sweep_every)
+		lostRow(), serverList(), lostRow(), serverList(),
 	)
 	mode := &winrmMode{mode: "401"}
 	f := newFakeWinRM(t, func(s sentScript) (string, int) {

@@ -23,6 +23,7 @@ func (s *Site) Apply(ctx context.Context, a actions.Action) error {
 		if err := s.apply(now, a); err != nil {
 			return err
 		}
+		s.desired.touched(s, a)
 		s.m.Applied[a.Kind]++
 		return s.sample(now)
 	})

@@ -116,6 +116,7 @@ func (s *Site) advance(now time.Time) error {
 			return fmt.Errorf("event at %s: %w", ev.At, err)
 		}
 		s.m.Done++
+		s.desired.eventDone()
 		if err := s.sample(at); err != nil {
 			return err
 		}

@@ -26,6 +26,9 @@ type Options struct {
 	// unknown (with why), and only KB 179719's evidence shows a credential
 	// problem. The site's state and effects (DESIGN §6) do not change.
 	HideCredentialFacts bool
+	// Want, when set, is the policy's credential: the site then keeps the
+	// desired-state timeline (DesiredTimeline) against it.
+	Want *vocab.Credential
 }
 
 // Why the simulator reports a credential fact unknown with
@@ -62,6 +65,7 @@ type Site struct {
 	sched    schedule
 	timeline []Sample
 	last     int
+	desired  desiredTrack
 	quiet    bool // creating: no timeline samples yet
 	// preexisting is set while the faults of time 0 are injected.
 	preexisting bool
@@ -124,7 +128,8 @@ func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting,
 }
 
 func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults), hide: opt.HideCredentialFacts}
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults), hide: opt.HideCredentialFacts,
+		desired: newDesiredTrack(opt.Want, len(cat.servers))}
 	if s.hide {
 		s.notes = append(s.notes, "agents observed as on a real site (hide_credential_facts): the applied credential "+
 			"and the policy version are unknown; only KB 179719's evidence shows a credential problem")
@@ -153,7 +158,8 @@ func (s *Site) start(ctx context.Context, first time.Time) error {
 		}
 		s.timeline = []Sample{{At: first, NotReady: n}}
 		s.last = n
-		return nil
+		s.desired.eventDone()
+		return s.desired.sample(s, first)
 	})
 }
 
@@ -202,6 +208,9 @@ func (s *Site) doLocked(ctx context.Context, fn func(now time.Time) error) (err 
 func (s *Site) sample(at time.Time) error {
 	if s.quiet {
 		return nil
+	}
+	if err := s.desired.sample(s, at); err != nil {
+		return err
 	}
 	n, err := s.st.notReady()
 	if err != nil {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
+	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/bench/internal/estate"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/cmdb"
@@ -20,7 +23,10 @@ import (
 // observe the agents and NS snapshots the planner needs, plan), over an
 // estate: the CMDB is the estate's SQLite file, read by cmdb.Reader with
 // the production query; the NS and the agents are the estate's memory
-// site, built from the same scenario and seed. Nothing is applied.
+// site, built from the same scenario and seed. Nothing is applied. The
+// controller's journal says a sweep just ran, as a daemon's does between
+// its hourly sweeps (--sweep times the sweep pass instead: the CMDB's
+// server list and every agent).
 func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("pass")
 	dir := fs.String("estate", "", "estate folder (required)")
@@ -29,6 +35,7 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the passes to this file")
 	memprofile := fs.String("memprofile", "", "write an allocation profile of the passes to this file")
 	cacheMB := fs.Int("cache-mb", 0, "SQLite page cache of the connection, in MiB (0: SQLite's default, 2 MiB)")
+	sweep := fs.Bool("sweep", false, "time a sweep pass (every server listed and observed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +68,13 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 		runtime.MemProfileRate = 4096
 		defer writeMemProfile(*memprofile)
 	}
+	journal := ""
+	if !*sweep {
+		if journal, err = sweptJournal(); err != nil {
+			return err
+		}
+		defer os.RemoveAll(filepath.Dir(journal))
+	}
 	var secs, cpu []float64
 	var out passOut
 	for range max(*runs, 1) {
@@ -68,6 +82,11 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 			Site: controller.Site{CMDB: &cmdb.Reader{DB: db}, NS: site, Agents: site, Driver: site}})
 		if err != nil {
 			return err
+		}
+		if journal != "" {
+			if err := ctl.Restore(journal); err != nil {
+				return err
+			}
 		}
 		start, cpu0 := time.Now(), cpuSeconds()
 		res, err := ctl.PlanOnly(ctx)
@@ -87,6 +106,25 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	out.Seconds, out.Runs, out.CPUSeconds = median(secs), secs, median(cpu)
 	out.BaseRSSMB, out.PeakRSSMB = before, peakRSSMB()
 	return writeJSON(stdout, out)
+}
+
+// sweptJournal writes a journal whose one pass_end record says a sweep
+// ran at the estate's epoch.
+func sweptJournal() (string, error) {
+	dir, err := os.MkdirTemp("", "reconbench-journal")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "audit.jsonl")
+	j, err := audit.Open(path, audit.Options{Clock: clock.NewFake(estate.Epoch)})
+	if err != nil {
+		return "", err
+	}
+	_, err = j.Append(audit.Record{Type: audit.TypePassEnd, Detail: audit.JSON(map[string]any{"sweep": true})})
+	if cerr := j.Close(); err == nil {
+		err = cerr
+	}
+	return path, err
 }
 
 // passOut is what `reconbench pass` prints.
