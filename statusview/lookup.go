@@ -49,7 +49,7 @@ func Find(rep health.Report, obs *observed.Observation, name string) (ServerView
 func History(path string, server string, max int) ([]auditview.Row, int, error) {
 	var last []auditview.Row
 	total := 0
-	err := auditview.Select(path, audit.Query{}, server, func(r auditview.Row) error {
+	err := auditview.Select(path, audit.Query{Server: server}, func(r auditview.Row) error {
 		if r.Kind == "" {
 			return nil
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/itms-tools/reconciler/auditfilter"
 	"github.com/itms-tools/reconciler/auditview"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/suggest"
@@ -41,8 +42,8 @@ func runAudit(_ context.Context, e *env, args []string) int {
 // reasons, cut to the terminal's width) or the JSON lines as stored.
 func auditList(e *env, args []string) int {
 	fs, c := newFlags(e, "audit")
-	var f auditview.Filters
-	f.Register(fs)
+	var f auditfilter.Filters
+	auditview.Register(fs, &f)
 	asJSON := fs.Bool("json", false, "print the records as JSON lines, as stored")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
@@ -50,7 +51,7 @@ func auditList(e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return e.errorf("audit: unexpected argument %q (filters are flags; to check the chain: reconciler audit verify)", vocab.Clip(fs.Arg(0)))
 	}
-	q, err := f.Query(e.clock.Now())
+	q, err := f.Query(e.clock.Now(), auditfilter.Flag)
 	if err != nil {
 		return e.errorf("audit: %v", err)
 	}
@@ -62,7 +63,7 @@ func auditList(e *env, args []string) int {
 	w := bufio.NewWriter(e.stdout)
 	tab := auditview.NewTable(w, auditview.TableOptions{Loc: f.Location(), Width: e.width(e.stdout)})
 	n := 0
-	err = auditview.Select(path, q, f.Server, func(r auditview.Row) error {
+	err = auditview.Select(path, q, func(r auditview.Row) error {
 		n++
 		if *asJSON {
 			return writeJSONLine(w, r.Record)

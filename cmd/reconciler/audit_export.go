@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/auditfilter"
 	"github.com/itms-tools/reconciler/auditview"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -21,8 +22,8 @@ import (
 // is scrubbed again on the way out.
 func auditExport(e *env, args []string) int {
 	fs, c := newFlags(e, "audit export")
-	var f auditview.Filters
-	f.Register(fs)
+	var f auditfilter.Filters
+	auditview.Register(fs, &f)
 	format := fs.String("format", "jsonl", "csv or jsonl")
 	out := fs.String("out", "", "write to this file (replaced whole, mode 0600) instead of stdout")
 	if code, done := parseFlags(e, fs, args); done {
@@ -34,7 +35,7 @@ func auditExport(e *env, args []string) int {
 	if *format != "csv" && *format != "jsonl" {
 		return e.errorf("audit export: --format %q: want csv or jsonl", vocab.Clip(*format))
 	}
-	q, err := f.Query(e.clock.Now())
+	q, err := f.Query(e.clock.Now(), auditfilter.Flag)
 	if err != nil {
 		return e.errorf("audit export: %v", err)
 	}
@@ -43,7 +44,7 @@ func auditExport(e *env, args []string) int {
 		return code
 	}
 	path := pol.Audit.Path
-	n, err := exportTo(e.stdout, *out, func(w io.Writer) (int, error) { return exportRecords(w, path, q, f.Server, *format) })
+	n, err := exportTo(e.stdout, *out, func(w io.Writer) (int, error) { return exportRecords(w, path, q, *format) })
 	switch {
 	case journalMissing(err):
 		return e.errorf("audit export: journal %s does not exist (nothing recorded yet, or check audit.path in the policy)", path)
@@ -76,7 +77,7 @@ func exportTo(stdout io.Writer, out string, write func(io.Writer) (int, error)) 
 }
 
 // exportRecords writes the selected records in format and returns how many.
-func exportRecords(w io.Writer, path string, q audit.Query, server, format string) (int, error) {
+func exportRecords(w io.Writer, path string, q audit.Query, format string) (int, error) {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
 	if format == "csv" {
@@ -85,7 +86,7 @@ func exportRecords(w io.Writer, path string, q audit.Query, server, format strin
 		}
 	}
 	n := 0
-	err := auditview.Select(path, q, server, func(row auditview.Row) error {
+	err := auditview.Select(path, q, func(row auditview.Row) error {
 		r := row.Record
 		n++
 		r = audit.Scrub(r, nil)
