@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -33,7 +34,7 @@ func (c *Controller) logPass(res PassResult) {
 	if next.Sub(now) >= 24*time.Hour {
 		at = next.In(loc).Format("2006-01-02 15:04")
 	}
-	lvl, msg := passLine(n, res)
+	lvl, msg := passLine(n, res, c.Report())
 	c.log.Log(context.Background(), lvl, msg+"; next at "+at, "pass", res.ID, "plan", res.Plan.ID,
 		"duration", res.End.Sub(res.Start).Round(time.Millisecond).String())
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -42,8 +43,8 @@ func (c *Controller) logPass(res PassResult) {
 }
 
 // passLine is the level and text of a pass's log line, without its
-// next time.
-func passLine(n int, res PassResult) (slog.Level, string) {
+// next time; rep is the health view after the pass (the latest read).
+func passLine(n int, res PassResult, rep *health.Report) (slog.Level, string) {
 	switch {
 	case res.Err != nil:
 		return slog.LevelError, fmt.Sprintf("pass %d failed: %v", n, res.Err)
@@ -53,7 +54,7 @@ func passLine(n int, res PassResult) (slog.Level, string) {
 		return slog.LevelWarn, fmt.Sprintf("pass %d: NS not read, nothing planned: %v", n, res.Obs.NSErr)
 	case !res.Leader:
 		return slog.LevelInfo, fmt.Sprintf("pass %d (follower: observing only, another reconciler acts): %s planned, %s",
-			n, vocab.Count(len(res.Plan.Actions), "action"), notReadyText(res))
+			n, vocab.Count(len(res.Plan.Actions), "action"), notReadyText(res, rep))
 	}
 	applied, held, failed := 0, 0, 0
 	for _, s := range res.Exec.Steps {
@@ -74,14 +75,20 @@ func passLine(n int, res PassResult) (slog.Level, string) {
 	if failed > 0 {
 		lvl = slog.LevelWarn
 	}
-	return lvl, line + "; " + notReadyText(res)
+	return lvl, line + "; " + notReadyText(res, rep)
 }
 
-func notReadyText(res PassResult) string {
-	if res.Obs == nil {
-		return "nothing observed"
+// notReadyText counts the pairs not Ready at the latest read: the health
+// view's (read again after actions, see Options.ReadAfterApply), else the
+// pass's observation.
+func notReadyText(res PassResult, rep *health.Report) string {
+	switch {
+	case rep != nil && rep.CMDBError == "":
+		return vocab.Count(rep.Totals.NotReady, "pair") + " not Ready"
+	case res.Obs != nil:
+		return vocab.Count(actionable(res.Obs), "pair") + " not Ready"
 	}
-	return vocab.Count(actionable(res.Obs), "pair") + " not Ready"
+	return "nothing observed"
 }
 
 // debugPass logs what a pass saw, what it planned per kind, and why

@@ -105,3 +105,16 @@ func TestFollowerSaysItIsOne(t *testing.T) {
 		t.Errorf("log: %q", msgs)
 	}
 }
+
+// TestPassLineCountsTheLatestRead: with the read after the actions, the
+// pass's line counts what is left, not what the pass started with.
+func TestPassLineCountsTheLatestRead(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), "")
+	r.ctl.readAfter = true
+	buf := withLog(r, slog.LevelInfo)
+	r.ctl.logPass(r.pass())
+	msgs := buf.messages(t)
+	if last := msgs[len(msgs)-1]; !strings.HasPrefix(last, "pass 1: 1 applied, 0 held; 0 pairs not Ready; next at ") {
+		t.Errorf("log: %q", msgs)
+	}
+}
