@@ -23,37 +23,66 @@ func Merge(cur Report, known *Report) Report {
 	}
 	out := cur
 	out.Servers = make([]ServerHealth, 0, max(len(cur.Servers), len(known.Servers)))
-	seen := map[string]ServerHealth{}
-	for _, s := range known.Servers {
-		seen[strings.ToLower(string(s.Name))] = s
-	}
-	inCur := map[string]bool{}
-	for _, s := range cur.Servers {
-		k := strings.ToLower(string(s.Name))
-		inCur[k] = true
-		if old, ok := seen[k]; ok {
-			s = keepObserved(s, old)
-		}
-		out.Servers = append(out.Servers, s)
-	}
-	if !cur.ServersListed {
-		for _, s := range known.Servers {
-			if !inCur[strings.ToLower(string(s.Name))] {
-				out.Servers = append(out.Servers, allRowsReady(s, cur.At))
-			}
-		}
-	}
-	slices.SortFunc(out.Servers, func(a, b ServerHealth) int {
-		return strings.Compare(strings.ToLower(string(a.Name)), strings.ToLower(string(b.Name)))
-	})
-	out.ServersListed = cur.ServersListed || known.ServersListed
 	out.Totals = Totals{Pairs: map[string]int{}, OutOfScope: cur.Totals.OutOfScope, Rejects: cur.Totals.Rejects}
-	servers := out.Servers
-	out.Servers = out.Servers[:0]
-	for _, s := range servers {
-		out.add(s)
+	a, b := sortedByName(cur.Servers), sortedByName(known.Servers)
+	for len(a) > 0 || len(b) > 0 {
+		c := 0
+		switch {
+		case len(a) == 0:
+			c = 1
+		case len(b) == 0:
+			c = -1
+		default:
+			c = compareFold(string(a[0].Name), string(b[0].Name))
+		}
+		switch {
+		case c < 0:
+			out.add(a[0])
+			a = a[1:]
+		case c == 0:
+			out.add(keepObserved(a[0], b[0]))
+			a, b = a[1:], b[1:]
+		default:
+			if !cur.ServersListed {
+				out.add(allRowsReady(b[0], cur.At))
+			}
+			b = b[1:]
+		}
 	}
+	out.ServersListed = cur.ServersListed || known.ServersListed
 	return out
+}
+
+// sortedByName returns ss sorted by name case-insensitively, as
+// Evaluate leaves them; a copy only when they are not.
+func sortedByName(ss []ServerHealth) []ServerHealth {
+	if slices.IsSortedFunc(ss, byName) {
+		return ss
+	}
+	out := slices.Clone(ss)
+	slices.SortFunc(out, byName)
+	return out
+}
+
+func byName(a, b ServerHealth) int { return compareFold(string(a.Name), string(b.Name)) }
+
+// compareFold compares host names (ASCII, see vocab.ParseHost) ignoring
+// case, without allocating.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	return len(a) - len(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // Roster makes known's server set the one a server list shows: servers
@@ -83,16 +112,21 @@ func Roster(known *Report, listing Report) *Report {
 // keepObserved returns s with every condition it did not observe taken
 // from old, when old observed it.
 func keepObserved(s, old ServerHealth) ServerHealth {
-	conds := slices.Clone(s.Conditions)
-	for i, c := range conds {
+	var conds []Condition
+	for i, c := range s.Conditions {
 		if c.Reason != ReasonNotObserved {
 			continue
 		}
 		if o, ok := old.Condition(c.Type); ok && o.Reason != ReasonNotObserved {
+			if conds == nil {
+				conds = slices.Clone(s.Conditions)
+			}
 			conds[i] = o
 		}
 	}
-	s.Conditions = conds
+	if conds != nil {
+		s.Conditions = conds
+	}
 	return s
 }
 
@@ -100,6 +134,9 @@ func keepObserved(s, old ServerHealth) ServerHealth {
 // question: PackagesReady True, nothing not Ready. Its counts by status
 // are not known (the read did not count them) and are left empty.
 func allRowsReady(s ServerHealth, now time.Time) ServerHealth {
+	if c, ok := s.Condition(PackagesReady); ok && c.Reason == ReasonAllRowsReady && s.NotReady == 0 && s.InGrace == 0 && len(s.Counts) == 0 {
+		return s // carried already: nothing to change
+	}
 	s.Counts = map[string]int{}
 	s.NotReady, s.InGrace = 0, 0
 	conds := slices.Clone(s.Conditions)
