@@ -1,12 +1,15 @@
 package itms
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	ntlmssp "github.com/Azure/go-ntlmssp"
@@ -28,13 +31,14 @@ type httpSettings struct {
 	base               http.RoundTripper // tests: replaces the network transport
 }
 
-// newHTTPClient returns a client for one script run and a function that
-// closes its idle connections. NTLM authenticates a connection, not a
-// request, so each run gets its own connection pool: concurrent runs
-// cannot pick up each other's half-authenticated connections. Proxies from
-// the environment are ignored, redirects are refused, and Basic
-// authentication never leaves the process.
-func (h httpSettings) newHTTPClient() (*http.Client, func()) {
+// newHTTPClient returns a client for one script run, the watch on its
+// wire, and a function that closes its idle connections. NTLM
+// authenticates a connection, not a request, so each run gets its own
+// connection pool: concurrent runs cannot pick up each other's
+// half-authenticated connections. Proxies from the environment are
+// ignored, redirects are refused, and Basic authentication never leaves
+// the process.
+func (h httpSettings) newHTTPClient() (*http.Client, *wireWatch, func()) {
 	base, closeIdle := h.base, func() {}
 	if base == nil {
 		t := &http.Transport{
@@ -51,24 +55,66 @@ func (h httpSettings) newHTTPClient() (*http.Client, func()) {
 		}
 		base, closeIdle = t, t.CloseIdleConnections
 	}
+	watch := &wireWatch{next: base}
 	c := &http.Client{
-		Transport: ntlmssp.Negotiator{RoundTripper: noBasic{base}},
+		Transport: ntlmssp.Negotiator{RoundTripper: watch},
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
-	return c, closeIdle
+	return c, watch, closeIdle
 }
 
-// noBasic refuses any request that carries Basic credentials.
-type noBasic struct{ next http.RoundTripper }
+// wireWatch sits under the NTLM negotiator, on the wire side. It refuses
+// any request that carries Basic credentials, and counts the NTLM
+// AUTHENTICATE messages sent: each is a logon attempt that the domain
+// controller checks, and that counts toward the account's lockout when it
+// fails. A 401 after one is a refused logon; a 401 without one is a
+// handshake that never got as far (no NTLM offered, or a challenge the
+// negotiator refused).
+type wireWatch struct {
+	next   http.RoundTripper
+	logons atomic.Int64
+}
 
-func (n noBasic) RoundTrip(r *http.Request) (*http.Response, error) {
-	if a := r.Header.Get("Authorization"); len(a) >= 6 && strings.EqualFold(a[:6], "basic ") {
+func (n *wireWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	a := r.Header.Get("Authorization")
+	if len(a) >= 6 && strings.EqualFold(a[:6], "basic ") {
 		if r.Body != nil {
 			r.Body.Close()
 		}
 		return nil, errBasicRefused
 	}
+	if ntlmMessageType(a) == 3 {
+		n.logons.Add(1)
+	}
 	return n.next.RoundTrip(r)
+}
+
+// ntlmMessageType returns the NTLM message type (1 negotiate, 2 challenge,
+// 3 authenticate) carried by an Authorization header of scheme NTLM or
+// Negotiate, or 0.
+func ntlmMessageType(header string) int {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "NTLM") && !strings.EqualFold(scheme, "Negotiate") {
+		return 0
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
+	if err != nil || len(raw) < 12 || !bytes.HasPrefix(raw, []byte("NTLMSSP\x00")) {
+		return 0
+	}
+	return int(raw[8])
+}
+
+// offersNTLM reports whether a 401's challenges include NTLM or Negotiate.
+func offersNTLM(h http.Header) bool {
+	for _, v := range h.Values("WWW-Authenticate") {
+		for _, c := range strings.Split(v, ",") {
+			scheme, _, _ := strings.Cut(strings.TrimSpace(c), " ")
+			if strings.EqualFold(scheme, "NTLM") || strings.EqualFold(scheme, "Negotiate") {
+				return true
+			}
+		}
+	}
+	return false
 }

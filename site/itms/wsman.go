@@ -44,6 +44,7 @@ type wsman struct {
 	port     int
 	user     string
 	password string
+	login    failure.Login // user and the password's fingerprint, for refused logons
 	timeout  time.Duration // per run
 }
 
@@ -59,9 +60,9 @@ type runResult struct {
 func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin []byte) (runResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
-	client, closeIdle := w.http.newHTTPClient()
+	client, watch, closeIdle := w.http.newHTTPClient()
 	defer closeIdle()
-	s := &wsSession{w: w, client: client, host: host,
+	s := &wsSession{w: w, client: client, watch: watch, host: host,
 		url: w.scheme + "://" + net.JoinHostPort(string(host), strconv.Itoa(w.port)) + "/wsman"}
 	resp, err := s.post(ctx, "create shell", winrm.NewOpenShellRequest(s.url, wsParams))
 	if err == nil {
@@ -88,6 +89,7 @@ func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin 
 type wsSession struct {
 	w              *wsman
 	client         *http.Client
+	watch          *wireWatch
 	host           vocab.Host
 	url            string
 	shell, command string
@@ -168,6 +170,7 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	req.SetBasicAuth(s.w.user, s.w.password)
+	logons := s.watch.logons.Load()
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
@@ -182,8 +185,7 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 	case resp.StatusCode == http.StatusOK:
 		return string(data), nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", failure.MarkTerminal(fmt.Errorf("%s: WinRM authentication failed (HTTP 401): "+
-			"check the WinRM user and password and that the server accepts NTLM", what))
+		return "", s.unauthorized(what, resp.Header, s.watch.logons.Load() > logons)
 	}
 	if f, ok := parseFault(data); ok {
 		if f.timedOut() {
@@ -192,6 +194,25 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 		return "", fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, f)
 	}
 	return "", fmt.Errorf("%s: HTTP %d", what, resp.StatusCode)
+}
+
+// unauthorized words a final 401. After an NTLM AUTHENTICATE it is a
+// refused logon (a wrong password, a locked or disabled account): an
+// AuthError, on which the controller stops every call with these
+// credentials. Without one no logon was attempted: the endpoint offers
+// no NTLM (Basic only, or nothing the negotiator can use) or sent a
+// challenge the negotiator refused; that is terminal for this server but
+// says nothing about the password.
+func (s *wsSession) unauthorized(what string, h http.Header, loggedOn bool) error {
+	switch {
+	case loggedOn:
+		return failure.MarkAuth(fmt.Errorf("%s: WinRM authentication failed (HTTP 401): %s refused the NTLM logon of %s: "+
+			"check the WinRM user and password", what, s.host, s.w.user), s.w.login)
+	case !offersNTLM(h) && len(h.Values("WWW-Authenticate")) > 0:
+		return fmt.Errorf("%s: %w", what, errBasicRefused)
+	}
+	return failure.MarkTerminal(fmt.Errorf("%s: WinRM authentication failed (HTTP 401) before any logon was attempted: "+
+		"%s offers no NTLM exchange the reconciler can complete (check that its listener accepts Negotiate/NTLM)", what, s.host))
 }
 
 // wsFault is a SOAP 1.2 fault as WinRM sends it.
