@@ -28,6 +28,7 @@ type Metrics struct {
 	breakerG     prometheus.Gauge
 	rejects      prometheus.Gauge
 	lastPass     prometheus.Gauge
+	conflicts    prometheus.Gauge
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -48,6 +49,8 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.passes, m.passDuration, m.actions, m.deferrals, m.budget, m.notReady,
 		m.servers, m.leaderG, m.breakerG, m.rejects, m.lastPass,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.conflicts = gauge("reconciler_cmdb_conflicts", "Facts the CMDB stated two ways at the last observation (nothing is planned for them).")
+	m.Registry.MustRegister(m.conflicts)
 	return m
 }
 
@@ -134,6 +137,7 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 	}
 	m.notReady.Set(float64(rep.Totals.NotReady))
 	m.rejects.Set(float64(len(obs.Rejects)))
+	m.conflicts.Set(float64(len(obs.Conflicts)))
 	m.servers.Reset()
 	for _, s := range rep.Servers {
 		for _, c := range s.Conditions {

@@ -116,6 +116,12 @@ func packagesReady(want desired.Server, obs *observed.Observation, now time.Time
 		c.Status, c.Reason, c.Message = Unknown, ReasonCMDBUnreadable, "CMDB could not be read"
 		return c
 	}
+	if obs.Conflicted(want.Name) {
+		s.Counts = map[string]int{}
+		c.Status, c.Reason = Unknown, ReasonCMDBConflict
+		c.Message = "the CMDB names this server two ways (see conflicts); its rows are left alone"
+		return c
+	}
 	pairs := obs.PairsOf(want.Name)
 	var complete bool
 	s.Counts, complete = counts(obs, want.Name, pairs)

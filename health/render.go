@@ -38,9 +38,25 @@ func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	tw.Flush()
 	problems(ew, r)
 	rejects(ew, r)
-	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected\n",
+	conflicts(ew, r)
+	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected",
 		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
+	if r.Totals.Conflicts > 0 {
+		fmt.Fprintf(ew, "; %d CMDB conflicts", r.Totals.Conflicts)
+	}
+	fmt.Fprintln(ew)
 	return ew.err
+}
+
+// conflicts lists what the CMDB states two ways, and says what to do.
+func conflicts(w io.Writer, r Report) {
+	if len(r.Conflicts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nCMDB conflicts (nothing is planned for them until the CMDB states one fact; correct SWDPackage or vItem):")
+	for _, c := range r.Conflicts {
+		fmt.Fprintf(w, "  %s: %s (%d rows held back)\n", c.Kind, safe(c.Message()), c.Held)
+	}
 }
 
 func header(w io.Writer, r Report) {
@@ -155,8 +171,11 @@ func (e *errWriter) Write(p []byte) (int, error) {
 //	                               "reason", "message"?, "last_transition"?}],
 //	               "counts": {status: n}, "not_ready", "in_grace"}],
 //	  "totals": {"servers", "healthy", "pairs": {status: n}, "not_ready",
-//	             "in_grace", "out_of_scope", "rejects"},
-//	  "rejects": [{"server_id", "server", "package_id", "reason"}]
+//	             "in_grace", "out_of_scope", "rejects", "conflicts"?},
+//	  "rejects": [{"server_id", "server", "package_id", "reason"}],
+//	  "conflicts"?: [{"kind": "package_versions"|"server_ids"|"server_names"|"pair_rows",
+//	                 "server"?, "server_id"?, "package"?, "package_name"?,
+//	                 "values": [string], "held": n}]
 //	}
 //
 // Servers are sorted by name, conditions in ConditionTypes order, map keys

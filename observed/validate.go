@@ -2,10 +2,25 @@ package observed
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/vocab"
+)
+
+// Bounds on the text of a CMDB row. A pair carries its values into plans,
+// log lines and journal records; these bounds keep every record of any
+// action far below the journal's record limit (audit.MaxRecordSize, 1 MiB:
+// an action's record holds a handful of reasons, each with at most three
+// package names, its versions and its status counts). Package and server
+// ids are GUIDs and server names host names (at most 253 bytes) already.
+const (
+	maxPackageNameLen = 1024 // bytes of UTF-8; names are clipped to vocab.Clip's 80 in pairs
+	maxStatusLen      = 64   // "Retrying Download" is 17
+	maxVersionLen     = 64   // as site/itms checks the versions of snapshot files
 )
 
 // Reasons for keeping a row or an answer out of the observation.
@@ -43,28 +58,118 @@ func parseRow(r RawRow) (Pair, string) {
 	if !r.PackageKnown {
 		return Pair{}, reasonPackageUnknown
 	}
-	status := vocab.NormalizeStatus(r.Status)
-	if status == "" {
-		return Pair{}, reasonEmptyStatus
+	status, reason := checkStatus(r.Status)
+	if reason != "" {
+		return Pair{}, reason
+	}
+	if reason := checkRowText(r); reason != "" {
+		return Pair{}, reason
 	}
 	return Pair{
 		Server:         host,
 		ServerID:       sid,
 		Package:        pkg,
 		PackageName:    vocab.Clip(r.PackageName),
-		Status:         vocab.Status(vocab.Clip(string(status))),
+		Status:         status,
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
 }
 
+// checkStatus normalises a row's status, or says why it is refused: empty,
+// longer than maxStatusLen, or not printable text.
+func checkStatus(raw string) (vocab.Status, string) {
+	if len(raw) > maxStatusLen {
+		return "", fmt.Sprintf("status: %d bytes, more than %d", len(raw), maxStatusLen)
+	}
+	if !printable(raw) {
+		return "", "status: not printable text"
+	}
+	status := vocab.NormalizeStatus(raw)
+	if status == "" {
+		return "", reasonEmptyStatus
+	}
+	return status, ""
+}
+
+// checkRowText checks the free text of a row beside its ids and status:
+// the package name and both versions.
+func checkRowText(r RawRow) string {
+	if reason := checkPackageName(r.PackageName); reason != "" {
+		return reason
+	}
+	if reason := checkVersion("package version", r.PackageVersion); reason != "" {
+		return reason
+	}
+	return checkVersion("version", r.Version)
+}
+
+// checkPackageName refuses a package name that is not UTF-8 or longer
+// than maxPackageNameLen (a name is clipped for display, but a value that
+// size is not a name).
+func checkPackageName(name string) string {
+	switch {
+	case len(name) > maxPackageNameLen:
+		return fmt.Sprintf("package name: %d bytes, more than %d", len(name), maxPackageNameLen)
+	case !utf8.ValidString(name):
+		return "package name: not valid UTF-8"
+	}
+	return ""
+}
+
+// checkVersion refuses a version longer than maxVersionLen or holding
+// anything but printable ASCII; an empty version (a NULL column) is kept.
+func checkVersion(field, v string) string {
+	if len(v) > maxVersionLen {
+		return fmt.Sprintf("%s: %d bytes, more than %d", field, len(v), maxVersionLen)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return field + ": not printable ASCII"
+		}
+	}
+	return ""
+}
+
+// printable reports whether s is valid UTF-8 of printable runes (spaces
+// included, tabs and control characters not).
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return printableRunes(s)
+		}
+	}
+	return true
+}
+
+func printableRunes(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // rowParser is parseRow remembering how it parsed each server, package id
 // and status: a read holds tens of thousands of rows naming a few thousand
 // of each. The zero value is ready.
+//
+// It also collects what the rows say about each package and server
+// (identities), for the conflicts the read reports.
 type rowParser struct {
 	servers  map[[2]string]parsedServer // (ServerID, ServerName)
 	packages map[string]parsedGUID
-	statuses map[string]vocab.Status
+	statuses map[string]parsedStatus
+	ids      identities
+}
+
+type parsedStatus struct {
+	status vocab.Status
+	reason string
 }
 
 type parsedServer struct {
@@ -76,6 +181,7 @@ type parsedServer struct {
 type parsedGUID struct {
 	id     vocab.GUID
 	reason string
+	facts  int // index of the package's facts in identities, shared by every spelling of the id
 }
 
 // parse is parseRow(r).
@@ -83,12 +189,15 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 	if rp.servers == nil {
 		rp.servers = map[[2]string]parsedServer{}
 		rp.packages = map[string]parsedGUID{}
-		rp.statuses = map[string]vocab.Status{}
+		rp.statuses = map[string]parsedStatus{}
 	}
 	srv, ok := rp.servers[[2]string{r.ServerID, r.ServerName}]
 	if !ok {
 		srv = parseServerOf(r)
 		rp.servers[[2]string{r.ServerID, r.ServerName}] = srv
+		if srv.reason == "" {
+			rp.ids.noteServer(srv.id, srv.host)
+		}
 	}
 	if srv.reason != "" {
 		return Pair{}, srv.reason
@@ -99,6 +208,8 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 		pkg = parsedGUID{id: g}
 		if err != nil {
 			pkg.reason = "package id: " + err.Error()
+		} else {
+			pkg.facts = rp.ids.packageFacts(g)
 		}
 		rp.packages[r.PackageID] = pkg
 	}
@@ -108,20 +219,24 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 	if !r.PackageKnown {
 		return Pair{}, reasonPackageUnknown
 	}
-	status, ok := rp.statuses[r.Status]
+	st, ok := rp.statuses[r.Status]
 	if !ok {
-		status = vocab.Status(vocab.Clip(string(vocab.NormalizeStatus(r.Status))))
-		rp.statuses[r.Status] = status
+		st.status, st.reason = checkStatus(r.Status)
+		rp.statuses[r.Status] = st
 	}
-	if status == "" {
-		return Pair{}, reasonEmptyStatus
+	if st.reason != "" {
+		return Pair{}, st.reason
 	}
+	if reason := checkRowText(r); reason != "" {
+		return Pair{}, reason
+	}
+	rp.ids.facts[pkg.facts].note(r.PackageName, r.PackageVersion)
 	return Pair{
 		Server:         srv.host,
 		ServerID:       srv.id,
 		Package:        pkg.id,
 		PackageName:    vocab.Clip(r.PackageName),
-		Status:         status,
+		Status:         st.status,
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
@@ -182,10 +297,19 @@ func dedupePairs(ps []Pair) ([]Pair, []Reject) {
 // pairSet collects the pairs of a read as they come, one per (server,
 // package): a second pair for one replaces the first when it comes first
 // in comparePairs' order; the one left out is rejected as a duplicate.
+// Rows for one pair that disagree on the status or a version are noted
+// (disagree); conflicts then takes those pairs out.
 type pairSet struct {
-	t       table[pairKey, Pair]
-	hk      hostKeys
-	rejects []Reject
+	t        table[pairKey, Pair]
+	hk       hostKeys
+	rejects  []Reject
+	disagree map[pairKey]*pairRows
+}
+
+// pairRows is what disagreeing rows of one pair say.
+type pairRows struct {
+	values []string // "status at version", each once
+	rows   int
 }
 
 func (s *pairSet) add(p Pair) {
@@ -198,12 +322,65 @@ func (s *pairSet) add(p Pair) {
 		s.t.put(k, p)
 		return
 	}
+	old := &s.t.rows[i].val
+	if p.Status != old.Status || p.Version != old.Version || p.PackageVersion != old.PackageVersion {
+		s.noteDisagreement(k, *old, p)
+	} else if d := s.disagree[k]; d != nil {
+		d.rows++
+	}
 	dup := p
-	if old := &s.t.rows[i].val; comparePairs(&p, old) < 0 {
+	if comparePairs(&p, old) < 0 {
 		dup, *old = *old, p
 	}
 	s.rejects = append(s.rejects, Reject{ServerID: string(dup.ServerID), Server: string(dup.Server),
 		PackageID: string(dup.Package), Reason: reasonDuplicatePair})
+}
+
+func (s *pairSet) noteDisagreement(k pairKey, old, p Pair) {
+	if s.disagree == nil {
+		s.disagree = map[pairKey]*pairRows{}
+	}
+	d := s.disagree[k]
+	if d == nil {
+		d = &pairRows{values: []string{rowValue(old)}, rows: 1}
+		s.disagree[k] = d
+	}
+	d.rows++
+	if v := rowValue(p); !slices.Contains(d.values, v) {
+		d.values = append(d.values, v)
+	}
+}
+
+// rowValue is what a row says of its pair.
+func rowValue(p Pair) string {
+	v := string(p.Status) + " at version " + p.Version
+	if p.Version == "" {
+		v = string(p.Status) + " with no version"
+	}
+	if p.PackageVersion != "" {
+		v += " (package at " + p.PackageVersion + ")"
+	}
+	return v
+}
+
+// conflicts takes the pairs whose rows disagree out of the set, with their
+// duplicate rejects, and returns a conflict for each.
+func (s *pairSet) conflicts() []Conflict {
+	if len(s.disagree) == 0 {
+		return nil
+	}
+	var out []Conflict
+	for k, d := range s.disagree {
+		p := s.t.rows[s.t.index[k]].val
+		out = append(out, Conflict{Kind: ConflictPairRows, Server: p.Server, Package: p.Package,
+			PackageName: p.PackageName, Values: sorted(d.values), Held: d.rows})
+	}
+	s.t.filter(func(k pairKey) bool { return s.disagree[k] == nil })
+	s.rejects = slices.DeleteFunc(s.rejects, func(r Reject) bool {
+		return r.Reason == reasonDuplicatePair && s.disagree[keyOf(vocab.Host(r.Server), vocab.GUID(r.PackageID))] != nil
+	})
+	slices.SortFunc(out, compareConflict)
+	return out
 }
 
 func comparePairs(a, b *Pair) int {
@@ -213,30 +390,37 @@ func comparePairs(a, b *Pair) int {
 }
 
 // parseServers validates the CMDB's server list. Status names in counts
-// are normalised and counts under one name merged.
-func parseServers(raw []RawServer) ([]Server, []Reject) {
+// are normalised and counts under one name merged. A name listed under
+// two server ids, or an id listed under two names, is a conflict: its
+// servers are left out of the list, and blocked names (hostKey) holds
+// every name a conflict names, for the caller to leave their pairs out too.
+func parseServers(raw []RawServer) (keep []Server, rejects []Reject, conflicts []Conflict, blocked map[string]bool) {
 	var out []Server
-	var rejects []Reject
+	var ids identities
 	for _, r := range raw {
 		s, reason := parseServer(r)
 		if reason != "" {
 			rejects = append(rejects, Reject{ServerID: vocab.Clip(r.ID), Server: vocab.Clip(r.Name), Reason: reason})
 			continue
 		}
+		ids.noteServer(s.ID, s.Name)
 		out = append(out, s)
 	}
+	conflicts, _, blocked = ids.conflicts()
 	slices.SortFunc(out, func(a, b Server) int {
 		return cmp.Or(compareHost(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
-	var keep []Server
 	for i, s := range out {
-		if i > 0 && hostKey(s.Name) == hostKey(out[i-1].Name) {
+		switch {
+		case blocked[hostKey(s.Name)]:
+		case i > 0 && hostKey(s.Name) == hostKey(out[i-1].Name):
+			// the same server under two spellings of its name
 			rejects = append(rejects, Reject{ServerID: string(s.ID), Server: string(s.Name), Reason: reasonDuplicateServer})
-			continue
+		default:
+			keep = append(keep, s)
 		}
-		keep = append(keep, s)
 	}
-	return keep, rejects
+	return keep, rejects, conflicts, blocked
 }
 
 func parseServer(r RawServer) (Server, string) {
