@@ -37,13 +37,19 @@ const (
 	// TypeStartup records security-relevant settings at start.
 	TypeStartup Type = "startup"
 	TypeNote    Type = "note"
+	// TypeAuthFailed records credentials the far side refused (WinRM 401
+	// after an NTLM logon, SQL Server login failed): which source and
+	// user, and a keyed fingerprint of the secret in Detail, never the
+	// secret. The controller stops every call with them; at start it
+	// rebuilds that from these records.
+	TypeAuthFailed Type = "auth_failed"
 )
 
 // Types lists every record type in a stable order.
 var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
-	TypeIndeterminate, TypeStartup, TypeNote,
+	TypeIndeterminate, TypeStartup, TypeNote, TypeAuthFailed,
 }
 
 func (t Type) known() bool {

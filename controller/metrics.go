@@ -29,6 +29,7 @@ type Metrics struct {
 	rejects      prometheus.Gauge
 	lastPass     prometheus.Gauge
 	conflicts    prometheus.Gauge
+	refused      *prometheus.GaugeVec
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -50,7 +51,8 @@ func NewMetrics() *Metrics {
 		m.servers, m.leaderG, m.breakerG, m.rejects, m.lastPass,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.conflicts = gauge("reconciler_cmdb_conflicts", "Facts the CMDB stated two ways at the last observation (nothing is planned for them).")
-	m.Registry.MustRegister(m.conflicts)
+	m.refused = gaugeVec("reconciler_credentials_refused", "1 while a login the far side refused is no longer tried, by source (winrm, cmdb).", "source")
+	m.Registry.MustRegister(m.conflicts, m.refused)
 	return m
 }
 
@@ -143,6 +145,17 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 		for _, c := range s.Conditions {
 			m.servers.WithLabelValues(string(c.Type), string(c.Status)).Inc()
 		}
+	}
+}
+
+// credentials sets the refused-login gauges.
+func (m *Metrics) credentials(cs []health.Credential) {
+	if m == nil {
+		return
+	}
+	m.refused.Reset()
+	for _, c := range cs {
+		m.refused.WithLabelValues(c.Source).Set(1)
 	}
 }
 

@@ -25,6 +25,7 @@ type TableOptions struct {
 func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	ew := &errWriter{w: w}
 	header(ew, r)
+	credentials(ew, r)
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tREACHABLE\tCREDENTIAL\tACL\tPACKAGES\tNOT READY\tREASON")
 	for _, s := range r.Servers {
@@ -173,6 +174,8 @@ func (e *errWriter) Write(p []byte) (int, error) {
 //	  "totals": {"servers", "healthy", "pairs": {status: n}, "not_ready",
 //	             "in_grace", "out_of_scope", "rejects", "conflicts"?},
 //	  "rejects": [{"server_id", "server", "package_id", "reason"}],
+//	  "credentials_refused"?: [{"source": "winrm"|"cmdb", "user"?, "from"?,
+//	                           "refused_at", "error", "action"}],
 //	  "conflicts"?: [{"kind": "package_versions"|"server_ids"|"server_names"|"pair_rows",
 //	                 "server"?, "server_id"?, "package"?, "package_name"?,
 //	                 "values": [string], "held": n}]

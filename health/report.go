@@ -33,6 +33,9 @@ type Report struct {
 	// Conflicts are facts the CMDB states two ways; nothing is planned for
 	// what they name (observed.Conflict).
 	Conflicts []observed.Conflict `json:"conflicts,omitempty"`
+	// Credentials are the logins refused and no longer tried; the
+	// controller fills them in (Evaluate sees only the observation).
+	Credentials []Credential `json:"credentials_refused,omitempty"`
 }
 
 // NSHealth is the NS side: its credential setting against the policy's.

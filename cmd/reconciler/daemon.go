@@ -47,6 +47,11 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 		return s.e.errorf("%v", err)
 	}
 	defer ctl.Close()
+	// Refused credentials first: the first pass takes the leader lock,
+	// itself a login, before the journal is opened and restored.
+	if err := ctl.RestoreLogins(s.pol.Audit.Path); err != nil {
+		s.log.Warn("refused credentials not rebuilt from the journal", "error", err)
+	}
 	srv, err := serveHTTP(s, ctl, metrics)
 	if err != nil {
 		return s.e.errorf("%v", err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/leader"
 )
 
@@ -30,6 +31,7 @@ SELECT @r;`
 type appLock struct {
 	db      *sql.DB
 	timeout time.Duration // per statement
+	login   failure.Login // the DSN's, for login failures
 
 	mu   sync.Mutex
 	conn *sql.Conn // non-nil while held
@@ -50,6 +52,9 @@ func (l *appLock) TryAcquire(ctx context.Context) (bool, error) {
 	defer cancel()
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
+		if class, num := classifySQL(err); class == sqlTerminal {
+			return false, loginFailure(terminalSQL("leader lock: connect", num, err), num, l.login)
+		}
 		return false, fmt.Errorf("leader lock: connect: %w", err)
 	}
 	var rc int

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/observed"
 )
 
@@ -21,6 +22,7 @@ type cmdbSource struct {
 	reader  *cmdb.Reader
 	timeout time.Duration
 	log     *slog.Logger
+	login   failure.Login // the DSN's, for login failures
 }
 
 var _ observed.CMDB = (*cmdbSource)(nil)
@@ -70,7 +72,7 @@ func (c *cmdbSource) read(ctx context.Context, what string, attempt func(context
 		class, num := classifySQL(err)
 		switch {
 		case class == sqlTerminal:
-			return terminalSQL(what, num, err)
+			return loginFailure(terminalSQL(what, num, err), num, c.login)
 		case class == sqlRerun && try == 1 && ctx.Err() == nil:
 			c.log.Warn("CMDB read interrupted; rerunning it whole", "read", what, "sql_error", num)
 			continue

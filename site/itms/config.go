@@ -64,8 +64,9 @@ func openWinRM(c policy.WinRMConfig, opt Options) (*wsman, []string, []string, e
 	}
 	ws := &wsman{
 		http:   httpSettings{insecureSkipVerify: c.HTTPS && c.InsecureSkipVerify, rootCAs: opt.rootCAs, base: opt.transport},
-		scheme: scheme, port: c.Port, user: user, password: password, timeout: timeout,
+		scheme: scheme, port: c.Port, timeout: timeout,
 	}
+	ws.setCreds(winrmCreds{user: user, password: password, login: winrmLogin(c, opt, user, password)})
 	return ws, notes, secretForms(password), nil
 }
 

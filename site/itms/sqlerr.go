@@ -50,6 +50,15 @@ func classifySQL(err error) (sqlClass, int32) {
 	return class, num
 }
 
+// loginFailure marks a terminal SQL error as a refused login of l when it
+// is one (18456): the controller then stops every call with the DSN.
+func loginFailure(err error, num int32, l failure.Login) error {
+	if num != sqlLoginFailed {
+		return err
+	}
+	return failure.MarkAuth(err, l)
+}
+
 // terminalSQL wraps a terminal SQL Server error with what the admin should
 // check. The driver's message never holds the DSN; SQL Server's own
 // message names the login, never its password.

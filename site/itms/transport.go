@@ -106,15 +106,16 @@ func ntlmMessageType(header string) int {
 	return int(raw[8])
 }
 
-// offersNTLM reports whether a 401's challenges include NTLM or Negotiate.
-func offersNTLM(h http.Header) bool {
+// offersOnlyBasic reports whether a 401 offers Basic authentication and
+// nothing else.
+func offersOnlyBasic(h http.Header) bool {
+	basic := false
 	for _, v := range h.Values("WWW-Authenticate") {
-		for _, c := range strings.Split(v, ",") {
-			scheme, _, _ := strings.Cut(strings.TrimSpace(c), " ")
-			if strings.EqualFold(scheme, "NTLM") || strings.EqualFold(scheme, "Negotiate") {
-				return true
-			}
+		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(scheme, "Basic") {
+			return false
 		}
+		basic = true
 	}
-	return false
+	return basic
 }

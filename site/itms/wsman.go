@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itms-tools/reconciler/failure"
@@ -39,13 +40,33 @@ var wsParams = winrm.NewParameters("PT20S", "en-US", 153600)
 // bound to the caller's deadline. masterzen/winrm's own Client.Run has no
 // context at this version, and its output pipes are unbounded.
 type wsman struct {
-	http     httpSettings
-	scheme   string
-	port     int
-	user     string
-	password string
-	login    failure.Login // user and the password's fingerprint, for refused logons
-	timeout  time.Duration // per run
+	http    httpSettings
+	scheme  string
+	port    int
+	timeout time.Duration // per run
+
+	mu    sync.RWMutex
+	creds winrmCreds
+}
+
+// winrmCreds are the account a run logs on with.
+type winrmCreds struct {
+	user, password string
+	login          failure.Login // user and the password's fingerprint, for refused logons
+}
+
+// current returns the credentials in use.
+func (w *wsman) current() winrmCreds {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.creds
+}
+
+// setCreds replaces the credentials for the runs that start after.
+func (w *wsman) setCreds(c winrmCreds) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.creds = c
 }
 
 // runResult is what a command left behind.
@@ -62,7 +83,7 @@ func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin 
 	defer cancel()
 	client, watch, closeIdle := w.http.newHTTPClient()
 	defer closeIdle()
-	s := &wsSession{w: w, client: client, watch: watch, host: host,
+	s := &wsSession{w: w, creds: w.current(), client: client, watch: watch, host: host,
 		url: w.scheme + "://" + net.JoinHostPort(string(host), strconv.Itoa(w.port)) + "/wsman"}
 	resp, err := s.post(ctx, "create shell", winrm.NewOpenShellRequest(s.url, wsParams))
 	if err == nil {
@@ -88,6 +109,7 @@ func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin 
 // wsSession is one shell on one host.
 type wsSession struct {
 	w              *wsman
+	creds          winrmCreds // one account for the whole run
 	client         *http.Client
 	watch          *wireWatch
 	host           vocab.Host
@@ -169,7 +191,7 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(s.w.user, s.w.password)
+	req.SetBasicAuth(s.creds.user, s.creds.password)
 	logons := s.watch.logons.Load()
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -207,8 +229,8 @@ func (s *wsSession) unauthorized(what string, h http.Header, loggedOn bool) erro
 	switch {
 	case loggedOn:
 		return failure.MarkAuth(fmt.Errorf("%s: WinRM authentication failed (HTTP 401): %s refused the NTLM logon of %s: "+
-			"check the WinRM user and password", what, s.host, s.w.user), s.w.login)
-	case !offersNTLM(h) && len(h.Values("WWW-Authenticate")) > 0:
+			"check the WinRM user and password", what, s.host, s.creds.user), s.creds.login)
+	case offersOnlyBasic(h):
 		return fmt.Errorf("%s: %w", what, errBasicRefused)
 	}
 	return failure.MarkTerminal(fmt.Errorf("%s: WinRM authentication failed (HTTP 401) before any logon was attempted: "+
