@@ -26,6 +26,15 @@ func evaluateServer(want desired.Server, obs *observed.Observation, now time.Tim
 		aclInPlace(want, agent, reach),
 		packagesReady(want, obs, now, &s),
 	}
+	if obs.Conflicted(want.Name) {
+		// nothing is observed or planned for it: say why in every
+		// condition left Unknown, so that its main reason is the conflict
+		for i := range s.Conditions {
+			if s.Conditions[i].Status == Unknown {
+				s.Conditions[i].Reason = ReasonCMDBConflict
+			}
+		}
+	}
 	return s
 }
 

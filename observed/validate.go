@@ -2,25 +2,10 @@ package observed
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/vocab"
-)
-
-// Bounds on the text of a CMDB row. A pair carries its values into plans,
-// log lines and journal records; these bounds keep every record of any
-// action far below the journal's record limit (audit.MaxRecordSize, 1 MiB:
-// an action's record holds a handful of reasons, each with at most three
-// package names, its versions and its status counts). Package and server
-// ids are GUIDs and server names host names (at most 253 bytes) already.
-const (
-	maxPackageNameLen = 1024 // bytes of UTF-8; names are clipped to vocab.Clip's 80 in pairs
-	maxStatusLen      = 64   // "Retrying Download" is 17
-	maxVersionLen     = 64   // as site/itms checks the versions of snapshot files
 )
 
 // Reasons for keeping a row or an answer out of the observation.
@@ -74,84 +59,6 @@ func parseRow(r RawRow) (Pair, string) {
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
-}
-
-// checkStatus normalises a row's status, or says why it is refused: empty,
-// longer than maxStatusLen, or not printable text.
-func checkStatus(raw string) (vocab.Status, string) {
-	if len(raw) > maxStatusLen {
-		return "", fmt.Sprintf("status: %d bytes, more than %d", len(raw), maxStatusLen)
-	}
-	if !printable(raw) {
-		return "", "status: not printable text"
-	}
-	status := vocab.NormalizeStatus(raw)
-	if status == "" {
-		return "", reasonEmptyStatus
-	}
-	return status, ""
-}
-
-// checkRowText checks the free text of a row beside its ids and status:
-// the package name and both versions.
-func checkRowText(r RawRow) string {
-	if reason := checkPackageName(r.PackageName); reason != "" {
-		return reason
-	}
-	if reason := checkVersion("package version", r.PackageVersion); reason != "" {
-		return reason
-	}
-	return checkVersion("version", r.Version)
-}
-
-// checkPackageName refuses a package name that is not UTF-8 or longer
-// than maxPackageNameLen (a name is clipped for display, but a value that
-// size is not a name).
-func checkPackageName(name string) string {
-	switch {
-	case len(name) > maxPackageNameLen:
-		return fmt.Sprintf("package name: %d bytes, more than %d", len(name), maxPackageNameLen)
-	case !utf8.ValidString(name):
-		return "package name: not valid UTF-8"
-	}
-	return ""
-}
-
-// checkVersion refuses a version longer than maxVersionLen or holding
-// anything but printable ASCII; an empty version (a NULL column) is kept.
-func checkVersion(field, v string) string {
-	if len(v) > maxVersionLen {
-		return fmt.Sprintf("%s: %d bytes, more than %d", field, len(v), maxVersionLen)
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x20 || v[i] > 0x7e {
-			return field + ": not printable ASCII"
-		}
-	}
-	return ""
-}
-
-// printable reports whether s is valid UTF-8 of printable runes (spaces
-// included, tabs and control characters not).
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e {
-			return printableRunes(s)
-		}
-	}
-	return true
-}
-
-func printableRunes(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // rowParser is parseRow remembering how it parsed each server, package id
@@ -292,101 +199,6 @@ func dedupePairs(ps []Pair) ([]Pair, []Reject) {
 		}
 	}
 	return keep, set.rejects
-}
-
-// pairSet collects the pairs of a read as they come, one per (server,
-// package): a second pair for one replaces the first when it comes first
-// in comparePairs' order; the one left out is rejected as a duplicate.
-// Rows for one pair that disagree on the status or a version are noted
-// (disagree); conflicts then takes those pairs out.
-type pairSet struct {
-	t        table[pairKey, Pair]
-	hk       hostKeys
-	rejects  []Reject
-	disagree map[pairKey]*pairRows
-}
-
-// pairRows is what disagreeing rows of one pair say.
-type pairRows struct {
-	values []string // "status at version", each once
-	rows   int
-}
-
-func (s *pairSet) add(p Pair) {
-	if s.t.index == nil {
-		s.t = newTable[pairKey, Pair](comparePairKeys)
-	}
-	k := pairKey{server: s.hk.of(p.Server), pkg: p.Package}
-	i, seen := s.t.index[k]
-	if !seen {
-		s.t.put(k, p)
-		return
-	}
-	old := &s.t.rows[i].val
-	if p.Status != old.Status || p.Version != old.Version || p.PackageVersion != old.PackageVersion {
-		s.noteDisagreement(k, *old, p)
-	} else if d := s.disagree[k]; d != nil {
-		d.rows++
-	}
-	dup := p
-	if comparePairs(&p, old) < 0 {
-		dup, *old = *old, p
-	}
-	s.rejects = append(s.rejects, Reject{ServerID: string(dup.ServerID), Server: string(dup.Server),
-		PackageID: string(dup.Package), Reason: reasonDuplicatePair})
-}
-
-func (s *pairSet) noteDisagreement(k pairKey, old, p Pair) {
-	if s.disagree == nil {
-		s.disagree = map[pairKey]*pairRows{}
-	}
-	d := s.disagree[k]
-	if d == nil {
-		d = &pairRows{values: []string{rowValue(old)}, rows: 1}
-		s.disagree[k] = d
-	}
-	d.rows++
-	if v := rowValue(p); !slices.Contains(d.values, v) {
-		d.values = append(d.values, v)
-	}
-}
-
-// rowValue is what a row says of its pair.
-func rowValue(p Pair) string {
-	v := string(p.Status) + " at version " + p.Version
-	if p.Version == "" {
-		v = string(p.Status) + " with no version"
-	}
-	if p.PackageVersion != "" {
-		v += " (package at " + p.PackageVersion + ")"
-	}
-	return v
-}
-
-// conflicts takes the pairs whose rows disagree out of the set, with their
-// duplicate rejects, and returns a conflict for each.
-func (s *pairSet) conflicts() []Conflict {
-	if len(s.disagree) == 0 {
-		return nil
-	}
-	var out []Conflict
-	for k, d := range s.disagree {
-		p := s.t.rows[s.t.index[k]].val
-		out = append(out, Conflict{Kind: ConflictPairRows, Server: p.Server, Package: p.Package,
-			PackageName: p.PackageName, Values: sorted(d.values), Held: d.rows})
-	}
-	s.t.filter(func(k pairKey) bool { return s.disagree[k] == nil })
-	s.rejects = slices.DeleteFunc(s.rejects, func(r Reject) bool {
-		return r.Reason == reasonDuplicatePair && s.disagree[keyOf(vocab.Host(r.Server), vocab.GUID(r.PackageID))] != nil
-	})
-	slices.SortFunc(out, compareConflict)
-	return out
-}
-
-func comparePairs(a, b *Pair) int {
-	return cmp.Or(compareHost(a.Server, b.Server), cmp.Compare(a.Package, b.Package),
-		cmp.Compare(a.ServerID, b.ServerID), cmp.Compare(a.Status, b.Status),
-		cmp.Compare(a.Version, b.Version))
 }
 
 // parseServers validates the CMDB's server list. Status names in counts

@@ -69,6 +69,7 @@ func newLockoutRig(t *testing.T) *lockoutRig {
 		return `{"ok":true}`, 0
 	})
 	r.f.auth = r.ntlm.handle
+	r.f.oneShell = true
 	key, err := localkey.LoadOrCreate(r.jpath + ".key")
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +191,7 @@ func TestRefusedWinRMPasswordIsTriedOnce(t *testing.T) {
 		t.Fatalf("after the password was corrected: %v", res.Obs.NSErr)
 	}
 	if res.Applied() != 1 {
-		t.Errorf("%d actions applied after the password was corrected, want the resend", res.Applied())
+		t.Errorf("%d actions applied after the password was corrected, want the resend; notes %+v", res.Applied(), res.Plan.Notes)
 	}
 	if rep := r.ctl.Report(); len(rep.Credentials) != 0 {
 		t.Errorf("status still shows refused credentials: %+v", rep.Credentials)
