@@ -69,6 +69,7 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		n = min(n, 40)
 	}
 	ctx := context.Background()
+	conflictRows := 0 // healthy rows yielded because of a conflict
 	for seed := range n {
 		schema := SQLiteSchema
 		if seed%2 == 1 {
@@ -76,6 +77,11 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		}
 		db := randomCMDB(t, uint64(seed), schema)
 		want := readAll(t, ctx, db, referenceQuery)
+		for _, row := range want {
+			if row.Status == "Ready" && row.Version == row.PackageVersion && row.PackageKnown && row.ServerName != "" {
+				conflictRows++
+			}
+		}
 		got := readAll(t, ctx, db, inQuestionQuery)
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: %d rows in question, the reference %d:\ngot  %v\nwant %v", seed, len(got), len(want), got, want)
@@ -90,6 +96,10 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		}
 		db.Close()
 	}
+	if conflictRows == 0 {
+		t.Error("no random CMDB had a package with two latest rows or a name shared by two servers")
+	}
+	t.Logf("%d healthy rows yielded for conflicts", conflictRows)
 }
 
 // randomCMDB fills a CMDB with a few servers and packages and every kind

@@ -86,14 +86,21 @@ func compareConflict(a, b Conflict) int {
 		cmp.Compare(a.Package, b.Package), slices.Compare(a.Values, b.Values))
 }
 
-// AddConflicts appends conflicts and keeps Conflicts sorted, each once.
+// AddConflicts appends conflicts and keeps Conflicts sorted, each once: a
+// conflict found again (in the rows and in the server list) is merged,
+// the rows it held back added up.
 func (o *Observation) AddConflicts(cs ...Conflict) {
-	o.Conflicts = append(o.Conflicts, cs...)
-	slices.SortFunc(o.Conflicts, compareConflict)
-	o.Conflicts = slices.CompactFunc(o.Conflicts, func(a, b Conflict) bool {
-		return a.Kind == b.Kind && a.Server == b.Server && a.ServerID == b.ServerID && a.Package == b.Package &&
-			slices.Equal(a.Values, b.Values)
-	})
+	all := append(o.Conflicts, cs...)
+	slices.SortStableFunc(all, compareConflict)
+	var out []Conflict
+	for _, c := range all {
+		if n := len(out); n > 0 && compareConflict(out[n-1], c) == 0 {
+			out[n-1].Held += c.Held
+			continue
+		}
+		out = append(out, c)
+	}
+	o.Conflicts = out
 }
 
 // Conflicted reports whether a conflict names the server (by name,
