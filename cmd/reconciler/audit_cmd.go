@@ -328,6 +328,12 @@ func recordNote(r audit.Record) string {
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return d.State + ": " + d.Reason
 		}
+	case audit.TypeAuthFailed:
+		var d controller.AuthDetail
+		if json.Unmarshal(r.Detail, &d) == nil {
+			return fmt.Sprintf("%s user %s refused (secret from %s): no call uses it until it changes or the policy is reloaded",
+				d.Source, d.User, d.From)
+		}
 	}
 	var d struct{ Message string }
 	if json.Unmarshal(r.Detail, &d) == nil && d.Message != "" {
