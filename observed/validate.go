@@ -89,6 +89,9 @@ type parsedGUID struct {
 	id     vocab.GUID
 	reason string
 	facts  int // index of the package's facts in identities, shared by every spelling of the id
+	// name and version are the last package name and version checked
+	// and found valid for this id: every row of a package repeats them.
+	name, version string
 }
 
 // parse is parseRow(r).
@@ -134,7 +137,7 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 	if st.reason != "" {
 		return Pair{}, st.reason
 	}
-	if reason := checkRowText(r); reason != "" {
+	if reason := rp.checkText(r, pkg); reason != "" {
 		return Pair{}, reason
 	}
 	rp.ids.facts[pkg.facts].note(r.PackageName, r.PackageVersion)
@@ -147,6 +150,25 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
+}
+
+// checkText is checkRowText(r), skipping the package's name and version
+// when they are the ones last found valid for its id.
+func (rp *rowParser) checkText(r RawRow, pkg parsedGUID) string {
+	if r.PackageName != pkg.name || r.PackageVersion != pkg.version {
+		if reason := checkPackageName(r.PackageName); reason != "" {
+			return reason
+		}
+		if reason := checkVersion("package version", r.PackageVersion); reason != "" {
+			return reason
+		}
+		pkg.name, pkg.version = r.PackageName, r.PackageVersion
+		rp.packages[r.PackageID] = pkg
+	}
+	if r.Version == r.PackageVersion {
+		return ""
+	}
+	return checkVersion("version", r.Version)
 }
 
 // parseServerOf checks a row's server as parseRow does.
