@@ -1,10 +1,15 @@
 package observed_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itms-tools/reconciler/observed"
 )
@@ -124,5 +129,72 @@ func TestListServersFindsConflictsAfterTheRead(t *testing.T) {
 	}
 	if _, ok := obs.Server("PS003"); !ok {
 		t.Error("PS003 not listed")
+	}
+}
+
+// A conflict warns when it first appears and when it goes, not at every
+// read (as a rejected row does); a failed read says nothing about it. A
+// conflict only the server list shows is not gone in the reads between
+// two reads of the list (a pass lists the servers now and then), only in
+// a read of the list without it.
+func TestConflictWarnsOnceWhenItAppearsAndOnceWhenItGoes(t *testing.T) {
+	twice := []observed.RawRow{raw(sidA, "PS001", pkgX, "Invalid", "2", "2"), raw(sidB, "ps001", pkgX, "Invalid", "2", "2")}
+	one := twice[:1]
+	shared := []observed.RawServer{{ID: sidA, Name: "PS001"}, {ID: sidC, Name: "PS001"}}
+	// per read: the rows, the server list when listed, or a failure
+	reads := []struct {
+		rows []observed.RawRow
+		list []observed.RawServer
+		fail bool
+		want string
+	}{
+		{rows: one, want: "0 conflicts"},
+		{rows: twice, want: "1 conflicts, warned"}, // appears
+		{rows: twice, want: "1 conflicts"},         // still there
+		{fail: true, want: "0 conflicts"},          // unknown: nothing
+		{rows: twice, want: "1 conflicts"},
+		{rows: one, want: "0 conflicts, warned gone"},          // gone
+		{rows: one, list: shared, want: "1 conflicts, warned"}, // in the list only
+		{rows: one, want: "0 conflicts"},                       // the list not read: not gone
+		{rows: one, list: shared, want: "1 conflicts"},
+		{rows: one, list: shared[:1], want: "0 conflicts, warned gone"},
+	}
+	i := 0
+	cm := &fakeCMDB{
+		InQuestionFunc: func(_ context.Context, fn func(observed.RawRow) error) error {
+			if reads[i].fail {
+				return errors.New("connection reset")
+			}
+			for _, row := range reads[i].rows {
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		ServersFunc: func(context.Context) ([]observed.RawServer, error) { return reads[i].list, nil },
+	}
+	var logs bytes.Buffer
+	o := &observed.Observer{CMDB: cm, NS: nsOK, Ages: &observed.Ages{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	var got, want []string
+	for i = range reads {
+		logs.Reset()
+		obs := o.ReadSite(context.Background(), t0.Add(time.Duration(i)*time.Minute), false)
+		if reads[i].list != nil {
+			o.ListServers(context.Background(), obs)
+		}
+		line := fmt.Sprintf("%d conflicts", len(obs.Conflicts))
+		for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			switch {
+			case strings.Contains(l, "no longer states a fact two ways"):
+				line += ", warned gone"
+			case strings.Contains(l, "states a fact two ways"):
+				line += ", warned"
+			}
+		}
+		got, want = append(got, line), append(want, reads[i].want)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("per read:\n %q\nwant\n %q", got, want)
 	}
 }

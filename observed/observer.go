@@ -51,9 +51,9 @@ type cmdbRead struct {
 // listServers is set, the CMDB's server list, into a new Observation taken
 // at now. A CMDB read that fails or is cut short leaves CMDBErr set and no
 // pairs, servers or rejects: never a partial set. Ages, when set, is
-// updated only from a complete read; with it, a rejected row is logged in
-// the read where it first appears and in the first complete read without
-// it, not in every read between.
+// updated only from a complete read; with it, a rejected row or a
+// conflict is logged in the read where it first appears and in the first
+// complete read without it, not in every read between.
 func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool) *Observation {
 	obs := NewObservation(now)
 	obs.NS, obs.NSErr = o.readNS(ctx)
@@ -67,8 +67,9 @@ func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool
 	if err == nil {
 		err = obs.store(read)
 	}
+	var listed []Conflict // found in the server list
 	if err == nil && listServers {
-		_, err = o.addServers(obs, read.servers)
+		listed, err = o.addServers(obs, read.servers)
 	}
 	if err != nil {
 		obs.CMDBErr = err
@@ -79,7 +80,10 @@ func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool
 	}
 	obs.read(func(t *tables) { o.Ages.observe(now, t.pairs.rows) })
 	o.logRejects(obs.Rejects)
-	o.logConflicts(obs.Conflicts)
+	o.logConflicts(read.conflicts, false)
+	if listServers {
+		o.logConflicts(listed, true)
+	}
 	return obs
 }
 
@@ -95,11 +99,18 @@ func (o *Observer) logRejects(rs []Reject) {
 	}
 }
 
-// logConflicts warns about each conflict, once per read.
-func (o *Observer) logConflicts(cs []Conflict) {
-	for _, c := range cs {
+// logConflicts warns about the conflicts a complete read of the rows (or,
+// fromList, of the server list) found that no earlier read had, and about
+// those it no longer finds, as logRejects does for rejects.
+func (o *Observer) logConflicts(found []Conflict, fromList bool) {
+	appeared, gone := o.Ages.conflicts(found, fromList)
+	for _, c := range appeared {
 		o.log().Warn("CMDB states a fact two ways; nothing is planned for it until it states one",
 			"conflict", c.Kind, "server", c.Server, "server_id", c.ServerID, "package_id", c.Package, "message", c.Message())
+	}
+	for _, c := range gone {
+		o.log().Warn("CMDB no longer states a fact two ways (fixed or removed)",
+			"conflict", c.Kind, "server", c.Server, "server_id", c.ServerID, "package_id", c.Package, "values", c.Values)
 	}
 }
 

@@ -25,9 +25,10 @@ func (o *Observer) ListServers(ctx context.Context, obs *Observation) {
 		o.log().Warn("CMDB server list not read; nothing will be planned", "error", err)
 		return
 	}
-	if _, err := o.addServers(obs, raw); err != nil {
+	listed, err := o.addServers(obs, raw)
+	if err != nil {
 		obs.CMDBErr = err
 		return
 	}
-	o.logConflicts(obs.Conflicts)
+	o.logConflicts(listed, true)
 }
