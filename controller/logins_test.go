@@ -264,3 +264,54 @@ func TestPanickingCallGivesItsTurnBack(t *testing.T) {
 		t.Error("a successful call did not prove the login")
 	}
 }
+
+// Issue 20 × [2/9] item 2: a refusal outlives the segment that recorded
+// it. The journal rotates at every pass and retention removes whatever it
+// may; each new segment record carries the refusal (CarriedState.Refused),
+// so a restart after its auth_failed record is gone still does not try the
+// refused login, nor does a daemon that only rebuilds the refusals before
+// it leads (RestoreLogins). A reload lifts it, and the segments written
+// after the reload carry nothing.
+func TestRefusedLoginOutlivesRetention(t *testing.T) {
+	r := newLoginRig(t)
+	r.rotateAlways()
+	r.many(1)
+	r.calls(1)
+	for range 3 {
+		r.clk.Advance(25 * time.Hour) // past the approval TTL, the longest window
+		r.pass()
+	}
+	recs := r.records()
+	if hasType(recs, audit.TypeAuthFailed) || !hasType(recs, audit.TypeRetention) {
+		t.Fatal("the auth_failed record is still there: retention did not remove its segment")
+	}
+	r.restartWired()
+	r.many(3)
+	r.calls(1)
+	if rep := r.ctl.Report(); len(rep.Credentials) != 1 || rep.Credentials[0].Source != "cmdb" {
+		t.Fatalf("after rotation, retention and a restart, status credentials %+v", rep.Credentials)
+	}
+	follower, err := New(Options{Policy: r.pol, Site: Site{CMDB: r.cmdb}, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follower.RestoreLogins(r.pol.Audit.Path); err != nil {
+		t.Fatal(err)
+	}
+	if got := follower.logins.health(); len(got) != 1 || got[0].User != "svc-reader" {
+		t.Fatalf("RestoreLogins rebuilt %+v, want the refusal", got)
+	}
+
+	r.ctl.Reload(r.pol)
+	r.cmdb.refuse.Store(false)
+	if res := r.many(1); res.Obs.CMDBErr != nil {
+		t.Fatal(res.Obs.CMDBErr)
+	}
+	r.calls(2)
+	r.clk.Advance(2 * time.Hour)
+	r.pass()
+	r.restartWired()
+	r.many(1)
+	r.calls(4)
+	r.verifyJournal()
+}

@@ -113,6 +113,27 @@ type AuthDetail struct {
 	Fix         string `json:"fix,omitempty"`
 }
 
+// RefusedLogin is a refused login as a segment record carries it
+// (CarriedState.Refused): the login, when and how it was refused.
+type RefusedLogin struct {
+	AuthDetail
+	At    time.Time `json:"at"`
+	Error string    `json:"error,omitempty"`
+}
+
+// carried returns every refused login, for the next segment record.
+func (g *logins) carried() []RefusedLogin {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []RefusedLogin
+	for _, b := range g.blocks {
+		l := b.login
+		out = append(out, RefusedLogin{At: b.at, Error: b.err,
+			AuthDetail: AuthDetail{Source: l.Source, User: l.User, Fingerprint: l.Fingerprint, From: l.From, Fix: l.Fix}})
+	}
+	return out
+}
+
 // recordLogins journals the logins refused since the last call, when a
 // journal is attached (a follower keeps them in memory until it leads).
 func (c *Controller) recordLogins() {
@@ -139,7 +160,10 @@ func (g *logins) beginReplay() {
 }
 
 // replayRecord applies one journal record: auth_failed blocks its login,
-// policy_reload lifts every block before it.
+// policy_reload lifts every block before it, and a segment record (the
+// first of a segment after a rotation) sets the blocks to those it
+// carries, which were in force when it was written, so that retention
+// removing older segments forgets none.
 func (g *logins) replayRecord(r audit.Record) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -149,10 +173,29 @@ func (g *logins) replayRecord(r audit.Record) {
 		if json.Unmarshal(r.Detail, &d) != nil || d.Source == "" {
 			return
 		}
-		l := failure.Login{Source: d.Source, User: d.User, Fingerprint: d.Fingerprint, From: d.From, Fix: d.Fix}
-		g.replay = append(g.replay, &loginBlock{login: l, at: r.Time, err: r.Error, journaled: true})
+		g.replayBlock(d, r.Time, r.Error)
 	case audit.TypePolicyReload:
 		g.replay = g.replay[:0]
+	case audit.TypeSegment:
+		var seg audit.SegmentDetail
+		var s CarriedState
+		if json.Unmarshal(r.Detail, &seg) != nil || len(seg.Carry) == 0 || json.Unmarshal(seg.Carry, &s) != nil {
+			return
+		}
+		g.replay = g.replay[:0]
+		for _, x := range s.Refused {
+			if x.Source != "" {
+				g.replayBlock(x.AuthDetail, x.At, x.Error)
+			}
+		}
+	}
+}
+
+// replayBlock adds a journaled refusal to the blocks being rebuilt, once.
+func (g *logins) replayBlock(d AuthDetail, at time.Time, err string) {
+	l := failure.Login{Source: d.Source, User: d.User, Fingerprint: d.Fingerprint, From: d.From, Fix: d.Fix}
+	if !containsLogin(g.replay, l) {
+		g.replay = append(g.replay, &loginBlock{login: l, at: at, err: err, journaled: true})
 	}
 }
 

@@ -42,7 +42,8 @@ type BreakerDetail struct {
 // nothing, so that restoring again (a journal reopened after it was
 // replaced) counts no spend twice. A segment record sets the long-lived
 // state it carries (CarriedState), so a journal whose oldest segments
-// retention removed still restores a tripped breaker or an open cycle.
+// retention removed still restores a tripped breaker, an open cycle or a
+// refused login.
 func (c *Controller) Restore(path string) error {
 	now := c.clock.Now()
 	c.resetGates()
