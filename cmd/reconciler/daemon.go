@@ -61,7 +61,7 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 		return s.e.errorf("%v", err)
 	}
 	defer alerts.Close(context.Background()) // after an early return; the normal path drains below
-	var view *estateview.View // the console's view: pushed after each pass, fed by the journal
+	var view *estateview.View                // the console's view: pushed after each pass, fed by the journal
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk, Notify: alerts.Notify,
 		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: d.attach,
 		AfterPass: func(res controller.PassResult) { view.Push(res) }})
