@@ -37,9 +37,10 @@ type View struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	inMu    sync.Mutex // guards pending and inPass: Ingest never waits on a Push
+	inMu    sync.Mutex // guards pending, inPass and noting: Ingest never waits on a Push
 	pending []audit.Record
 	inPass  bool
+	noting  string // the pass whose condition notes the view is journaling ("" none)
 
 	mu      sync.Mutex // the writer: guards m and journal
 	m       *model
@@ -83,6 +84,10 @@ func (v *View) Attach(j Journal) {
 // view.
 func (v *View) Ingest(r audit.Record) {
 	v.inMu.Lock()
+	if v.noting != "" && r.Type == audit.TypeNote && r.Pass == v.noting {
+		v.inMu.Unlock()
+		return // the view's own note: it holds these changes already
+	}
 	v.pending = append(v.pending, r)
 	if r.Type == audit.TypePassStart {
 		v.inPass = true
@@ -114,13 +119,34 @@ func (v *View) Push(res controller.PassResult) {
 	v.commit(&res)
 }
 
-// commit folds the queued records (and res, when set) and publishes.
+// commit folds the queued records (and res, when set), publishes, then
+// journals the conditions the pass changed. It journals them after
+// releasing the view's lock, since the journal hands each note straight
+// back through Ingest (its Forward hook), which leaves them out: the view
+// holds those changes already (Rebuild folds them after a restart).
 func (v *View) commit(res *controller.PassResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("estate view: update failed", "panic", p)
 		}
 	}()
+	changes := v.fold(res)
+	if res != nil && res.Leader && v.journal != nil && len(changes) > 0 {
+		v.setNoting(res.ID)
+		defer v.setNoting("")
+		v.recordChanges(res.ID, changes)
+	}
+}
+
+func (v *View) setNoting(pass string) {
+	v.inMu.Lock()
+	v.noting = pass
+	v.inMu.Unlock()
+}
+
+// fold is commit's part under the view's lock: it returns the changes of
+// res's pass.
+func (v *View) fold(res *controller.PassResult) []change {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, r := range v.takePending(res != nil) {
@@ -135,7 +161,5 @@ func (v *View) commit(res *controller.PassResult) {
 		v.m.gates(v.src, now)
 	}
 	v.publish(now)
-	if res != nil && res.Leader && v.journal != nil && len(changes) > 0 {
-		v.recordChanges(res.ID, changes)
-	}
+	return changes
 }
