@@ -59,7 +59,7 @@ func TestPushFollowsARepair(t *testing.T) {
 		t.Errorf("passes %+v", passes)
 	}
 	est := snap.Estate()
-	if est.LastPass != second.ID || est.Totals.Servers != 2 || est.NS.Credential != "acc CORP\\svc-itms-acc" {
+	if est.LastPass != second.ID || est.Totals.Servers != 3 || est.NS.Credential != "acc CORP\\svc-itms-acc" {
 		t.Errorf("estate %+v", est)
 	}
 }
