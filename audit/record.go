@@ -50,6 +50,12 @@ const (
 	// gave_up, dropped, superseded) and the attempt; Error why it failed.
 	// Server and Package name the event's subject.
 	TypeNotification Type = "notification"
+	// TypeAuthFailed records credentials the far side refused (WinRM 401
+	// after an NTLM logon, SQL Server login failed): which source and
+	// user, and a keyed fingerprint of the secret in Detail, never the
+	// secret. The controller stops every call with them; at start it
+	// rebuilds that from these records.
+	TypeAuthFailed Type = "auth_failed"
 	// TypeObservation records what a pass observed, compactly (the
 	// controller's ObservationDetail): written when it changed, and when
 	// the site could not be read.
@@ -61,7 +67,7 @@ var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
 	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention, TypeNotification,
-	TypeObservation,
+	TypeAuthFailed, TypeObservation,
 }
 
 func (t Type) known() bool {

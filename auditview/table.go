@@ -191,6 +191,12 @@ func Note(r Row) string {
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return fmt.Sprintf("%s %s %s (%s), attempt %d", d.Receiver, d.Outcome, d.Kind, d.Status, d.Attempt)
 		}
+	case audit.TypeAuthFailed:
+		var d controller.AuthDetail
+		if json.Unmarshal(r.Detail, &d) == nil {
+			return fmt.Sprintf("%s user %s refused (secret from %s): no call uses it until it changes or the policy is reloaded",
+				d.Source, d.User, d.From)
+		}
 	case audit.TypeObservation:
 		var d controller.ObservationDetail
 		if json.Unmarshal(r.Detail, &d) == nil {

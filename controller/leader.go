@@ -41,7 +41,7 @@ func (c *Controller) lockName() string {
 }
 
 func (c *Controller) holdLock(ctx context.Context) bool {
-	l := c.site.Lock
+	l := c.gated().Lock
 	if l == nil {
 		return true
 	}

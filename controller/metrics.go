@@ -41,6 +41,8 @@ type Metrics struct {
 	jm           journalMetrics
 	held         map[string]string // action id → rule class of its counted hold
 	own          []prometheus.Collector
+	conflicts    prometheus.Gauge
+	refused      *prometheus.GaugeVec
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -73,6 +75,10 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.own...)
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.jm = newJournalMetrics(m.Registry)
+	m.conflicts = gauge("reconciler_cmdb_conflicts", "Facts the CMDB stated two ways at the last observation (nothing is planned for them).")
+	m.refused = gaugeVec("reconciler_credentials_refused", "1 while a login the far side refused is no longer tried, by source (winrm, cmdb).", "source")
+	m.Registry.MustRegister(m.conflicts, m.refused)
+	m.own = append(m.own, m.conflicts, m.refused)
 	m.own = append(m.own, m.jm.healthy, m.jm.errors)
 	for _, t := range health.ConditionTypes {
 		for _, st := range []health.Status{health.True, health.False, health.Unknown} {
@@ -233,6 +239,7 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 	m.notReady.WithLabelValues().Set(float64(rep.Totals.NotReady))
 	m.lastObs.WithLabelValues().Set(float64(obs.At.Unix()))
 	m.rejects.Set(float64(len(obs.Rejects)))
+	m.conflicts.Set(float64(len(obs.Conflicts)))
 	counts := map[[2]string]int{}
 	for _, s := range rep.Servers {
 		for _, c := range s.Conditions {
@@ -243,6 +250,17 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 		for _, st := range []health.Status{health.True, health.False, health.Unknown} {
 			m.servers.WithLabelValues(string(t), string(st)).Set(float64(counts[[2]string{string(t), string(st)}]))
 		}
+	}
+}
+
+// credentials sets the refused-login gauges.
+func (m *Metrics) credentials(cs []health.Credential) {
+	if m == nil {
+		return
+	}
+	m.refused.Reset()
+	for _, c := range cs {
+		m.refused.WithLabelValues(c.Source).Set(1)
 	}
 }
 

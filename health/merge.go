@@ -23,7 +23,7 @@ func Merge(cur Report, known *Report) Report {
 	}
 	out := cur
 	out.Servers = make([]ServerHealth, 0, max(len(cur.Servers), len(known.Servers)))
-	out.Totals = Totals{Pairs: map[string]int{}, OutOfScope: cur.Totals.OutOfScope, Rejects: cur.Totals.Rejects}
+	out.Totals = Totals{Pairs: map[string]int{}, OutOfScope: cur.Totals.OutOfScope, Rejects: cur.Totals.Rejects, Conflicts: cur.Totals.Conflicts}
 	a, b := sortedByName(cur.Servers), sortedByName(known.Servers)
 	for len(a) > 0 || len(b) > 0 {
 		c := 0
