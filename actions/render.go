@@ -32,13 +32,13 @@ func Render(w io.Writer, p Plan, opt RenderOptions) error {
 	case p.Empty():
 		ew.printf("Plan %s: nothing to do; every in-scope package server matches the desired state.\n", p.ID)
 	default:
-		ew.printf("Plan %s: %d actions, in this order:\n", p.ID, len(p.Actions))
+		ew.printf("Plan %s: %s, in this order:\n", p.ID, vocab.Count(len(p.Actions), "action"))
 		renderGroups(ew, p, opt)
 	}
 	renderNotes(ew, p.Notes)
 	ew.printf("\n%s\n", SummaryLine(p))
 	if n := len(opt.Holds); n > 0 {
-		ew.printf("%d actions would wait now (~); those needing approval: reconciler approve %s\n", n, p.ID)
+		ew.printf("%s would wait now (~); those needing approval: reconciler approve %s\n", vocab.Count(n, "action"), p.ID)
 	}
 	return ew.err
 }
@@ -87,7 +87,8 @@ func holdLine(h Hold, holds map[string]Hold) string {
 func renderReasons(ew *errWriter, a Action) {
 	for i, r := range a.Reasons {
 		if i == maxReasonsShown {
-			ew.printf("      (+%d more reasons; see --json)\n", len(a.Reasons)-i)
+			more := vocab.Count(len(a.Reasons)-i, "reason")
+			ew.printf("      (+%s; see --json)\n", strings.Replace(more, " ", " more ", 1))
 			break
 		}
 		ew.printf("      %s\n", vocab.Printable(r.Message))
@@ -132,14 +133,21 @@ func credentialLabel(a Action) string {
 	return string(a.Mode) + " " + vocab.Printable(a.Account)
 }
 
-// SummaryLine counts actions per kind, every kind listed in a fixed order.
+// SummaryLine counts actions per kind, the kinds the plan holds in a fixed
+// order: "Plan: 5 actions (update_configuration 2, resend_status 3); 1 note."
 func SummaryLine(p Plan) string {
 	c := p.Counts()
-	parts := make([]string, 0, len(Kinds))
+	var parts []string
 	for _, k := range Kinds {
-		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+		if c[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+		}
 	}
-	return fmt.Sprintf("Plan: %d actions (%s); %d notes.", len(p.Actions), strings.Join(parts, ", "), len(p.Notes))
+	kinds := ""
+	if len(parts) > 0 {
+		kinds = " (" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprintf("Plan: %s%s; %s.", vocab.Count(len(p.Actions), "action"), kinds, vocab.Count(len(p.Notes), "note"))
 }
 
 type group struct {

@@ -209,8 +209,8 @@ func staleReason(cause Cause, g lostPairs, reqs []string) Reason {
 	what := map[Cause]string{StaleNSSnapshot: "a stale NS snapshot", StalePSSnapshot: "a stale snapshot.xml",
 		StaleStatusFile: "a stale PackageStatus.xml"}[cause]
 	return Reason{Cause: cause, Requires: reqs,
-		Message: fmt.Sprintf("%d pairs not Ready (%s) from %s: report them once fixed (%s)",
-			g.n, statusCounts(g.counts), what, strings.Join(g.names, "; ")),
+		Message: fmt.Sprintf("%s not Ready (%s) from %s: report them once fixed (%s)",
+			vocab.Count(g.n, "pair"), statusCounts(g.counts), what, strings.Join(g.names, "; ")),
 		Facts: []Fact{{"pairs_not_ready", fmt.Sprint(g.n)}, {"statuses", statusCounts(g.counts)},
 			{"examples", strings.Join(g.names, "; ")}}}
 }
@@ -260,7 +260,7 @@ func lostReason(sd *serverDiag, lost lostPairs, hard []string) Reason {
 		cause, why = ACLMissing, "reports fail until the account has Full Control"
 	}
 	return Reason{Cause: cause, Requires: hard,
-		Message: fmt.Sprintf("%d pairs not Ready (%s): %s", lost.n, statusCounts(lost.counts), why),
+		Message: fmt.Sprintf("%s not Ready (%s): %s", vocab.Count(lost.n, "pair"), statusCounts(lost.counts), why),
 		Facts:   []Fact{{"pairs_not_ready", fmt.Sprint(lost.n)}, {"statuses", statusCounts(lost.counts)}, {"examples", strings.Join(lost.names, "; ")}}}
 }
 

@@ -56,6 +56,10 @@ const (
 	// secret. The controller stops every call with them; at start it
 	// rebuilds that from these records.
 	TypeAuthFailed Type = "auth_failed"
+	// TypeObservation records what a pass observed, compactly (the
+	// controller's ObservationDetail): written when it changed, and when
+	// the site could not be read.
+	TypeObservation Type = "observation"
 )
 
 // Types lists every record type in a stable order.
@@ -63,7 +67,7 @@ var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
 	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention, TypeNotification,
-	TypeAuthFailed,
+	TypeAuthFailed, TypeObservation,
 }
 
 func (t Type) known() bool {

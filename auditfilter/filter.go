@@ -12,6 +12,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/suggest"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -19,6 +20,17 @@ import (
 // filter.
 type Filters struct {
 	Since, Until, Server, Kind, Outcome, Plan, Type, Pass string
+	// Local reads a date or time typed without a zone in the local time
+	// zone (UTC otherwise).
+	Local bool
+}
+
+// Location is the time zone zoneless dates and times are read in.
+func (f Filters) Location() *time.Location {
+	if f.Local {
+		return time.Local
+	}
+	return time.UTC
 }
 
 // Names are the filters' names, in the order forms and help list them.
@@ -53,8 +65,11 @@ func (s Style) prefix() string {
 }
 
 // Query validates the filters and turns them into an audit.Query. A time
-// is a positive Go duration counted back from now (2h) or an RFC 3339 time;
-// since must be before until. The first bad value is the error.
+// is a positive Go duration counted back from now (2h), a date (its
+// midnight) or a date and time without a zone (read in Location), or an
+// RFC 3339 time; since must be before until. A server is a host name, or
+// NS for the NS's actions. A mistyped kind or type gets "did you mean".
+// The first bad value is the error.
 func (f Filters) Query(now time.Time, style Style) (audit.Query, error) {
 	q := audit.Query{Server: f.Server, Plan: f.Plan, Pass: f.Pass, Outcome: f.Outcome}
 	p := style.prefix()
@@ -62,18 +77,23 @@ func (f Filters) Query(now time.Time, style Style) (audit.Query, error) {
 		return &Error{Field: field, Msg: fmt.Sprintf("%s%s %q: %s", p, field, clip(value), msg)}
 	}
 	var err error
-	if q.Since, err = when(f.Since, now); err != nil {
+	if q.Since, err = When(f.Since, now, f.Location()); err != nil {
 		return q, bad("since", f.Since, err.Error())
 	}
-	if q.Until, err = when(f.Until, now); err != nil {
+	if q.Until, err = When(f.Until, now, f.Location()); err != nil {
 		return q, bad("until", f.Until, err.Error())
+	}
+	if f.Server != "" && !strings.EqualFold(f.Server, "NS") {
+		if _, err := vocab.ParseHost(f.Server); err != nil {
+			return q, &Error{Field: "server", Msg: fmt.Sprintf("%sserver: %v", p, err)}
+		}
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
 		return q, &Error{Field: "since", Msg: fmt.Sprintf("%ssince %s is not before %suntil %s", p, stamp(q.Since), p, stamp(q.Until))}
 	}
 	if f.Kind != "" {
 		if _, err := actions.ParseKind(f.Kind); err != nil {
-			return q, &Error{Field: "kind", Msg: fmt.Sprintf("%skind: %v", p, err)}
+			return q, &Error{Field: "kind", Msg: fmt.Sprintf("%skind: %v%s", p, err, suggest.Hint(f.Kind, KindNames()))}
 		}
 		q.Kind = f.Kind
 	}
@@ -84,16 +104,24 @@ func (f Filters) Query(now time.Time, style Style) (audit.Query, error) {
 	}
 	if f.Type != "" {
 		if !KnownType(f.Type) {
-			return q, bad("type", f.Type, "want one of "+TypeNames())
+			return q, &Error{Field: "type", Msg: fmt.Sprintf("%stype %q%s: want one of %s", p, clip(f.Type),
+				suggest.Hint(f.Type, strings.Split(TypeNames(), ", ")), TypeNames())}
 		}
 		q.Type = f.Type
 	}
 	return q, nil
 }
 
-// when reads a point in time: a positive Go duration counted back from
-// now, or an RFC 3339 time. Empty means no bound.
-func when(s string, now time.Time) (time.Time, error) {
+// localLayouts are the forms of a point in time typed without a zone: a
+// date, or a date and a time of day.
+var localLayouts = []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
+
+// When reads a point in time: a positive Go duration counted back from
+// now (2h), an RFC 3339 time (with its own offset), or a date or date and
+// time without a zone (2026-12-01, 2026-12-01T08:30), read in loc (nil:
+// UTC); a date stands for its midnight. Empty means no bound. The error
+// says what is wanted, without naming the field.
+func When(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -103,11 +131,28 @@ func when(s string, now time.Time) (time.Time, error) {
 		}
 		return now.Add(-d), nil
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("want a duration before now like 2h, or an RFC 3339 time like 2026-03-01T02:00:00Z")
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
 	}
-	return t, nil
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range localLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want a duration before now like 2h, a date like 2026-12-01, a date and time like " +
+		"2026-12-01T08:30 (UTC, or local time when asked), or an RFC 3339 time like 2026-03-01T02:00:00Z")
+}
+
+// KindNames lists the action kinds.
+func KindNames() []string {
+	names := make([]string, len(actions.Kinds))
+	for i, k := range actions.Kinds {
+		names[i] = string(k)
+	}
+	return names
 }
 
 // KnownType reports whether s names a journal record type.

@@ -69,8 +69,8 @@ func (r *retries) held(now time.Time) map[vocab.Host]string {
 		case s.terminal:
 			out[h] = "terminal error, not retried until the policy is reloaded: " + s.last
 		case now.Before(s.until):
-			out[h] = fmt.Sprintf("backing off after %d failures until %s: %s",
-				s.failures, s.until.UTC().Format(time.RFC3339), s.last)
+			out[h] = fmt.Sprintf("backing off after %s until %s: %s",
+				vocab.Count(s.failures, "failure"), s.until.UTC().Format(time.RFC3339), s.last)
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -56,6 +57,18 @@ type Options struct {
 	// JournalPath, when set, is where the journal lives: each leader pass
 	// first records the requests waiting in its inbox (see Submit).
 	JournalPath string
+	// PassAtStart makes Run begin with a pass, before the first schedule
+	// time (the daemon); the simulator leaves it off.
+	PassAtStart bool
+	// ReadAfterApply makes a pass that applied actions read the CMDB
+	// again at its end, so that the health view, the journal's
+	// observation and the metrics show the site after the actions, not
+	// before them (the daemon); the simulator leaves it off.
+	ReadAfterApply bool
+	// FleetEvery, when set, reads the CMDB's server list that often for
+	// the health view and metrics (every in-scope server counted, not only
+	// those a pass saw); 0 reads it only when the planner does.
+	FleetEvery time.Duration
 	// Notify, when set, takes the events a person should hear of (see
 	// notify.go); it must not block (notify.Notifier.Notify does not).
 	Notify func(notify.Event)
@@ -76,7 +89,11 @@ type Controller struct {
 	metrics *Metrics
 	attach  func(context.Context) (Journal, error)
 	jpath   string
-	after   func(PassResult)
+	// passAtStart: Run begins with a pass (Options.PassAtStart).
+	passAtStart bool
+	fleetEvery  time.Duration
+	readAfter   bool
+	after       func(PassResult)
 
 	inboxSeen    string // the inbox folder problem last journaled (Ingest)
 	notifyFn     func(notify.Event)
@@ -84,26 +101,31 @@ type Controller struct {
 
 	passMu sync.Mutex // one pass at a time
 
-	mu        sync.Mutex // guards the fields below
-	policy    *policy.Policy
-	limiter   *guard.Limiter
-	breaker   *guard.Breaker
-	approvals *guard.Approvals
-	ages      *observed.Ages
-	retry     *retries
-	logins    *logins
-	verify    map[vocab.Host]time.Time
-	actedLast bool
-	cycleOpen bool              // a reset cycle of ours left the NS on anonymous
-	sweep     sweeper           // full sweeps, and the NS credential per policy version
-	holds     map[string]string // action id → rule of its last recorded hold
-	repeated  int               // holds not recorded again in this pass
-	passes    int
-	lastObsOK bool
-	report    *health.Report
-	leader    bool
-	jhealth   audit.Health // the journal's condition at the last check
-	jfailures int64        // the journal's failure count at the last check
+	mu         sync.Mutex // guards the fields below
+	policy     *policy.Policy
+	limiter    *guard.Limiter
+	breaker    *guard.Breaker
+	approvals  *guard.Approvals
+	ages       *observed.Ages
+	retry      *retries
+	logins     *logins
+	verify     map[vocab.Host]time.Time
+	actedLast  bool
+	cycleOpen  bool              // a reset cycle of ours left the NS on anonymous
+	sweep      sweeper           // full sweeps, and the NS credential per policy version
+	holds      map[string]string // action id → rule of its last recorded hold
+	repeated   int               // holds not recorded again in this pass
+	passes     int
+	lastObsOK  bool
+	report     *health.Report
+	leader     bool
+	fleetAt    time.Time       // when the server list for the health view was last read
+	last       LastKnown       // the last observation recorded or replayed
+	lastObsKey string          // the last observation record's digest (observationKey), to record only changes
+	lastOKRaw  json.RawMessage // the last one that read the site (carried into new segments)
+	roleKnown  bool            // leader has been decided once (checkLeader logs the first role)
+	jhealth    audit.Health    // the journal's condition at the last check
+	jfailures  int64           // the journal's failure count at the last check
 
 	cmdbDownSince time.Time // first pass of the current CMDB outage
 }
@@ -121,6 +143,7 @@ func New(o Options) (*Controller, error) {
 	p := o.Policy
 	c := &Controller{
 		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, after: o.AfterPass,
+		passAtStart: o.PassAtStart, fleetEvery: o.FleetEvery, readAfter: o.ReadAfterApply,
 		notifyFn:  o.Notify,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),

@@ -147,6 +147,9 @@ type CarriedState struct {
 	// refusal holds until its secret changes or the policy is reloaded,
 	// however old its auth_failed record. Replayed by logins.replayRecord.
 	Refused []RefusedLogin `json:"refused,omitempty"`
+	// Observation is the last observation record's detail, so that the
+	// last known state outlives the segment that recorded it.
+	Observation json.RawMessage `json:"observation,omitempty"`
 }
 
 func (c *Controller) carried() json.RawMessage {
@@ -156,6 +159,7 @@ func (c *Controller) carried() json.RawMessage {
 	}
 	c.mu.Lock()
 	s.CycleOpen = c.cycleOpen
+	s.Observation = c.lastOKRaw
 	c.mu.Unlock()
 	s.Refused = c.logins.carried()
 	return audit.JSON(s)
@@ -177,6 +181,9 @@ func (c *Controller) replayCarried(r audit.Record) {
 		c.breaker.Reset()
 	}
 	c.cycleOpen = s.CycleOpen
+	if len(s.Observation) > 0 {
+		c.replayObservation(r, s.Observation)
+	}
 }
 
 // journalMetrics are the journal's metrics.

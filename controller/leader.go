@@ -18,14 +18,26 @@ func (c *Controller) checkLeader(ctx context.Context) bool {
 	}
 	lead = lead && c.journal != nil
 	c.mu.Lock()
-	was := c.leader
-	c.leader = lead
+	was, first := c.leader, !c.roleKnown
+	c.leader, c.roleKnown = lead, true
 	c.mu.Unlock()
-	if lead != was {
-		c.log.Info("leadership changed", "leader", lead)
+	switch {
+	case lead && !was:
+		c.log.Info("leader: this reconciler holds the leader lock and acts", "lock", c.lockName())
+	case !lead && (was || first):
+		c.log.Warn("follower: another reconciler holds the leader lock (or the journal cannot be written); "+
+			"this one observes and serves /metrics only, and takes over when the leader goes away", "lock", c.lockName())
 	}
 	c.metrics.leader(lead)
 	return lead
+}
+
+// lockName names the leader lock for logs.
+func (c *Controller) lockName() string {
+	if c.site.Lock == nil {
+		return "none"
+	}
+	return c.site.Lock.String()
 }
 
 func (c *Controller) holdLock(ctx context.Context) bool {

@@ -56,6 +56,9 @@ func (c *Controller) RunWith(ctx context.Context, reload <-chan *policy.Policy, 
 	job := c.job(ctx)
 	beat := newHeartbeat(c.clock, h)
 	defer beat.stop()
+	if c.passAtStart {
+		c.runPass(job, beat)
+	}
 	due := c.Policy().Reconcile.Cron.Next(c.clock.Now())
 	for {
 		now := c.clock.Now()
@@ -118,10 +121,8 @@ func (c *Controller) runPass(job cron.Job, beat *heartbeat) {
 func (c *Controller) job(ctx context.Context) cron.Job {
 	logger := cron.PrintfLogger(slog.NewLogLogger(c.log.Handler(), slog.LevelError))
 	return cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)).Then(cron.FuncJob(func() {
-		res, err := c.ReconcileOnce(ctx)
-		if err != nil {
-			c.log.Error("pass failed", "pass", res.ID, "error", err)
-		}
+		res, _ := c.ReconcileOnce(ctx) // the error is res.Err
+		c.logPass(res)
 	}))
 }
 

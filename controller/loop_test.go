@@ -282,3 +282,19 @@ func TestTwoControllersOneLock(t *testing.T) {
 	}
 	_ = vocab.Host("")
 }
+
+// TestLoopPassAtStart: with PassAtStart the loop runs a pass at once, not
+// only at the first schedule time, so /readyz turns ready at start.
+func TestLoopPassAtStart(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), "reconcile {\n schedule = \"*/10 * * * *\"\n}\n")
+	r.ctl.passAtStart = true
+	l := r.startLoop()
+	r.clk.WaitForTimers(1)
+	if !r.ctl.Ready() {
+		t.Error("not ready after the pass at start")
+	}
+	if got := r.passStarts(); len(got) != 1 || !got[0].Equal(t0) {
+		t.Errorf("passes at %v before the clock moved, want one at %v", got, t0)
+	}
+	l.stop()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"time"
 
@@ -88,7 +89,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	in, swept := c.observe(ctx, p, res.Start)
 	c.recordLogins()
 	res.Obs, res.Swept = in.Obs, swept
-	c.afterObserve(p, in, swept, res.Start)
+	c.afterObserve(ctx, p, in, swept, res.Start)
 	if testHookAfterObserve != nil {
 		testHookAfterObserve()
 	}
@@ -99,6 +100,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	}
 	res.Exec, err = c.executor(p).RunAdmitted(ctx, res.ID, res.Plan, res.Holds)
 	c.afterExec(p, res)
+	c.readAfterApply(ctx, p, res)
 	return res, err
 }
 
@@ -174,13 +176,13 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 
 // afterObserve updates readiness, the health report, the sweep state and
 // the breaker.
-func (c *Controller) afterObserve(p *policy.Policy, in actions.Input, swept bool, now time.Time) {
+func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in actions.Input, swept bool, now time.Time) {
 	obs := in.Obs
 	c.mu.Lock()
 	prev := c.report
 	acted := c.actedLast
 	c.mu.Unlock()
-	rep := health.Evaluate(desiredOf(p), obs, prev, now)
+	rep := c.fleet(ctx, p, obs, health.Evaluate(desiredOf(p), obs, prev, now), prev, now)
 	rep.Credentials = c.logins.health()
 	ok := obs.CMDBErr == nil && obs.NSErr == nil
 	c.mu.Lock()
@@ -272,8 +274,9 @@ func (c *Controller) endPass(res PassResult) {
 	if !res.Leader {
 		return
 	}
-	detail := map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
-		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)}
+	detail := c.recordObservation(res)
+	maps.Copy(detail, map[string]any{"actions": len(res.Plan.Actions), "applied": res.Applied(),
+		"duration": res.End.Sub(res.Start).String(), "holds_unchanged": c.forgetHolds(res.Plan)})
 	c.mu.Lock()
 	c.sweep.detail(res.Obs, res.Swept, detail)
 	c.mu.Unlock()
@@ -286,6 +289,7 @@ func (c *Controller) endPass(res PassResult) {
 		c.ages.Unrecorded() // the next pass_end starts the history again
 		c.log.Error("pass end not recorded", "pass", res.ID, "error", err)
 	}
+	c.confirmObservation(res.End, detail["observe_error"] == nil)
 	c.checkpoint(c.Policy(), res.End)
 }
 

@@ -86,7 +86,10 @@ func stepRecord(t audit.Type, s actions.Step) audit.Record {
 	rec := audit.Record{Type: t, Pass: s.Pass, Plan: s.Plan, Action: a.ID, Kind: string(a.Kind),
 		Server: string(a.Target.Server), Package: string(a.Target.Package),
 		Mode: string(a.Mode), Account: a.Account, Rule: s.Rule, Outcome: audit.Outcome(s.Outcome)}
-	if t == audit.TypeIntent {
+	// An intent carries the reasons (its outcome refers to it); so does a
+	// deferral or skip, which has no intent: every held action in the
+	// journal says why it was planned.
+	if t == audit.TypeIntent || s.Outcome == actions.Deferred || s.Outcome == actions.Skipped {
 		rec.Reasons = reasons(a.Reasons)
 	}
 	if s.Err != nil {

@@ -47,6 +47,7 @@ type BreakerDetail struct {
 func (c *Controller) Restore(path string) error {
 	now := c.clock.Now()
 	c.resetGates()
+	c.resetLastKnown()
 	c.logins.beginReplay()
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		c.replay(r, now)
@@ -84,6 +85,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		if len(r.Detail) > 0 {
 			c.sweep.replay(r.Detail, r.Time)
 		}
+		c.replayPassEnd(r)
 	case audit.TypeApproval:
 		var d ApprovalDetail
 		if json.Unmarshal(r.Detail, &d) == nil {
@@ -96,6 +98,8 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 		}
 	case audit.TypeSegment:
 		c.replayCarried(r)
+	case audit.TypeObservation:
+		c.replayObservation(r, r.Detail)
 	case audit.TypeBreaker:
 		var d BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {

@@ -41,10 +41,11 @@ func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	unknowns(ew, r)
 	rejects(ew, r)
 	conflicts(ew, r)
-	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected",
-		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
+	fmt.Fprintf(ew, "\nTotals: %s in scope, %d healthy; %s not Ready, %d in grace; %d out of scope; %d rejected",
+		vocab.Count(r.Totals.Servers, "server"), r.Totals.Healthy, vocab.Count(r.Totals.NotReady, "row"),
+		r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
 	if r.Totals.Conflicts > 0 {
-		fmt.Fprintf(ew, "; %d CMDB conflicts", r.Totals.Conflicts)
+		fmt.Fprintf(ew, "; %s", vocab.Count(r.Totals.Conflicts, "CMDB conflict"))
 	}
 	fmt.Fprintln(ew)
 	return ew.err

@@ -87,7 +87,7 @@ func Evaluate(d desired.State, obs *observed.Observation, prev *Report, now time
 			continue
 		}
 		s := evaluateServer(d.For(name), obs, now)
-		carry(s.Conditions, history[strings.ToLower(string(name))], now)
+		carry(s.Conditions, history(name), now)
 		r.add(s)
 	}
 	r.Totals.Rejects = len(r.Rejects)
@@ -163,16 +163,29 @@ func serversSeen(obs *observed.Observation) []vocab.Host {
 	return out
 }
 
-// previous indexes the previous report's conditions by server.
-func previous(prev *Report) map[string][]Condition {
-	m := map[string][]Condition{}
+// previous returns a lookup of the previous report's conditions by server
+// (case-insensitively): a binary search when its servers are sorted by
+// name, as Evaluate and Merge leave them, else an index.
+func previous(prev *Report) func(vocab.Host) []Condition {
 	if prev == nil {
-		return m
+		return func(vocab.Host) []Condition { return nil }
 	}
-	for _, s := range prev.Servers {
+	ss := prev.Servers
+	if slices.IsSortedFunc(ss, byName) {
+		return func(h vocab.Host) []Condition {
+			if i, ok := slices.BinarySearchFunc(ss, string(h), func(s ServerHealth, name string) int {
+				return compareFold(string(s.Name), name)
+			}); ok {
+				return ss[i].Conditions
+			}
+			return nil
+		}
+	}
+	m := map[string][]Condition{}
+	for _, s := range ss {
 		m[strings.ToLower(string(s.Name))] = s.Conditions
 	}
-	return m
+	return func(h vocab.Host) []Condition { return m[strings.ToLower(string(h))] }
 }
 
 // carry sets each condition's LastTransition: the previous one when the

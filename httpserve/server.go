@@ -3,6 +3,7 @@ package httpserve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,9 +16,13 @@ type Server struct {
 	ln  *limitListener
 }
 
-// Start listens on addr and serves h within lim until Stop.
+// Start listens on addr and serves h within lim until Stop. When another
+// process listens there already the error wraps ErrInUse.
 func Start(addr string, h http.Handler, lim Limits, log *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
+	if addrInUse(err) {
+		return nil, fmt.Errorf("%w: %w", ErrInUse, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -149,3 +149,15 @@ func TestTenThousandKeepAliveConnections(t *testing.T) {
 		t.Fatalf("peak %d over the cap %d", srv.Peak(), lim.MaxConns)
 	}
 }
+
+func TestStartSaysTheAddressIsInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = Start(ln.Addr().String(), http.NotFoundHandler(), DefaultLimits(), slog.New(slog.DiscardHandler))
+	if !errors.Is(err, ErrInUse) {
+		t.Errorf("Start on a busy address: %v, want ErrInUse", err)
+	}
+}

@@ -40,10 +40,11 @@ var kindColors = map[actions.Kind]color.Color{
 }
 
 var (
-	lineColor  = rgb(0x1f, 0x3b, 0x73)
-	capColor   = rgb(0xC0, 0x20, 0x20)
-	allowShade = color.NRGBA{R: 0x00, G: 0x9E, B: 0x73, A: 0x30}
-	denyShade  = color.NRGBA{R: 0xD5, G: 0x5E, B: 0x00, A: 0x30}
+	lineColor    = rgb(0x1f, 0x3b, 0x73)
+	outlineColor = rgb(0x33, 0x33, 0x33) // thin bar outlines, so that the light colours stand out on white
+	capColor     = rgb(0xC0, 0x20, 0x20)
+	allowShade   = color.NRGBA{R: 0x00, G: 0x9E, B: 0x73, A: 0x30}
+	denyShade    = color.NRGBA{R: 0xD5, G: 0x5E, B: 0x00, A: 0x30}
 )
 
 func rgb(r, g, b uint8) color.Color { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
@@ -63,7 +64,7 @@ func newChart(s Series, ylabel string) *chart {
 	p := plot.New()
 	p.Y.Label.Text = ylabel
 	p.X.Label.Text = "virtual time (UTC)"
-	p.X.Min, p.X.Max = 0, hoursOf(s.End.Sub(s.Start))
+	p.X.Min, p.X.Max = 0, hoursOf(s.ViewEnd().Sub(s.Start))
 	p.X.Tick.Marker = hourTicks{start: s.Start}
 	p.Y.Min = 0
 	p.Y.Tick.Marker = intTicks{}
@@ -165,8 +166,12 @@ func shadeWindows(c *chart, s Series, top float64, only ...actions.Kind) error {
 			shade, what = denyShade, "deny"
 		}
 		var first *plotter.Polygon
+		end := s.ViewEnd()
 		for _, iv := range w.Open {
-			x0, x1 := hoursOf(iv.From.Sub(s.Start)), hoursOf(iv.To.Sub(s.Start))
+			if !iv.From.Before(end) {
+				break
+			}
+			x0, x1 := hoursOf(iv.From.Sub(s.Start)), hoursOf(minTime(iv.To, end).Sub(s.Start))
 			poly, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: 0}, {X: x1, Y: 0}, {X: x1, Y: top}, {X: x0, Y: top}})
 			if err != nil {
 				return fmt.Errorf("window %s: %w", w.Name, err)
@@ -196,16 +201,21 @@ func kindList(ks []actions.Kind) string {
 	return b.String()
 }
 
-// stepLine is a post-step line through pts, held to the end.
+// stepLine is a post-step line through the points up to ViewEnd, held to
+// it.
 func stepLine(s Series, pts []Point, c color.Color) (*plotter.Line, float64, error) {
+	end := s.ViewEnd()
 	xys := make(plotter.XYs, 0, len(pts)+1)
-	top := 0.0
+	top, last := 0.0, 0
 	for _, pt := range pts {
+		if pt.At.After(end) {
+			break
+		}
 		xys = append(xys, plotter.XY{X: hoursOf(pt.At.Sub(s.Start)), Y: float64(pt.Value)})
 		top = max(top, float64(pt.Value))
+		last = pt.Value
 	}
-	last := pts[len(pts)-1]
-	xys = append(xys, plotter.XY{X: hoursOf(s.End.Sub(s.Start)), Y: float64(last.Value)})
+	xys = append(xys, plotter.XY{X: hoursOf(end.Sub(s.Start)), Y: float64(last)})
 	l, err := plotter.NewLine(xys)
 	if err != nil {
 		return nil, 0, err
@@ -218,7 +228,7 @@ func stepLine(s Series, pts []Point, c color.Color) (*plotter.Line, float64, err
 
 // capLine is a dashed horizontal line at a limit's max.
 func capLine(s Series, l policy.Limit) (*plotter.Line, error) {
-	end := hoursOf(s.End.Sub(s.Start))
+	end := hoursOf(s.ViewEnd().Sub(s.Start))
 	line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(l.Max)}, {X: end, Y: float64(l.Max)}})
 	if err != nil {
 		return nil, err

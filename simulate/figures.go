@@ -62,12 +62,12 @@ func (s Series) notReadyFigure() (Figure, error) {
 	c.p.Y.Max = top
 	svg, err := c.render(chartWidth, chartHeight)
 	return Figure{Title: title, SVG: svg, Caption: "Pairs (package server, package) in scope whose CMDB row is not " +
-		"Ready at the package version, over virtual time." + windowsCaption(s.Windows)}, err
+		"Ready at the package version, over virtual time." + windowsCaption(s.Windows) + s.viewNote()}, err
 }
 
 func (s Series) perHourFigure() (Figure, error) {
 	const title = "Applied actions per hour, by kind"
-	c := newChart(s, "actions")
+	c := newChart(s, "actions applied in the hour")
 	hours := s.PerHour()
 	n := 0
 	for _, c := range hours {
@@ -88,7 +88,8 @@ func (s Series) perHourFigure() (Figure, error) {
 			return Figure{}, fmt.Errorf("actions chart: %w", err)
 		}
 		bars.Color = kindColors[k]
-		bars.LineStyle.Width = 0
+		bars.LineStyle.Width = vg.Points(0.4)
+		bars.LineStyle.Color = outlineColor
 		bars.XMin = 0.5
 		if below != nil {
 			bars.StackOn(below)
@@ -103,13 +104,13 @@ func (s Series) perHourFigure() (Figure, error) {
 	c.p.Y.Max = max(top*1.08, 1)
 	svg, err := c.render(chartWidth, chartHeight)
 	return Figure{Title: title, SVG: svg,
-		Caption: "Each bar is one hour from the start; actions applied in it, stacked by kind."}, err
+		Caption: "Each bar is one hour from the start; actions applied in it, stacked by kind." + s.viewNote()}, err
 }
 
 func (s Series) budgetFigure(i int) (Figure, error) {
 	l := s.Limits[i]
 	title := fmt.Sprintf("Budget use: %s (max %d per %s)", l.Kind, l.Max, l.Per)
-	c := newChart(s, "in window")
+	c := newChart(s, "actions in the rolling window")
 	line, top, err := stepLine(s, s.Budget(l), kindColors[l.Kind])
 	if err != nil {
 		return Figure{}, fmt.Errorf("budget chart %s: %w", l.Kind, err)
@@ -128,6 +129,16 @@ func (s Series) budgetFigure(i int) (Figure, error) {
 	svg, err := c.render(chartWidth, smallHeight)
 	return Figure{Title: title, SVG: svg,
 		Caption: fmt.Sprintf("How many %s actions count against the limit at each time (rolling %s window), against its cap.", l.Kind, l.Per)}, err
+}
+
+// viewNote says where the time axis ends, when it ends before the run.
+func (s Series) viewNote() string {
+	end := s.ViewEnd()
+	if !end.Before(s.End) {
+		return ""
+	}
+	return fmt.Sprintf(" The time axis ends at %s, after the site converged (at %s); nothing changes from then to the end of the run (%s).",
+		short(end.Sub(s.Start)), short(s.ConvergedAt.Sub(s.Start)), short(s.End.Sub(s.Start)))
 }
 
 // windowsCaption says what the shaded bands are.

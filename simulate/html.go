@@ -20,6 +20,7 @@ type htmlPage struct {
 	Report  Report
 	Verdict string
 	OK      bool
+	Advice  []string
 	Rows    []htmlRow
 	Summary string
 	Figures []htmlFigure
@@ -28,7 +29,16 @@ type htmlPage struct {
 type htmlRow struct {
 	Name, Value string
 	Bad         bool
+	// Note explains the value, under it.
+	Note string
 }
+
+// deferralsNote explains the deferrals row of the report.
+const deferralsNote = "An action is counted each time it becomes held, and again when another class of rule holds it, " +
+	"not at every pass it waits. limit: over its kind's budget; window: outside an allow window or inside a deny window; " +
+	"dependency: waits for an earlier action that was held; approval: waits for reconciler approve; " +
+	"blast_radius: beyond max_servers_per_pass; breaker: enforcement paused; mode: dry-run; scope: out of scope; " +
+	"after: an earlier action on the same server failed."
 
 type htmlFigure struct {
 	Title, Caption string
@@ -43,7 +53,8 @@ func WriteHTML(w io.Writer, res Result) error {
 	if err != nil {
 		return err
 	}
-	page := htmlPage{Report: res.Report, Rows: rows(res.Report, res.Series), Summary: res.Series.Summary}
+	page := htmlPage{Report: res.Report, Rows: rows(res.Report, res.Series), Summary: res.Series.Summary,
+		Advice: res.Series.Advice()}
 	page.OK, page.Verdict = verdict(res.Report)
 	for _, f := range figs {
 		page.Figures = append(page.Figures, htmlFigure{Title: f.Title, Caption: f.Caption, SVG: inlineSVG(f.SVG)})
@@ -88,7 +99,7 @@ func rows(r Report, s Series) []htmlRow {
 		{Name: "duration", Value: r.Duration},
 		{Name: "schedule", Value: s.Schedule},
 		{Name: "passes", Value: fmt.Sprint(r.Passes)},
-		{Name: "deferrals", Value: counts(r.Deferrals)},
+		{Name: "deferrals", Value: counts(r.Deferrals), Note: deferralsNote},
 		{Name: "failed", Value: counts(r.Failed)},
 		{Name: "global_actions", Value: fmt.Sprint(r.GlobalActions)},
 		{Name: "rejected_rows", Value: fmt.Sprint(r.RejectedRows)},

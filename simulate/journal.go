@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -17,6 +18,9 @@ type journalFacts struct {
 	applied   map[actions.Kind][]time.Time
 	failed    map[actions.Kind]int
 	deferrals map[string]int
+	// breakerTrips counts the breaker records that tripped it; records
+	// every record written.
+	breakerTrips, records int
 }
 
 func newFacts() *journalFacts {
@@ -47,7 +51,13 @@ func (t *tally) Append(r audit.Record) (audit.Record, error) {
 }
 
 func (f *journalFacts) add(r audit.Record) {
+	f.records++
 	switch r.Type {
+	case audit.TypeBreaker:
+		var d controller.BreakerDetail
+		if json.Unmarshal(r.Detail, &d) == nil && d.State == "tripped" {
+			f.breakerTrips++
+		}
 	case audit.TypePassStart:
 		f.passes++
 	case audit.TypeOutcome:

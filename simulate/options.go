@@ -35,6 +35,9 @@ type Options struct {
 	// Logger receives the controller's logs, stamped with the virtual
 	// time; nil discards them.
 	Logger *slog.Logger
+	// Progress, when set, is called with the virtual time after each wake
+	// of the loop (see Progress.Update).
+	Progress func(at time.Time)
 }
 
 // check validates the options and fills in defaults.

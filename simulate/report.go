@@ -52,8 +52,9 @@ type Report struct {
 	// Passes counts the passes run (pass_start records).
 	Passes int `json:"passes"`
 	// Deferrals counts the actions deferred or skipped, by the class of
-	// the rule that held them (see guard.RuleClasses; every class present),
-	// a held action counted at every pass that plans it.
+	// the rule that held them (see guard.RuleClasses; every class present):
+	// an action is counted when it becomes held and when the class of the
+	// rule holding it changes, not at every pass it stays held.
 	Deferrals map[string]int `json:"deferrals"`
 	// Failed counts the actions whose driver call failed, by kind.
 	Failed map[string]int `json:"failed"`
@@ -96,7 +97,17 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 	r.count(site.Applied(), facts, pol.Limits)
 	s := Series{Start: o.Start, End: o.End(), Summary: o.Scenario.Summary(), Schedule: pol.Reconcile.Schedule,
 		NotReady: timeline, Applied: facts.applied, Limits: pol.Limits,
-		Windows: windowSpans(pol.Windows, o.Start, o.End())}
+		Windows: windowSpans(pol.Windows, o.Start, o.End()), Deferrals: r.Deferrals,
+		BreakerTrips: facts.breakerTrips, Records: facts.records,
+		MaxServersPerPass: pol.Reconcile.MaxServersPerPass, Approve: pol.Approve,
+		BreakerResetAfter: pol.Reconcile.BreakerHealthyFor, NotReadyAtEnd: r.NotReadyAtEnd}
+	for _, n := range r.Failed {
+		s.Failed += n
+	}
+	if r.ConvergedAfter != nil {
+		d, _ := time.ParseDuration(*r.ConvergedAfter)
+		s.ConvergedAt = o.Start.Add(d)
+	}
 	return Result{Report: r, Series: s}, nil
 }
 

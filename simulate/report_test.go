@@ -83,7 +83,8 @@ func TestReportGolden(t *testing.T) {
 	}
 	golden(t, "golden/mixed.json", reports[0])
 	for _, want := range []string{"<svg", "nights (allow window)", "business (deny window)",
-		"Budget use: delete_ps_snapshot", "Budget use: set_credential_mode", "converged_after"} {
+		"Budget use: delete_ps_snapshot", "Budget use: set_credential_mode", "converged_after",
+		`<p class="advice">`, "An action is counted each time it becomes held", "actions applied in the hour"} {
 		if !bytes.Contains(pages[0], []byte(want)) {
 			t.Errorf("HTML lacks %q", want)
 		}

@@ -55,6 +55,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if rep := ctl.Report(); rep != nil {
 			rejects = max(rejects, rep.Totals.Rejects)
 		}
+		if o.Progress != nil {
+			o.Progress(clk.Now())
+		}
 	}}
 	if _, err := d.run(ctx, ctl); err != nil {
 		return Result{}, fmt.Errorf("simulation stopped at %s: %w", clk.Now().Sub(o.Start), err)

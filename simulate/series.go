@@ -23,6 +23,38 @@ type Series struct {
 	Applied map[actions.Kind][]time.Time
 	Limits  []policy.Limit
 	Windows []WindowSpan
+	// ConvergedAt is when the site converged (see Report.ConvergedAfter);
+	// zero when it did not.
+	ConvergedAt time.Time
+	// Deferrals are the report's, by rule class; BreakerTrips counts the
+	// times the breaker tripped; Records the journal's records.
+	Deferrals    map[string]int
+	BreakerTrips int
+	Records      int
+	// The policy's other knobs the advice names.
+	MaxServersPerPass int
+	Approve           []actions.Kind
+	BreakerResetAfter time.Duration
+	// NotReadyAtEnd and Failed are the report's.
+	NotReadyAtEnd int
+	Failed        int
+}
+
+// ViewEnd is where the charts' time axis ends: an hour, or a quarter of
+// the time it took, after the site converged (whichever is longer), on a
+// whole hour, and never past End; End when the site did not converge.
+// Nothing changes after convergence, and a day-long axis would squeeze a
+// one-hour repair into its first pixels.
+func (s Series) ViewEnd() time.Time {
+	if s.ConvergedAt.IsZero() {
+		return s.End
+	}
+	took := s.ConvergedAt.Sub(s.Start)
+	end := s.ConvergedAt.Add(max(time.Hour, took/4))
+	if r := end.Sub(s.Start) % time.Hour; r != 0 {
+		end = end.Add(time.Hour - r)
+	}
+	return minTime(end, s.End)
 }
 
 // WindowSpan is a maintenance window and the intervals it was open.
@@ -87,10 +119,10 @@ func (s Series) Budget(l policy.Limit) []Point {
 	return rolling(s.Applied[l.Kind], l.Per, s.Start, s.End)
 }
 
-// PerHour counts the applied actions of each kind per hour from Start;
-// the last bucket may be partial.
+// PerHour counts the applied actions of each kind per hour from Start to
+// ViewEnd; the last bucket may be partial.
 func (s Series) PerHour() map[actions.Kind][]int {
-	hours := int((s.End.Sub(s.Start) + time.Hour - 1) / time.Hour)
+	hours := int((s.ViewEnd().Sub(s.Start) + time.Hour - 1) / time.Hour)
 	out := map[actions.Kind][]int{}
 	for _, k := range actions.Kinds {
 		ts := s.Applied[k]

@@ -37,6 +37,7 @@ func openITMS(ctx context.Context, cfg *policy.ITMSSite, keyPath string, log *sl
 		Site:    controller.Site{CMDB: s, NS: s, Agents: s, Driver: s, Lock: s.Lock(), Logins: loginsOf(s)},
 		Notes:   s.StartupNotes(),
 		Secrets: s.Secrets,
+		Schema:  s.CMDBSchema,
 	}
 	o.close = s.Close
 	return o, nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/leader"
 	"github.com/itms-tools/reconciler/policy"
@@ -29,8 +30,10 @@ type Opened struct {
 	// Secrets returns values that must never reach a log or the journal.
 	Secrets func() []string
 	// Sim is the simulated site, nil for a real one.
-	Sim   *sim.Site
-	close func() error
+	Sim *sim.Site
+	// Schema checks and returns the CMDB's schema (reconciler doctor).
+	Schema func(context.Context) (cmdb.Schema, error)
+	close  func() error
 }
 
 // Close releases the drivers.
@@ -45,14 +48,14 @@ func (o *Opened) Close() error {
 func Open(ctx context.Context, p *policy.Policy, clk clock.Clock, log *slog.Logger) (*Opened, error) {
 	switch p.Site.Kind {
 	case "sim":
-		return openSim(ctx, p.Site.Sim, clk)
+		return openSim(ctx, p.Site.Sim, clk, log)
 	case "itms":
 		return openITMS(ctx, p.Site.ITMS, KeyPath(p), log)
 	}
 	return nil, fmt.Errorf("site kind %q: want sim or itms", p.Site.Kind)
 }
 
-func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened, error) {
+func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock, log *slog.Logger) (*Opened, error) {
 	sc, err := Scenario(cfg.Scenario)
 	if err != nil {
 		return nil, err
@@ -67,9 +70,26 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened
 		Notes:   s.Notes(),
 		Secrets: func() []string { return nil },
 		Sim:     s,
+		Schema:  s.CMDBSchema,
 	}
 	o.close = func() error { return s.Close() }
+	if s.Created() {
+		logFaults(log, cfg, sc, s.FaultLines())
+	}
 	return o, nil
+}
+
+// logFaults says, when a simulated site is created, what its scenario
+// breaks and when: what a newcomer is about to watch the daemon repair.
+func logFaults(log *slog.Logger, cfg *policy.SimSite, sc *sim.Scenario, faults []string) {
+	if log == nil {
+		return
+	}
+	log.Info(fmt.Sprintf("created the simulated site %s from scenario %s: %d servers x %d packages, %d scripted faults "+
+		"(times from now; delete the folder to start over)", cfg.Dir, sc.Name, sc.Servers, sc.Packages, len(faults)))
+	for _, f := range faults {
+		log.Info("scripted fault: " + f)
+	}
 }
 
 // Scenario resolves a policy's scenario: a built-in name or a JSON file.

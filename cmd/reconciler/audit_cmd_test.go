@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
@@ -197,9 +201,9 @@ func TestAuditErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"since word", []string{"--since", "yesterday", "--policy", pol}, `--since "yesterday": want a duration before now like 2h, or an RFC 3339 time`},
+		{"since word", []string{"--since", "yesterday", "--policy", pol}, `--since "yesterday": want a duration before now like 2h, a date like 2026-12-01`},
 		{"since negative", []string{"--since", "-2h", "--policy", pol}, `--since "-2h": want a positive duration`},
-		{"until bad", []string{"--until", "2026-03-01", "--policy", pol}, `--until "2026-03-01": want a duration`},
+		{"until bad", []string{"--until", "2026-03-01T25:00", "--policy", pol}, `--until "2026-03-01T25:00": want a duration`},
 		{"since after until", []string{"--since", "1h", "--until", "2h", "--policy", pol}, "--since 2026-03-01T03:00:00Z is not before --until 2026-03-01T02:00:00Z"},
 		{"kind", []string{"--kind", "reboot", "--policy", pol}, `--kind: unknown action kind "reboot"`},
 		{"outcome", []string{"--outcome", "done", "--policy", pol}, `--outcome "done": want applied, failed, deferred, skipped or indeterminate`},
@@ -330,5 +334,117 @@ func cutLastByte(t *testing.T, path string) {
 	}
 	if err := os.Truncate(path, fi.Size()-1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// cycleJournal writes a pass whose reset cycle served PS008 and PS011,
+// with a resend on PS009, and returns the policy's path.
+func cycleJournal(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	pol := simPolicy(t, dir, "")
+	clk := clock.NewFake(t0)
+	j := openTestJournal(t, filepath.Join(dir, "audit.jsonl"), clk)
+	stuck := []audit.Reason{{Cause: "credential_stuck", Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential"}}
+	stuckPS := func(ps string) []audit.Reason {
+		return []audit.Reason{{Cause: "credential_stuck", Message: "applied anonymous, NS wants acc, though " + ps + " has the current policy version"}}
+	}
+	act := func(typ audit.Type, id, kind, server string, o audit.Outcome, rs []audit.Reason) audit.Record {
+		return audit.Record{Type: typ, Pass: "pass-1", Plan: "p-1", Action: id, Kind: kind, Server: server, Outcome: o, Reasons: rs}
+	}
+	appendAll(t, j, clk, time.Second,
+		audit.Record{Type: audit.TypePassStart, Pass: "pass-1"},
+		act(audit.TypeIntent, "set_credential_mode:NS:anonymous#1", "set_credential_mode", "", "", stuck),
+		act(audit.TypeOutcome, "set_credential_mode:NS:anonymous#1", "set_credential_mode", "", audit.Applied, nil),
+		act(audit.TypeIntent, "update_configuration:PS008#1", "update_configuration", "PS008", "", stuckPS("PS008")),
+		act(audit.TypeOutcome, "update_configuration:PS008#1", "update_configuration", "PS008", audit.Applied, nil),
+		act(audit.TypeIntent, "update_configuration:PS011#1", "update_configuration", "PS011", "", stuckPS("PS011")),
+		act(audit.TypeOutcome, "update_configuration:PS011#1", "update_configuration", "PS011", audit.Applied, nil),
+		act(audit.TypeOutcome, "resend_status:PS009", "resend_status", "PS009", audit.Deferred,
+			[]audit.Reason{{Cause: "status_lost", Message: "30 pairs not Ready (Invalid 30): the last report was lost"}}),
+		audit.Record{Type: audit.TypePassEnd, Pass: "pass-1"})
+	return pol
+}
+
+// TestAuditServerShowsTheNSActionsThatServedIt: --server PS008 lists
+// PS008's actions and the reset cycle's NS action that served it, named
+// in TARGET; outcome rows carry their intent's reasons, a deferral its
+// own; --server NS lists the NS's actions.
+func TestAuditServerShowsTheNSActionsThatServedIt(t *testing.T) {
+	pol := cycleJournal(t)
+	clk := clock.NewFake(auditNow)
+	res := runCLI(t, clk, "audit", "--policy", pol, "--server", "ps008")
+	if res.code != exitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	golden(t, "audit/server-ps008.golden", res.stdout)
+	if strings.Contains(res.stdout, "PS011#1") || strings.Contains(res.stdout, "PS009") {
+		t.Errorf("another server's action is listed:\n%s", res.stdout)
+	}
+	res = runCLI(t, clk, "audit", "--policy", pol, "--server", "NS", "--type", "intent")
+	if res.code != exitOK || strings.Count(res.stdout, "\n") != 2 || !strings.Contains(res.stdout, "NS → PS008, PS011") {
+		t.Errorf("--server NS:\n%s", res.stdout)
+	}
+	res = runCLI(t, clk, "audit", "--policy", pol, "--outcome", "deferred")
+	if !strings.Contains(res.stdout, "the last report was lost") {
+		t.Errorf("a deferral without intent shows its own reason:\n%s", res.stdout)
+	}
+	res = runCLI(t, clk, "audit", "--policy", pol, "--server", "PS 8")
+	if res.code != exitError || !strings.Contains(res.stderr, "--server") {
+		t.Errorf("a malformed --server: exit %d, %s", res.code, res.stderr)
+	}
+}
+
+// TestAuditDatesAndLocalTime: --since/--until take dates and zoneless
+// times, in UTC or, with --local, in local time (the TIME column too).
+func TestAuditDatesAndLocalTime(t *testing.T) {
+	pol, _ := sampleJournal(t)
+	clk := clock.NewFake(auditNow)
+	for _, tc := range []struct {
+		args []string
+		want []int64
+	}{
+		{[]string{"--since", "2026-03-01"}, seqs(1, 15)},
+		{[]string{"--until", "2026-03-01"}, nil},
+		{[]string{"--since", "2026-03-01T03:00"}, seqs(11, 15)},
+		{[]string{"--since", "2026-03-01 02:00:05", "--until", "2026-03-01T02:00:07"}, seqs(5, 6)},
+	} {
+		res := runCLI(t, clk, append([]string{"audit", "--json", "--policy", pol}, tc.args...)...)
+		if got := jsonSeqs(t, res.stdout); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: seqs %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	old := time.Local
+	time.Local = time.FixedZone("UTC+2", 2*3600)
+	defer func() { time.Local = old }()
+	res := runCLI(t, clk, "audit", "--policy", pol, "--local", "--since", "2026-03-01T05:00", "--type", "breaker")
+	if res.code != exitOK || !strings.Contains(res.stdout, "2026-03-01T05:00:11+02:00") {
+		t.Errorf("--local: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestAuditFitsTheTerminal: on a terminal each line fits its width, cut
+// with "…"; elsewhere nothing is cut.
+func TestAuditFitsTheTerminal(t *testing.T) {
+	pol := cycleJournal(t)
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" },
+		isTerminal: func(io.Writer) bool { return true }, termWidth: func(io.Writer) int { return 150 }, clock: clock.NewFake(auditNow)}
+	if code := run(context.Background(), e, []string{"audit", "--policy", pol}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	cut := false
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if n := utf8.RuneCountInString(line); n > 150 {
+			t.Errorf("line of %d runes on a 150-column terminal: %s", n, line)
+		}
+		cut = cut || strings.HasSuffix(line, "…")
+	}
+	if !cut {
+		t.Errorf("nothing was cut:\n%s", stdout.String())
+	}
+	res := runCLI(t, clock.NewFake(auditNow), "audit", "--policy", pol)
+	if strings.Contains(res.stdout, "…") {
+		t.Errorf("cut when not on a terminal:\n%s", res.stdout)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/auditfilter"
+	"github.com/itms-tools/reconciler/auditview"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -20,11 +22,11 @@ import (
 // is scrubbed again on the way out.
 func auditExport(e *env, args []string) int {
 	fs, c := newFlags(e, "audit export")
-	var f auditFilters
-	f.register(fs)
+	var f auditfilter.Filters
+	auditview.Register(fs, &f)
 	format := fs.String("format", "jsonl", "csv or jsonl")
 	out := fs.String("out", "", "write to this file (replaced whole, mode 0600) instead of stdout")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -33,7 +35,7 @@ func auditExport(e *env, args []string) int {
 	if *format != "csv" && *format != "jsonl" {
 		return e.errorf("audit export: --format %q: want csv or jsonl", vocab.Clip(*format))
 	}
-	q, err := f.query(e.clock.Now())
+	q, err := f.Query(e.clock.Now(), auditfilter.Flag)
 	if err != nil {
 		return e.errorf("audit export: %v", err)
 	}
@@ -50,7 +52,7 @@ func auditExport(e *env, args []string) int {
 		return e.errorf("audit export: %v", err)
 	}
 	if *out != "" {
-		fmt.Fprintf(e.stderr, "%d records written to %s\n", n, *out)
+		fmt.Fprintf(e.stderr, "%s written to %s\n", vocab.Count(n, "record"), *out)
 	}
 	return exitOK
 }
@@ -84,7 +86,8 @@ func exportRecords(w io.Writer, path string, q audit.Query, format string) (int,
 		}
 	}
 	n := 0
-	err := audit.Filter(path, q, func(r audit.Record) error {
+	err := auditview.Select(path, q, func(row auditview.Row) error {
+		r := row.Record
 		n++
 		r = audit.Scrub(r, nil)
 		if format == "csv" {

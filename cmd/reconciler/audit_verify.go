@@ -15,7 +15,7 @@ import (
 // catches records cut from its end or a chain rewritten without the key.
 func auditVerify(e *env, args []string) int {
 	fs, c := newFlags(e, "audit verify")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -37,7 +37,7 @@ func auditVerify(e *env, args []string) int {
 		return e.errorf("audit verify: %v", err)
 	case !v.OK():
 		fmt.Fprintf(e.stderr, "journal %s: chain broken at seq %d: %s\n", path, v.FirstBad, v.Problem)
-		fmt.Fprintf(e.stderr, "%d records before it verified; the daemon refuses this journal until a person inspects it\n", v.Records)
+		fmt.Fprintf(e.stderr, "%s before it verified; the daemon refuses this journal until a person inspects it\n", vocab.Count(int(v.Records), "record"))
 		return exitError
 	}
 	printVerified(e, path, v)
@@ -48,10 +48,10 @@ func printVerified(e *env, path string, v audit.VerifyResult) {
 	if v.Records == 0 {
 		fmt.Fprintf(e.stdout, "journal %s: 0 records verified (empty)\n", path)
 	} else {
-		fmt.Fprintf(e.stdout, "journal %s: %d records verified, head %s\n", path, v.Records, v.Head)
+		fmt.Fprintf(e.stdout, "journal %s: %s verified, head %s\n", path, vocab.Count(int(v.Records), "record"), v.Head)
 	}
 	if v.Segments > 0 || v.First > 1 {
-		fmt.Fprintf(e.stdout, "seq %d–%d: %d segments and the live file", v.First, v.HeadSeq, v.Segments)
+		fmt.Fprintf(e.stdout, "seq %d–%d: %s and the live file", v.First, v.HeadSeq, vocab.Count(v.Segments, "segment"))
 		if v.First > 1 {
 			fmt.Fprintf(e.stdout, " (records before %d removed by retention, as journaled)", v.First)
 		}

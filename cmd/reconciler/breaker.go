@@ -43,7 +43,7 @@ func breakerUsage(w io.Writer) {
 func breakerReset(e *env, args []string) int {
 	fs, c := newFlags(e, "breaker reset")
 	reason := fs.String("reason", "", "why you reset it (recorded in the journal)")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -74,7 +74,7 @@ func breakerReset(e *env, args []string) int {
 // and any reset still waiting in the inbox.
 func breakerStatus(e *env, args []string) int {
 	fs, c := newFlags(e, "breaker status")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,6 +25,10 @@ import (
 
 // shutdownGrace bounds how long the HTTP server may take to stop.
 const shutdownGrace = 5 * time.Second
+
+// fleetEvery is how often the daemon reads the CMDB's server list for its
+// health view and metrics (controller.Options.FleetEvery).
+const fleetEvery = time.Hour
 
 // notifier is told of the daemon's life: systemd's notify socket on Linux
 // (package sdnotify), the SCM's start on Windows.
@@ -56,7 +61,7 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 		registerForwarder(metrics, f)
 	}
 	d := &daemonJournal{s: s}
-	alerts, err := s.startNotifier(d.journal)
+	alerts, err := s.startNotifier(d.journal, metrics)
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
@@ -64,6 +69,7 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	var view *estateview.View                // the console's view: pushed after each pass, fed by the journal
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk, Notify: alerts.Notify,
 		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: d.attach,
+		PassAtStart: true, FleetEvery: fleetEvery, ReadAfterApply: true,
 		AfterPass: func(res controller.PassResult) { view.Push(res) }})
 	if err != nil {
 		return s.e.errorf("%v", err)
@@ -82,6 +88,10 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	s.onAppend = view.Ingest // the journal hands the view each record it stored
 	rebuildView(s, view)
 	srv, cons, err := serveHTTP(s, ctl, metrics, view)
+	if errors.Is(err, httpserve.ErrInUse) {
+		return s.e.errorf("http.listen %s: %v.\nAnother reconciler daemon, or another program, listens there: set http.listen in %s "+
+			"to a free address (for example 127.0.0.1:9465), or to \"\" to serve no metrics and health endpoints.", s.pol.HTTP.Listen, err, s.pol.File)
+	}
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}

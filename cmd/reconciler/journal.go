@@ -157,7 +157,7 @@ func (s *session) takeLead(ctx context.Context) (bool, error) {
 // rebuilt from the journal.
 func (s *session) leaderController(j *audit.Journal, m *controller.Metrics) (*controller.Controller, error) {
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Journal: j,
-		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path})
+		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path, FleetEvery: fleetEvery, ReadAfterApply: true})
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func TestRunOnceWritesNothingWithoutLeadership(t *testing.T) {
 	defer lk.Release()
 	clk.Advance(time.Hour)
 	res := runCLI(t, clk, args...)
-	if res.code != exitError || !strings.Contains(res.stderr, "not the leader") {
+	if res.code != exitError || !strings.Contains(res.stderr, "not the leader") || !strings.Contains(res.stderr, "`reconciler plan` shows what its next pass would do") {
 		t.Fatalf("run --once without leadership: exit %d, stderr %q", res.code, res.stderr)
 	}
 	if after := readBytes(t, journal); !bytes.Equal(after, before) {
@@ -259,5 +259,34 @@ func TestRunForwardsRecordsToSyslog(t *testing.T) {
 			!strings.Contains(msg, " "+string(want.Type)+" - \xEF\xBB\xBF{") || !strings.Contains(msg, `"hash":"`+want.Hash+`"`) {
 			t.Fatalf("datagram %d is not record seq %d as RFC 5424: %q", i+1, want.Seq, msg)
 		}
+	}
+}
+
+// TestRunOnceBesideADaemonHoldingTheJournal: run --once while another
+// process holds the journal says so and points to plan.
+func TestRunOnceBesideADaemonHoldingTheJournal(t *testing.T) {
+	dir := t.TempDir()
+	p := demoPolicy(t, dir, demoLimits)
+	clk := clock.NewFake(t0)
+	openTestJournal(t, filepath.Join(dir, "audit.jsonl"), clk)
+	res := runCLI(t, clk, "run", "--once", "--policy", p, "--log-level", "error")
+	if res.code != exitError || !strings.Contains(res.stderr, "holds the journal") || !strings.Contains(res.stderr, "`reconciler plan`") {
+		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestSecondDaemonOnTheSamePortNamesTheSetting: a daemon whose
+// http.listen is taken says which setting to change.
+func TestSecondDaemonOnTheSamePortNamesTheSetting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	p := demoPolicy(t, dir, "http {\n  listen = \""+ln.Addr().String()+"\"\n}\n")
+	res := runCLI(t, clock.NewFake(t0), "run", "--policy", p, "--log-level", "error")
+	if res.code != exitError || !strings.Contains(res.stderr, "set http.listen in "+p) {
+		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
 	}
 }

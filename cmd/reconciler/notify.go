@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,15 +40,12 @@ func notifyUsage(w io.Writer) {
 func notifyTest(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "notify test")
 	fs.Usage = func() {
-		notifyUsage(e.stderr)
-		fmt.Fprintln(e.stderr, "\nflags:")
+		notifyUsage(fs.Output())
+		fmt.Fprintln(fs.Output(), "\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		notifyUsage(e.stderr)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
@@ -13,9 +14,10 @@ import (
 // follower has not taken over), and the receivers' secrets join the
 // scrubbers of logs, output and journal. A receiver that cannot be built
 // (a missing secret) stops the start, as a missing site secret does.
-func (s *session) startNotifier(journal func() *audit.Journal) (*notify.Notifier, error) {
+func (s *session) startNotifier(journal func() *audit.Journal, m *controller.Metrics) (*notify.Notifier, error) {
 	n := notify.New(notify.Options{Clock: s.clk, Logger: s.log.With("component", "notify"), NS: siteName(s.pol),
 		Scrub: s.secrets.String, Journal: notify.JournalFunc(func(d notify.Delivery) error {
+			m.Notified(d.Receiver, string(d.Outcome)) // reconciler_notifications_total
 			j := journal()
 			if j == nil {
 				return nil

@@ -12,8 +12,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/auditview"
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/notify"
 )
 
@@ -133,7 +137,8 @@ func TestDaemonNotifierJournals(t *testing.T) {
 	pol := notifyPolicy(t, dir, srv.Server, "")
 	s := testSession(t, pol, clk)
 	j := openTestJournal(t, s.pol.Audit.Path, clk)
-	n, err := s.startNotifier(func() *audit.Journal { return j })
+	m := controller.NewMetrics()
+	n, err := s.startNotifier(func() *audit.Journal { return j }, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +159,9 @@ func TestDaemonNotifierJournals(t *testing.T) {
 	if len(got) != 1 || got[0]["receiver"] != "hook" || got[0]["outcome"] != "delivered" || got[0]["event"] != "breaker_tripped" {
 		t.Fatalf("notification records %v, want one delivered breaker_tripped to hook", got)
 	}
+	if text := gatherText(t, m); !strings.Contains(text, `reconciler_notifications_total{outcome="delivered",receiver="hook"} 1`) {
+		t.Errorf("the delivery is not counted:\n%s", text)
+	}
 	if srv.verified != 1 || strings.Contains(srv.bodies[0], "SENTINEL") || !strings.Contains(srv.bodies[0], "[redacted]") {
 		t.Errorf("receiver verified %d; body %s: want the key scrubbed", srv.verified, srv.bodies)
 	}
@@ -170,7 +178,7 @@ func TestDaemonNotifierMissingSecret(t *testing.T) {
 	srv := newHookServer(t, clk, http.StatusNoContent)
 	pol := notifyPolicy(t, dir, srv.Server, "notify \"chat\" {\n  type = \"slack\"\n  url_env = \"NO_SUCH_VAR\"\n}\n")
 	s := testSession(t, pol, clk)
-	_, err := s.startNotifier(func() *audit.Journal { return nil })
+	_, err := s.startNotifier(func() *audit.Journal { return nil }, nil)
 	if err == nil || !strings.Contains(err.Error(), `notify "chat": URL: environment variable NO_SUCH_VAR is not set`) {
 		t.Errorf("err = %v", err)
 	}
@@ -181,10 +189,18 @@ func TestDaemonNotifierMissingSecret(t *testing.T) {
 func TestAuditNoteOfNotification(t *testing.T) {
 	r := deliveryRecord(notify.Delivery{Receiver: "hook", Type: "webhook", Kind: notify.BreakerTripped,
 		Status: notify.Firing, Outcome: notify.Failed, Attempt: 2, Error: "HTTP 502"})
-	if got, want := recordNote(r), "hook failed breaker_tripped (firing), attempt 2"; got != want {
+	if got, want := auditview.Note(auditview.Row{Record: r}), "hook failed breaker_tripped (firing), attempt 2"; got != want {
 		t.Errorf("note %q, want %q", got, want)
 	}
 	if r.Type != audit.TypeNotification || r.Error != "HTTP 502" {
 		t.Errorf("record %+v", r)
 	}
+}
+
+// gatherText is the metrics' exposition text.
+func gatherText(t *testing.T, m *controller.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }

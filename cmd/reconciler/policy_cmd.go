@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -32,7 +32,7 @@ func runPolicy(_ context.Context, e *env, args []string) int {
 }
 
 func policyUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: reconciler policy check [--policy FILE] [FILE]")
+	fmt.Fprintln(w, "usage: reconciler policy check [--json] [--policy FILE] [FILE]")
 	fmt.Fprintln(w, "\nChecks a policy file and reports every problem as file:line:col.")
 	fmt.Fprintln(w, "FILE defaults to --policy, itself policy.hcl in the current folder.")
 }
@@ -41,16 +41,14 @@ func policyUsage(w io.Writer) {
 // diagnostic to stderr.
 func policyCheck(e *env, args []string) int {
 	fs, c := newFlags(e, "policy check")
+	asJSON := fs.Bool("json", false, "print the result as JSON (Terraform's validate -json shape) on stdout")
 	fs.Usage = func() {
-		policyUsage(e.stderr)
-		fmt.Fprintln(e.stderr, "\nflags:")
+		policyUsage(fs.Output())
+		fmt.Fprintln(fs.Output(), "\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	switch fs.NArg() {
 	case 0:
@@ -64,6 +62,9 @@ func policyCheck(e *env, args []string) int {
 		return e.errorf("%v", err)
 	}
 	p, err := policy.Load(path)
+	if *asJSON {
+		return policyCheckJSON(e, err, path, c.policyPath)
+	}
 	if err != nil {
 		var pe *policy.Error
 		if !errors.As(err, &pe) {
@@ -78,6 +79,25 @@ func policyCheck(e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "%s: valid (%s)\n", c.policyPath, policySummary(p))
 	for _, w := range guard.Warnings(p) {
 		fmt.Fprintf(e.stderr, "%s: warning: %s\n", c.policyPath, w)
+	}
+	return exitOK
+}
+
+// policyCheckJSON prints the result of loading the policy as JSON:
+// exit 0 when valid, 1 when not.
+func policyCheckJSON(e *env, err error, abs, shown string) int {
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		err = relabel(pe, abs, shown)
+	}
+	r := policy.Check(err)
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if werr := enc.Encode(r); werr != nil {
+		return e.errorf("policy check: write: %v", werr)
+	}
+	if !r.Valid {
+		return exitError
 	}
 	return exitOK
 }

@@ -119,3 +119,24 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	}
 	return p
 }
+
+// TestPolicyCheckJSON pins `policy check -json`: Terraform-like
+// diagnostics with ranges, exit 1 when invalid, 0 when valid.
+func TestPolicyCheckJSON(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.hcl", invalidPolicy)
+	good := writeFile(t, dir, "good.hcl", validPolicy)
+	res := runCLI(t, nil, "policy", "check", "-json", bad)
+	if res.code != exitError {
+		t.Errorf("invalid: exit %d, want 1", res.code)
+	}
+	golden(t, "policy/check-invalid.json", strings.ReplaceAll(res.stdout, dir, "$DIR"))
+	res = runCLI(t, nil, "policy", "check", "--json", good)
+	if res.code != exitOK || res.stdout != "{\n  \"valid\": true,\n  \"error_count\": 0,\n  \"warning_count\": 0,\n  \"diagnostics\": []\n}\n" {
+		t.Errorf("valid: exit %d, stdout %s", res.code, res.stdout)
+	}
+	res = runCLI(t, nil, "policy", "check", "-json", filepath.Join(dir, "missing.hcl"))
+	if res.code != exitError || !strings.Contains(res.stdout, `"error_count": 1`) {
+		t.Errorf("missing: exit %d, stdout %s", res.code, res.stdout)
+	}
+}

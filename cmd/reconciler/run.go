@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -22,8 +24,8 @@ func init() {
 func runRun(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "run")
 	once := fs.Bool("once", false, "run one pass (observe, plan, apply, verify) and exit")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	var hup chan os.Signal
 	if !*once {
@@ -44,6 +46,10 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	return runDaemon(ctx, s, hup)
 }
 
+// daemonHint says what to run beside a daemon that holds the site.
+const daemonHint = "While a daemon runs, `reconciler plan` shows what its next pass would do, and `reconciler status` what it sees;\n" +
+	"`reconciler approve` and `reconciler breaker reset` reach it through its inbox."
+
 // runOnce runs one pass as the leader, then re-reads the CMDB for the
 // servers it touched and reports what is still not Ready. It takes the
 // leader lock before it opens the journal: a process that does not lead
@@ -55,12 +61,16 @@ func runOnce(ctx context.Context, s *session) int {
 		return e.errorf("leader lock: %v: nothing recorded, nothing applied", err)
 	}
 	if !lead {
-		return e.errorf("not the leader (another reconciler holds %s): nothing recorded, nothing applied", s.site.Lock)
+		return e.errorf("not the leader: another reconciler (a running daemon?) holds %s; nothing recorded, nothing applied.\n"+
+			"%s", s.site.Lock, daemonHint)
 	}
 	if s.site.Lock != nil {
 		defer s.site.Lock.Release()
 	}
 	j, err := s.openJournal("run --once")
+	if errors.Is(err, audit.ErrInUse) {
+		return e.errorf("%v: another reconciler (a running daemon?) holds the journal; nothing recorded, nothing applied.\n%s", err, daemonHint)
+	}
 	if err != nil {
 		return e.errorf("%v", err)
 	}
@@ -105,8 +115,8 @@ func printPass(w io.Writer, res controller.PassResult) {
 	for _, st := range res.Exec.Steps {
 		counts[st.Outcome]++
 	}
-	fmt.Fprintf(w, "pass %s: plan %s, %d actions: %d applied, %d deferred, %d skipped, %d failed\n",
-		res.ID, res.Plan.ID, len(res.Plan.Actions), counts[actions.Applied], counts[actions.Deferred],
+	fmt.Fprintf(w, "pass %s: plan %s, %s: %d applied, %d deferred, %d skipped, %d failed\n",
+		res.ID, res.Plan.ID, vocab.Count(len(res.Plan.Actions), "action"), counts[actions.Applied], counts[actions.Deferred],
 		counts[actions.Skipped], counts[actions.Failed])
 	for _, a := range res.Plan.Actions {
 		st, ok := res.Exec.Steps[a.ID]
@@ -132,10 +142,10 @@ func printVerify(w io.Writer, touched []vocab.Host, left map[vocab.Host]map[voca
 		}
 	}
 	if len(still) == 0 {
-		fmt.Fprintf(w, "verified: every pair of the %d servers touched is Ready\n", len(touched))
+		fmt.Fprintf(w, "verified: every pair of the %s touched is Ready\n", vocab.Count(len(touched), "server"))
 		return
 	}
-	fmt.Fprintf(w, "still not Ready on %d of %d servers touched: %s\n", len(still), len(touched), strings.Join(still, ", "))
+	fmt.Fprintf(w, "still not Ready on %d of %s touched: %s\n", len(still), vocab.Count(len(touched), "server"), strings.Join(still, ", "))
 }
 
 func statusSummary(m map[vocab.Status]int) string {

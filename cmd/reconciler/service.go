@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +74,12 @@ func runServiceCmd(ctx context.Context, e *env, args []string) int {
 // runService dispatches `reconciler service VERB`.
 func runService(ctx context.Context, e *env, args []string, d serviceDeps) int {
 	if d.mgr == nil {
+		if slices.ContainsFunc(args, isHelp) {
+			serviceUsage(e.stderr)
+			fmt.Fprintln(e.stderr)
+			fmt.Fprint(e.stderr, notWindows)
+			return exitOK
+		}
 		fmt.Fprint(e.stderr, notWindows)
 		return exitError
 	}
@@ -299,11 +306,8 @@ func serviceControl(ctx context.Context, e *env, m serviceManager, verb string, 
 	if verb != "status" {
 		fs.DurationVar(&wait, "timeout", wait, "how long to wait for the service's state")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return e.errorf("service %s: unexpected argument %q", verb, fs.Arg(0))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/simulate"
 	"github.com/itms-tools/reconciler/site/sim"
@@ -25,21 +26,27 @@ type simFlags struct {
 	scenario, report, html, audit, start string
 }
 
+// progressAfter is how long a simulation runs, on the wall clock, before
+// it reports its progress on stderr.
+const progressAfter = 2 * time.Second
+
 func runSim(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "sim")
 	// The controller logs every action at info, and every pass a rejected
 	// row at warn: the report says it all, so only errors by default.
-	lvl := fs.Lookup("log-level")
-	lvl.DefValue = "error"
-	_ = lvl.Value.Set("error")
+	if e.global.logLevel == "" {
+		lvl := fs.Lookup("log-level")
+		lvl.DefValue = "error"
+		_ = lvl.Value.Set("error")
+	}
 	var f simFlags
-	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (DESIGN §7) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
+	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (format: docs/design.md#11-scenarios-and-the-simulation-report) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
 	fs.StringVar(&f.report, "report", "", "write the report JSON to this file instead of stdout")
 	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report with charts to this file")
 	fs.StringVar(&f.audit, "audit", "", "keep the simulation's journal in this file (new or empty); default: a temporary file, removed")
 	fs.StringVar(&f.start, "start", "", "virtual start, RFC 3339 (default "+simulate.DefaultStart.Format(time.RFC3339)+", a Monday)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, done := parseFlags(e, fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return e.errorf("sim: unexpected argument %q", fs.Arg(0))
@@ -56,6 +63,15 @@ func runSim(ctx context.Context, e *env, args []string) int {
 		defer cleanup()
 		o.AuditPath = path
 	}
+	var wall clock.Clock = clock.Real{}
+	if e.clock != nil {
+		wall = e.clock
+	}
+	prog := &simulate.Progress{W: e.stderr, Wall: wall, After: progressAfter, Start: o.Start, End: o.End()}
+	if o.Start.IsZero() {
+		prog.Start, prog.End = simulate.DefaultStart, simulate.DefaultStart.Add(o.Scenario.Duration)
+	}
+	o.Progress = prog.Update
 	res, err := simulate.Run(ctx, o)
 	if err != nil {
 		return e.errorf("sim: %v", err)
@@ -131,21 +147,17 @@ func writeSimOutputs(e *env, f simFlags, res simulate.Result) int {
 		if _, err := e.stdout.Write(js); err != nil {
 			return e.errorf("sim: write report: %v", err)
 		}
-		return exitOK
-	}
-	if err := writeOutput(f.report, js); err != nil {
+	} else if err := writeOutput(f.report, js); err != nil {
 		return e.errorf("sim: %v", err)
 	}
-	fmt.Fprintf(e.stderr, "reconciler sim: %s: %s; report in %s\n", res.Report.Scenario, outcome(res.Report), f.report)
-	return exitOK
-}
-
-// outcome says in a few words whether the site converged.
-func outcome(r simulate.Report) string {
-	if r.Converged && r.ConvergedAfter != nil {
-		return "converged after " + *r.ConvergedAfter
+	fmt.Fprint(e.stderr, simulate.Summary(res))
+	if f.report != "" {
+		fmt.Fprintf(e.stderr, "  report in %s\n", f.report)
 	}
-	return fmt.Sprintf("not converged (%d pairs not Ready at the end)", r.NotReadyAtEnd)
+	if f.html != "" {
+		fmt.Fprintf(e.stderr, "  HTML report in %s\n", f.html)
+	}
+	return exitOK
 }
 
 // writeOutput writes data to path. It writes in place rather than through

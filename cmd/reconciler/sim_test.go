@@ -62,7 +62,7 @@ func TestSimReportToStdoutAndFile(t *testing.T) {
 	if again.code != exitOK || again.stdout != "" {
 		t.Fatalf("exit %d, stdout %q: %s", again.code, again.stdout, again.stderr)
 	}
-	if !strings.Contains(again.stderr, "cli: converged after 1h5m0s; report in "+report) {
+	if !strings.Contains(again.stderr, "sim: cli converged after 1h5m of ") || !strings.Contains(again.stderr, "report in "+report) {
 		t.Errorf("stderr %q lacks the summary line", again.stderr)
 	}
 	if got := readString(t, report); got != out.stdout {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // journalStatus is the journal's part of `status`: its files, how it
@@ -53,8 +54,8 @@ func printJournal(w io.Writer, js journalStatus) {
 	case sum == nil:
 		fmt.Fprintf(w, "Audit journal %s: none yet.\n", js.Path)
 	case sum.Segments > 0:
-		fmt.Fprintf(w, "Audit journal %s: seq %d–%d in %d segments and the live file, %d bytes.\n",
-			js.Path, sum.FirstSeq, sum.HeadSeq, sum.Segments, sum.Bytes)
+		fmt.Fprintf(w, "Audit journal %s: seq %d–%d in %s and the live file, %d bytes.\n",
+			js.Path, sum.FirstSeq, sum.HeadSeq, vocab.Count(sum.Segments, "segment"), sum.Bytes)
 	default:
 		fmt.Fprintf(w, "Audit journal %s: seq %d–%d, %d bytes.\n", js.Path, sum.FirstSeq, sum.HeadSeq, sum.Bytes)
 	}

@@ -94,3 +94,48 @@ func TestUnknownCredentialHidesTheResetCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanJSONFormatVersions: plan --json says its format version; version
+// 2 (the default) spells the held keys in lower case, version 1 keeps the
+// first shape.
+func TestPlanJSONFormatVersions(t *testing.T) {
+	p := unknownPolicy(t, true) // dry-run: every action held
+	for _, tc := range []struct {
+		args          []string
+		version       float64
+		rule, outcome string
+	}{
+		{nil, 2, "rule", "outcome"},
+		{[]string{"--format-version", "2"}, 2, "rule", "outcome"},
+		{[]string{"--format-version", "1"}, 1, "Rule", "Outcome"},
+	} {
+		args := append([]string{"plan", "--json", "--policy", p, "--log-level", "error"}, tc.args...)
+		res := runCLI(t, clock.NewFake(t0), args...)
+		var out struct {
+			FormatVersion *float64                  `json:"format_version"`
+			Held          map[string]map[string]any `json:"held"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || res.code != exitOK {
+			t.Fatalf("%q: exit %d, %v", args, res.code, err)
+		}
+		if out.FormatVersion == nil || *out.FormatVersion != tc.version {
+			t.Errorf("%q: format_version %v, want %v", args, out.FormatVersion, tc.version)
+		}
+		if len(out.Held) == 0 {
+			t.Fatalf("%q: no held actions", args)
+		}
+		for id, h := range out.Held {
+			rule, _ := h[tc.rule].(string)
+			if rule == "" || h[tc.outcome] != "skipped" && h[tc.outcome] != "deferred" || len(h) != 2 {
+				t.Errorf("%q: held %s = %v, want keys %s and %s", args, id, h, tc.rule, tc.outcome)
+			}
+		}
+		if !strings.HasPrefix(res.stdout, "{\n  \"format_version\": ") {
+			t.Errorf("format_version is not the first key:\n%.80s", res.stdout)
+		}
+	}
+	res := runCLI(t, clock.NewFake(t0), "plan", "--json", "--format-version", "3", "--policy", p)
+	if res.code != exitError || !strings.Contains(res.stderr, "want 1 or 2") {
+		t.Errorf("--format-version 3: exit %d, %s", res.code, res.stderr)
+	}
+}

@@ -117,3 +117,16 @@ func (c *cmdbSource) attempt(ctx context.Context, f func(context.Context) error)
 	}
 	return err
 }
+
+// Schema checks the CMDB's schema (cmdb.CheckSchema) under the query
+// timeout, with the read's error classes (a refused login is an
+// *AuthError, not retried): for `reconciler doctor`.
+func (c *cmdbSource) Schema(ctx context.Context) (cmdb.Schema, error) {
+	var out cmdb.Schema
+	err := c.read(ctx, "check the CMDB schema", func(ctx context.Context) error {
+		var err error
+		out, err = c.reader.Schema(ctx)
+		return err
+	})
+	return out, err
+}

@@ -323,3 +323,9 @@ func (s *Site) scrub(err error) error {
 	}
 	return out
 }
+
+// CMDBSchema checks and returns the CMDB's schema (reconciler doctor).
+func (s *Site) CMDBSchema(ctx context.Context) (cmdb.Schema, error) {
+	sch, err := s.cmdb.Schema(ctx)
+	return sch, s.scrub(err)
+}

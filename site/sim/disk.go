@@ -107,6 +107,7 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 		st.close()
 		return nil, fmt.Errorf("create site in %s: %w", dir, err)
 	}
+	s.created = true
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -327,5 +329,49 @@ func TestDiskLogRotation(t *testing.T) {
 	f, err := b.disk.Agent(ctx, "PS001", nil)
 	if err != nil || len(f.LogSignatures) != 0 {
 		t.Fatalf("signatures %v %v", f.LogSignatures, err)
+	}
+}
+
+// TestFaultsOfTheDemo lists the demo's scripted faults with the servers
+// and times its seed resolved to, and Created tells a new site from a
+// reopened one.
+func TestFaultsOfTheDemo(t *testing.T) {
+	sc, err := Builtin("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	clk := clock.NewFake(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+	s, err := Open(context.Background(), dir, sc, 1, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := s.FaultLines()
+	created := s.Created()
+	s.Close()
+	if !created || len(faults) != len(sc.Faults) {
+		t.Fatalf("created %v, %d faults, want %d", created, len(faults), len(sc.Faults))
+	}
+	want := map[string]bool{"cmdb_down from 1m to 2m: every CMDB query fails (status then shows the last known state)": false}
+	for _, f := range faults {
+		if _, ok := want[f]; ok {
+			want[f] = true
+		}
+		if strings.HasPrefix(f, "unreachable on PS") && !strings.Contains(f, " from 0s to 3m") {
+			t.Errorf("unreachable: %q", f)
+		}
+	}
+	for f, seen := range want {
+		if !seen {
+			t.Errorf("no fault line %q in %q", f, faults)
+		}
+	}
+	s, err = Open(context.Background(), dir, sc, 1, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Created() {
+		t.Error("a reopened site says it was created")
 	}
 }

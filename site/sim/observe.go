@@ -2,11 +2,13 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -203,3 +205,29 @@ func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.Package
 // observeTarget is the target an observation of a server checks like an
 // action's.
 func observeTarget(h vocab.Host) actions.Target { return actions.Target{Server: h} }
+
+// CMDBSchema checks the schema of the disk site's SQLite CMDB as the real
+// reader checks SQL Server's (cmdb.CheckSchema): for `reconciler
+// doctor`. The in-memory site has no SQL schema.
+func (s *Site) CMDBSchema(ctx context.Context) (cmdb.Schema, error) {
+	var out cmdb.Schema
+	err := s.do(ctx, func(now time.Time) error {
+		if s.cmdbDown(now) {
+			return ErrCMDBDown
+		}
+		ds, ok := s.st.(*diskStore)
+		if !ok {
+			return errors.New("the in-memory site has no SQL schema")
+		}
+		if err := ds.flush(); err != nil {
+			return err
+		}
+		var err error
+		out, err = (&cmdb.Reader{DB: ds.db}).Schema(ctx)
+		return err
+	})
+	if err != nil {
+		return cmdb.Schema{}, fmt.Errorf("schema: %w", err)
+	}
+	return out, nil
+}

@@ -61,6 +61,7 @@ type Site struct {
 	inScope  []bool
 	st       store
 	m        *meta // the bookkeeping of the operation in progress
+	created  bool  // Open created the site (see Created)
 	sched    schedule
 	timeline []Sample
 	last     int
