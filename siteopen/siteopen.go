@@ -1,10 +1,12 @@
-// Package site opens the site a policy names: the simulated site (package
-// site/sim) or a real ITMS estate (package site/itms). It wires each
-// driver into the interfaces the controller consumes and says what must be
-// audited at start and redacted everywhere.
+// Package siteopen is wiring: it opens the site a policy names, the
+// simulated site (package site/sim) or a real ITMS estate (package
+// site/itms), into the interfaces the controller consumes, and says what
+// must be audited at start and redacted everywhere.
 //
-// It holds no logic of its own beyond that choice.
-package site
+// It holds no logic of its own beyond that choice; the drivers live under
+// site/, and only this package (and the commands that call it) imports
+// both a driver and the controller.
+package siteopen
 
 import (
 	"context"
@@ -28,9 +30,7 @@ type Opened struct {
 	Notes []string
 	// Secrets returns values that must never reach a log or the journal.
 	Secrets func() []string
-	// Sim is the simulated site, nil for a real one.
-	Sim   *sim.Site
-	close func() error
+	close   func() error
 }
 
 // Close releases the drivers.
@@ -66,7 +66,6 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened
 			Lock: leader.NewFile(filepath.Join(cfg.Dir, "leader.lock"))},
 		Notes:   s.Notes(),
 		Secrets: func() []string { return nil },
-		Sim:     s,
 	}
 	o.close = func() error { return s.Close() }
 	return o, nil
