@@ -20,6 +20,7 @@ import (
 	"github.com/itms-tools/reconciler/leader"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // Opened is a site ready for the controller.
@@ -72,9 +73,9 @@ func openSim(ctx context.Context, cfg *policy.SimSite, clk clock.Clock) (*Opened
 }
 
 // Scenario resolves a policy's scenario: a built-in name or a JSON file.
-func Scenario(name string) (*sim.Scenario, error) {
+func Scenario(name string) (*scenario.Scenario, error) {
 	if strings.HasSuffix(strings.ToLower(name), ".json") || filepath.IsAbs(name) {
-		return sim.LoadScenario(name)
+		return scenario.Load(name)
 	}
-	return sim.Builtin(name)
+	return scenario.Builtin(name)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -35,29 +36,16 @@ type packageInfo struct {
 	prev    string // version - 1: what a stale snapshot holds
 }
 
-// Seeded random streams, one per purpose, so that adding a fault to a
-// scenario does not change the site's GUIDs.
-const (
-	streamServers uint64 = iota + 0x5173
-	streamPackages
-	streamNS
-	streamFaults
-)
-
-func rng(seed int64, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(uint64(seed), stream))
-}
-
 // newCatalog builds the servers and packages of a scenario from the seed.
-func newCatalog(sc *Scenario, seed int64) *catalog {
+func newCatalog(sc *scenario.Scenario, seed int64) *catalog {
 	c := &catalog{}
 	taken := map[vocab.GUID]bool{}
-	r := rng(seed, streamServers)
+	r := scenario.Rand(seed, scenario.StreamServers)
 	for i := range sc.Servers {
 		id := freshGUID(r, taken)
-		c.servers = append(c.servers, serverInfo{name: vocab.Host(ServerName(i, sc.Servers)), id: id})
+		c.servers = append(c.servers, serverInfo{name: vocab.Host(scenario.ServerName(i, sc.Servers)), id: id})
 	}
-	r = rng(seed, streamPackages)
+	r = scenario.Rand(seed, scenario.StreamPackages)
 	names := packageNames(r, sc.Packages)
 	for i := range sc.Packages {
 		v := 2 + r.IntN(40)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -53,7 +54,7 @@ var _ store = (*memStore)(nil)
 // when dir is missing or empty (lock files aside). An existing site is
 // reused as it is: sc and seed are then ignored, and a mismatch is
 // reported in Notes.
-func Open(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
+func Open(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 	if opt.Clock == nil {
 		return nil, errors.New("sim: Options.Clock is required")
 	}
@@ -82,7 +83,7 @@ func onlyLocks(entries []os.DirEntry) bool {
 	return true
 }
 
-func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
+func create(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 	if sc != nil && sc.Servers*sc.Packages > MaxDiskPairs {
 		return nil, fmt.Errorf("create site: %d pairs is more than the disk site's %d; use the memory site", sc.Servers*sc.Packages, MaxDiskPairs)
 	}
@@ -110,7 +111,7 @@ func create(ctx context.Context, dir string, sc *Scenario, seed int64, opt Optio
 	return s, nil
 }
 
-func reopen(ctx context.Context, dir string, sc *Scenario, seed int64, opt Options) (*Site, error) {
+func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 	if _, err := os.Stat(filepath.Join(dir, siteFile)); err != nil {
 		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, siteFile)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -208,7 +209,7 @@ func decodeMeta(v siteJSON, cat *catalog) (*meta, error) {
 }
 
 func decodeFault(f faultJSON, cat *catalog) (plannedFault, error) {
-	if _, ok := kinds[f.Kind]; !ok {
+	if !slices.Contains(scenario.FaultKinds, f.Kind) {
 		return plannedFault{}, fmt.Errorf("unknown kind %q", vocab.Clip(f.Kind))
 	}
 	pf := plannedFault{Index: f.Index, Kind: f.Kind, PackageID: f.PackageID}

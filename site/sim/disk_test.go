@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-func demoOnDisk(t *testing.T) (stores, *Scenario) {
+func demoOnDisk(t *testing.T) (stores, *scenario.Scenario) {
 	t.Helper()
-	sc, err := Builtin("demo")
+	sc, err := scenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,9 +32,9 @@ func TestDiskLayout(t *testing.T) {
 	if len(files) != want-1 {                                        // tree leaves cmdb.sqlite out
 		t.Errorf("%d files, want %d", len(files), want-1)
 	}
-	stale := faultOf(t, b.mem, StalePSSnapshot)
+	stale := faultOf(t, b.mem, scenario.StalePSSnapshot)
 	h, g := string(stale.Servers[0]), string(stale.Packages[0])
-	refused := string(faultOf(t, b.mem, CredentialNotReceived).Servers[0])
+	refused := string(faultOf(t, b.mem, scenario.CredentialNotReceived).Servers[0])
 	var out strings.Builder
 	for _, rel := range []string{
 		siteFile, nsSettingsFile, pathNSSnapshot(g), pathAgentJSON(refused), pathAgentLog(refused),
@@ -86,7 +87,7 @@ func TestDiskCMDB(t *testing.T) {
 
 func TestDiskReopen(t *testing.T) {
 	b, _ := demoOnDisk(t)
-	steps := []actions.Action{act(actions.ResendStatus, string(faultOf(t, b.mem, StatusLost).Servers[0]), ""), grant("PS008", acct)}
+	steps := []actions.Action{act(actions.ResendStatus, string(faultOf(t, b.mem, scenario.StatusLost).Servers[0]), ""), grant("PS008", acct)}
 	for _, a := range steps {
 		for _, st := range b.each() {
 			if err := st.s.Apply(ctx, a); err != nil {
@@ -99,7 +100,7 @@ func TestDiskReopen(t *testing.T) {
 	if err := b.disk.Close(); err != nil {
 		t.Fatal(err)
 	}
-	other, _ := Builtin("healthy")
+	other, _ := scenario.Builtin("healthy")
 	reopened, err := Open(ctx, b.dir, other, 5, Options{Clock: b.clk})
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestDiskShared(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 3 {
-				if err := s.Apply(ctx, act(actions.ResendStatus, ServerName(i, 3), "")); err != nil {
+				if err := s.Apply(ctx, act(actions.ResendStatus, scenario.ServerName(i, 3), "")); err != nil {
 					t.Error(err)
 				}
 			}
@@ -251,7 +252,7 @@ func TestConcurrentApply(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				h := ServerName(i, 8)
+				h := scenario.ServerName(i, 8)
 				for _, a := range []actions.Action{grant(h, `CORP\app`), act(actions.ResendStatus, h, "")} {
 					if err := st.s.Apply(ctx, a); err != nil {
 						t.Error(err)

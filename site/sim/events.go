@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // eventKind orders the events due at one instant: the CMDB comes back
@@ -43,18 +45,18 @@ func newSchedule(faults []plannedFault) schedule {
 	for i, f := range faults {
 		w := window{f.From, f.End}
 		switch f.Kind {
-		case CMDBDown:
+		case scenario.CMDBDown:
 			if w.End > w.From {
 				down = append(down, w)
 			}
-		case Unreachable:
+		case scenario.Unreachable:
 			for _, s := range f.Servers {
 				sc.unreach[s] = append(sc.unreach[s], w)
 			}
 		default:
 			inject[f.From] = append(inject[f.From], i)
 		}
-		if f.Kind == Downloading {
+		if f.Kind == scenario.Downloading {
 			sc.events = append(sc.events, event{At: max(f.End, f.From), Kind: evDownloadEnd, Faults: []int{i}})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -12,8 +13,8 @@ import (
 // and packages each hits, and its window. Servers and packages chosen by
 // count come from a seeded PCG that prefers ones no earlier fault used,
 // so that each fault shows alone where the site is large enough.
-func planFaults(sc *Scenario, cat *catalog, seed int64) ([]plannedFault, error) {
-	r := rng(seed, streamFaults)
+func planFaults(sc *scenario.Scenario, cat *catalog, seed int64) ([]plannedFault, error) {
+	r := scenario.Rand(seed, scenario.StreamFaults)
 	usedServers := map[int]bool{}
 	usedPackages := map[int]bool{}
 	var out []plannedFault
@@ -41,7 +42,7 @@ func planFaults(sc *Scenario, cat *catalog, seed int64) ([]plannedFault, error) 
 		case f.Packages > 0:
 			pf.Packages = pick(r, f.Packages, len(cat.packages), usedPackages)
 		}
-		if f.Kind == BadRow {
+		if f.Kind == scenario.BadRow {
 			if g, err := vocab.ParseGUID(f.PackageID); err == nil {
 				if _, known := cat.pkg(g); known {
 					return nil, fmt.Errorf("faults[%d]: bad_row package_id names a real package", i)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -23,7 +24,7 @@ func (s *Site) inject(idx []int, at time.Time) error {
 	for _, i := range idx {
 		f := s.m.Faults[i]
 		switch f.Kind {
-		case StatusLost, BadRow:
+		case scenario.StatusLost, scenario.BadRow:
 			cmdbSide = append(cmdbSide, f)
 			continue
 		}
@@ -49,7 +50,7 @@ func (s *Site) inject(idx []int, at time.Time) error {
 
 // breakState applies the agent- and file-side part of a fault.
 func (s *Site) breakState(f plannedFault, ns nsSetting) error {
-	if f.Kind == StaleNSSnapshot {
+	if f.Kind == scenario.StaleNSSnapshot {
 		for _, p := range f.Packages {
 			if err := s.st.putNSSnapshot(p, fileVer{true, s.cat.packages[p].prev}); err != nil {
 				return err
@@ -59,11 +60,11 @@ func (s *Site) breakState(f plannedFault, ns nsSetting) error {
 	for _, srv := range f.Servers {
 		var err error
 		switch f.Kind {
-		case CredentialNotReceived, CredentialStuck, ACLMissing, Downloading:
+		case scenario.CredentialNotReceived, scenario.CredentialStuck, scenario.ACLMissing, scenario.Downloading:
 			err = s.breakAgent(f, srv, ns)
-		case StalePSSnapshot, StaleNSSnapshot:
+		case scenario.StalePSSnapshot, scenario.StaleNSSnapshot:
 			err = s.staleFiles(srv, f.Packages)
-		case StaleStatusFile:
+		case scenario.StaleStatusFile:
 			for _, p := range f.Packages {
 				if err = s.st.putStatusFile(srv, p, statusFile{true, vocab.Invalid, s.cat.packages[p].version}); err != nil {
 					break
@@ -85,18 +86,18 @@ func (s *Site) breakAgent(f plannedFault, srv int, ns nsSetting) error {
 	}
 	a = a.clone()
 	switch f.Kind {
-	case CredentialNotReceived:
+	case scenario.CredentialNotReceived:
 		a.Received = ns.Version - 1
 		a.Applied = otherCredential(ns.Cred)
-	case CredentialStuck:
+	case scenario.CredentialStuck:
 		s.m.Stuck[srv] = true
 		a.Received = ns.Version
 		a.Applied = otherCredential(ns.Cred)
-	case ACLMissing:
+	case scenario.ACLMissing:
 		a.FullControl = slices.DeleteFunc(a.FullControl, func(p string) bool {
 			return p != PrincipalSystem && p != PrincipalAdmins && strings.EqualFold(p, ns.Cred.Account)
 		})
-	case Downloading:
+	case scenario.Downloading:
 		for _, p := range f.Packages {
 			if !a.downloading(p) {
 				a.Downloading = append(a.Downloading, p)
@@ -127,7 +128,7 @@ func (s *Site) staleFiles(srv int, pkgs []int) error {
 func (s *Site) breakCMDB(f plannedFault, at time.Time) error {
 	for _, srv := range f.Servers {
 		w := rowWrite{At: at, Server: srv}
-		if f.Kind == BadRow {
+		if f.Kind == scenario.BadRow {
 			w.BadRow = f.PackageID
 			if err := s.rowsOut(w); err != nil {
 				return err

@@ -2,69 +2,19 @@ package sim
 
 import (
 	"bytes"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
 // Reliability test 7: fuzz targets for what the simulated site reads from
-// files a person may edit (scenario JSON, snapshot.xml, PackageStatus.xml,
-// agent.log). Seeds: testdata/fuzz/<target>. None may panic; each checks
-// what its callers rely on.
-
-// FuzzParseScenario: ParseScenario never panics; an accepted scenario is
-// within its limits, and (when small enough to build quickly) builds a
-// memory site without error, so the parser accepts nothing the site
-// refuses.
-func FuzzParseScenario(f *testing.F) {
-	f.Add([]byte(designExample))
-	for _, name := range []string{"scenarios/demo.json", "scenarios/healthy.json"} {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
-	}
-	f.Add([]byte(`{"name": "x", "seed": 1, "servers": 2, "packages": 2, "credential": {"mode": "anonymous"},
-  "faults": [{"kind": "unreachable", "servers": ["PS002"], "from": "1h", "for": "30m"}, {"kind": "bad_row", "package_id": "..\\x"}]}`))
-	f.Add([]byte(`{"servers": 1e9}`))
-	f.Add([]byte(`{"name": "x", "seed": -1, "servers": 3, "packages": 1, "credential": {"mode": "acc", "account": "A\\b"}, "duration": "-5m", "faults": []}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sc, err := ParseScenario("fuzz.json", data)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.json") {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			return
-		}
-		if sc.Servers < 1 || sc.Servers > MaxServers || sc.Packages < 1 || sc.Packages > MaxPackages ||
-			int64(sc.Servers)*int64(sc.Packages) > MaxPairs {
-			t.Fatalf("accepted sizes %d x %d", sc.Servers, sc.Packages)
-		}
-		if sc.Duration <= 0 || sc.Duration > MaxDuration || len(sc.Faults) > MaxFaults {
-			t.Fatalf("accepted duration %v, %d faults", sc.Duration, len(sc.Faults))
-		}
-		var hit int64
-		for _, f := range sc.Faults {
-			if f.For < 0 || f.For > MaxDuration {
-				t.Fatalf("accepted for %v", f.For)
-			}
-			hit += faultPairs(f, sc)
-		}
-		if hit > MaxFaultPairs {
-			t.Fatalf("accepted faults hitting %d pairs", hit)
-		}
-		if sc.Servers*sc.Packages > 400 {
-			return
-		}
-		if _, err := NewMemory(sc, sc.Seed, Options{Clock: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}); err != nil {
-			t.Fatalf("ParseScenario accepted what NewMemory refuses: %v\n%s", err, data)
-		}
-	})
-}
+// files a person may edit (snapshot.xml, PackageStatus.xml, agent.log; the
+// scenario JSON: package scenario's FuzzParse). Seeds:
+// testdata/fuzz/<target>. None may panic; each checks what its callers
+// rely on.
 
 // fuzzGUID is the package every file parser is asked about.
 const fuzzGUID = "67dc1775-0f72-4ec3-a774-a650f5a05acd"

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -17,7 +18,7 @@ func TestInQuestionRows(t *testing.T) {
 		{"kind": "bad_row", "servers": ["PS003"], "package_id": "{zzz}"}`))
 	s := b.mem
 	var want []observed.RawRow
-	for _, g := range faultOf(t, s, StatusLost).Packages {
+	for _, g := range faultOf(t, s, scenario.StatusLost).Packages {
 		p, _ := s.cat.pkg(g)
 		want = append(want, observed.RawRow{
 			ServerID: strings.ToUpper(string(s.cat.servers[1].id)), ServerName: "PS002",

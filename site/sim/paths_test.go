@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -121,7 +122,7 @@ func TestUnsafeTargetsRefused(t *testing.T) {
 }
 
 // newStoresIn is newStores with the disk site in a given folder.
-func newStoresIn(t *testing.T, sc *Scenario, dir string) stores {
+func newStoresIn(t *testing.T, sc *scenario.Scenario, dir string) stores {
 	t.Helper()
 	b := newStores(t, sc)
 	b.disk.Close()

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -87,7 +88,7 @@ type Sample struct {
 
 // NewMemory builds a site from a scenario and seed with all its state in
 // memory: for `reconciler sim`, tests and benchmarks at millions of pairs.
-func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
+func NewMemory(sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 	cat, m, ns, err := prepare(sc, seed, opt)
 	if err != nil {
 		return nil, err
@@ -102,7 +103,7 @@ func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
 
 // prepare validates the inputs and draws everything a new site needs
 // from the seed.
-func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting, error) {
+func prepare(sc *scenario.Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting, error) {
 	if opt.Clock == nil {
 		return nil, nil, nsSetting{}, errors.New("sim: Options.Clock is required")
 	}
@@ -122,7 +123,7 @@ func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting,
 	if !cred.Mode.NeedsAccount() {
 		cred.Account = ""
 	}
-	ns := nsSetting{Cred: cred, Version: int64(2 + rng(seed, streamNS).IntN(20))}
+	ns := nsSetting{Cred: cred, Version: int64(2 + scenario.Rand(seed, scenario.StreamNS).IntN(20))}
 	return cat, m, ns, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -64,7 +65,7 @@ func agentNeed(servers int) (map[vocab.Host][]vocab.GUID, []vocab.GUID) {
 	}
 	need := make(map[vocab.Host][]vocab.GUID, servers)
 	for i := range servers {
-		need[vocab.Host(sim.ServerName(i, servers))] = []vocab.GUID{pkgs[i%4], pkgs[(i+1)%4]}
+		need[vocab.Host(scenario.ServerName(i, servers))] = []vocab.GUID{pkgs[i%4], pkgs[(i+1)%4]}
 	}
 	return need, pkgs
 }

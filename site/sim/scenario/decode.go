@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"bytes"
@@ -11,11 +11,11 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// ParseScenario decodes a scenario file (DESIGN §7), fills in defaults and
+// Parse decodes a scenario file (DESIGN §7), fills in defaults and
 // validates it. Unknown fields at any level and unknown fault kinds are
 // errors. Errors read "FILE:LINE:COL: faults[N]: message" where a position
 // and a fault are known.
-func ParseScenario(filename string, data []byte) (*Scenario, error) {
+func Parse(filename string, data []byte) (*Scenario, error) {
 	d := &jsonDoc{file: filename, data: data}
 	var probe any
 	if err := json.Unmarshal(data, &probe); err != nil {

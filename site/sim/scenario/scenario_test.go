@@ -1,7 +1,6 @@
-package sim
+package scenario
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/itms-tools/reconciler/vocab"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // designExample is the scenario of DESIGN §7, verbatim.
 const designExample = `{
@@ -33,8 +30,18 @@ const designExample = `{
   ]
 }`
 
+// mustParse parses an inline scenario.
+func mustParse(t testing.TB, js string) *Scenario {
+	t.Helper()
+	sc, err := Parse("test.json", []byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
 func TestParseDesignExample(t *testing.T) {
-	sc, err := ParseScenario("mixed.json", []byte(designExample))
+	sc, err := Parse("mixed.json", []byte(designExample))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +157,7 @@ func TestParseScenarioErrors(t *testing.T) {
 			}
 			line, col := lineCol([]byte(tc.js), int64(i))
 			want := fmt.Sprintf("f.json:%d:%d: %s", line, col, tc.want)
-			_, err := ParseScenario("f.json", []byte(tc.js))
+			_, err := Parse("f.json", []byte(tc.js))
 			if err == nil {
 				t.Fatalf("no error; want %s", want)
 			}
@@ -184,11 +191,11 @@ func TestLoadScenario(t *testing.T) {
 	if err := os.WriteFile(path, []byte(designExample), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := LoadScenario(path)
+	sc, err := Load(path)
 	if err != nil || sc.Name != "mixed-faults" {
-		t.Fatalf("LoadScenario: %v %v", sc, err)
+		t.Fatalf("Load: %v %v", sc, err)
 	}
-	if _, err := LoadScenario(filepath.Join(t.TempDir(), "none.json")); err == nil {
+	if _, err := Load(filepath.Join(t.TempDir(), "none.json")); err == nil {
 		t.Fatal("missing file: no error")
 	}
 }
@@ -215,51 +222,6 @@ func TestBuiltin(t *testing.T) {
 		if err != nil || sc.Servers != tc.servers || len(sc.Faults) != tc.faults {
 			t.Errorf("%s: %+v %v", tc.name, sc, err)
 		}
-	}
-}
-
-// TestDemoGolden pins the demo: the scenario and how the seed resolves it
-// (which servers and packages each fault hits), and that every server
-// fault of the demo hits a server of its own.
-func TestDemoGolden(t *testing.T) {
-	sc, err := Builtin("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewMemory(sc, sc.Seed, Options{Clock: newClock()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString(sc.Summary())
-	seen := map[string]string{}
-	for _, f := range s.Faults() {
-		fmt.Fprintf(&b, "%s servers=%v packages=%d from=%s end=%s\n", f.Kind, f.Servers, len(f.Packages), f.From, f.End)
-		for _, h := range f.Servers {
-			if other, dup := seen[string(h)]; dup {
-				t.Errorf("%s has both %s and %s", h, other, f.Kind)
-			}
-			seen[string(h)] = f.Kind
-		}
-	}
-	fmt.Fprintf(&b, "not ready at start: %d; healthy servers: %d\n", s.NotReady(), sc.Servers-len(seen))
-	golden(t, "demo.golden", b.String())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("%s differs (run with -update):\n%s", path, got)
 	}
 }
 

@@ -1,4 +1,13 @@
-package sim
+// Package scenario is the simulated site's scenario file (DESIGN §7): what
+// a site is made of (servers, packages, the NS credential, a seed, a
+// duration) and what is broken in it, fault by fault. It decodes and
+// validates the JSON with every error at FILE:LINE:COL, fills in defaults,
+// bounds what a file may ask for, and ships the built-in scenarios (demo,
+// healthy).
+//
+// It only describes: resolving the faults against a site is package
+// faults, building and breaking the site is package world.
+package scenario
 
 import (
 	"embed"
@@ -14,7 +23,7 @@ import (
 )
 
 // Scenario describes a simulated site and what is broken in it (DESIGN §7).
-// ParseScenario fills in defaults, so a parsed scenario is complete.
+// Parse fills in defaults, so a parsed scenario is complete.
 type Scenario struct {
 	Name       string
 	Seed       int64
@@ -108,13 +117,13 @@ const (
 	MaxFaultPairs = 2 * MaxPairs
 )
 
-// LoadScenario reads and parses a scenario file.
-func LoadScenario(path string) (*Scenario, error) {
+// Load reads and parses a scenario file.
+func Load(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	return ParseScenario(path, data)
+	return Parse(path, data)
 }
 
 //go:embed scenarios/*.json
@@ -131,7 +140,7 @@ func Builtin(name string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read built-in scenario: %w", err)
 	}
-	return ParseScenario(file, data)
+	return Parse(file, data)
 }
 
 // BuiltinNames lists the built-in scenarios, sorted.
