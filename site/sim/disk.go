@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -31,10 +32,10 @@ type diskStore struct {
 	root    *os.Root // every file operation goes through it
 	cat     *catalog
 	inScope []bool
-	check   func(fileOp, string) error
+	check   func(layout.Op, string) error
 	// escape refuses (and counts) an operation that a symbolic link
 	// would lead out of the site folder.
-	escape func(fileOp, string) error
+	escape func(layout.Op, string) error
 	tmpSeq int // names of temporary files
 	lock   *flock.Flock
 	db     *sql.DB
@@ -112,10 +113,10 @@ func create(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, 
 }
 
 func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
-	if _, err := os.Stat(filepath.Join(dir, siteFile)); err != nil {
-		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, siteFile)
+	if _, err := os.Stat(filepath.Join(dir, layout.SiteFile)); err != nil {
+		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, layout.SiteFile)
 	}
-	st, err := openDisk(dir, nil, nil, func(op fileOp, rel string) error { return checkPath(op, rel) }, escapeError)
+	st, err := openDisk(dir, nil, nil, func(op layout.Op, rel string) error { return layout.Check(op, rel) }, layout.Escaped)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, 
 // openDisk opens the root, the lock file and the CMDB of a site folder.
 // The lock and the CMDB are opened by path (flock and SQLite need one):
 // neither may be a symbolic link that leads out of the folder.
-func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(fileOp, string) error) (*diskStore, error) {
+func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(layout.Op, string) error) (*diskStore, error) {
 	st := &diskStore{dir: dir, cat: cat, inScope: inScope, check: check, escape: escape}
 	var err error
 	if st.realDir, err = filepath.EvalSymlinks(dir); err != nil {
@@ -153,7 +154,7 @@ func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(fileO
 	if st.root, err = os.OpenRoot(dir); err != nil {
 		return nil, fmt.Errorf("open site: %w", err)
 	}
-	lockPath, dbPath, err := st.byPath(lockFile, cmdbFile)
+	lockPath, dbPath, err := st.byPath(layout.LockFile, layout.CMDBFile)
 	if err != nil {
 		st.root.Close()
 		return nil, err
@@ -172,11 +173,11 @@ func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(fileO
 func (st *diskStore) byPath(lock, db string) (string, string, error) {
 	var out [2]string
 	for i, rel := range []string{lock, db} {
-		if _, err := st.local(opWrite, rel); err != nil {
+		if _, err := st.local(layout.Write, rel); err != nil {
 			return "", "", err
 		}
 		if st.escapes(rel) {
-			return "", "", st.escape(opWrite, rel)
+			return "", "", st.escape(layout.Write, rel)
 		}
 		out[i] = filepath.Join(st.dir, filepath.FromSlash(rel))
 	}
@@ -189,9 +190,9 @@ func (st *diskStore) begin(ctx context.Context) (*meta, error) {
 		return nil, fmt.Errorf("lock site: %w", errors.Join(err, ctx.Err()))
 	}
 	st.ctx = ctx
-	data, found, err := st.read(siteFile)
+	data, found, err := st.read(layout.SiteFile)
 	if err == nil && !found {
-		err = fmt.Errorf("%s: missing", siteFile)
+		err = fmt.Errorf("%s: missing", layout.SiteFile)
 	}
 	if err == nil {
 		var cat *catalog
@@ -215,7 +216,7 @@ func (st *diskStore) end(m *meta) error {
 	if bytes.Equal(data, st.loaded) {
 		return nil
 	}
-	return st.write(siteFile, data)
+	return st.write(layout.SiteFile, data)
 }
 
 func (st *diskStore) close() error {
@@ -255,14 +256,14 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) er
 		}
 	}
 	st.creating = false
-	return st.write(siteFile, encodeSite(st.cat, m))
+	return st.write(layout.SiteFile, encodeSite(st.cat, m))
 }
 
 func (st *diskStore) writeHealthyServer(s int, a agentRec) error {
 	if err := st.putAgent(s, a); err != nil {
 		return err
 	}
-	if _, err := st.appendLines(pathAgentLog(string(st.cat.servers[s].name)), nil); err != nil {
+	if _, err := st.appendLines(layout.AgentLog(string(st.cat.servers[s].name)), nil); err != nil {
 		return err
 	}
 	for p, info := range st.cat.packages {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -49,30 +50,30 @@ func marshal(v any) []byte {
 }
 
 func (st *diskStore) ns() (nsSetting, error) {
-	data, ok, err := st.read(nsSettingsFile)
+	data, ok, err := st.read(layout.NSSettingsFile)
 	if err == nil && !ok {
-		err = fmt.Errorf("%s: missing", nsSettingsFile)
+		err = fmt.Errorf("%s: missing", layout.NSSettingsFile)
 	}
 	if err != nil {
 		return nsSetting{}, err
 	}
 	var v nsJSON
-	if err := decodeStrict(nsSettingsFile, data, &v); err != nil {
+	if err := decodeStrict(layout.NSSettingsFile, data, &v); err != nil {
 		return nsSetting{}, err
 	}
 	c := vocab.Credential{Mode: v.Mode, Account: v.Account}
 	if err := c.Validate(); err != nil {
-		return nsSetting{}, fmt.Errorf("%s: %w", nsSettingsFile, err)
+		return nsSetting{}, fmt.Errorf("%s: %w", layout.NSSettingsFile, err)
 	}
 	return nsSetting{Cred: c, Version: v.PolicyVersion}, nil
 }
 
 func (st *diskStore) putNS(ns nsSetting) error {
-	return st.write(nsSettingsFile, marshal(nsJSON{ns.Cred.Mode, ns.Cred.Account, ns.Version}))
+	return st.write(layout.NSSettingsFile, marshal(nsJSON{ns.Cred.Mode, ns.Cred.Account, ns.Version}))
 }
 
 func (st *diskStore) agent(s int) (agentRec, error) {
-	rel := pathAgentJSON(string(st.cat.servers[s].name))
+	rel := layout.AgentJSON(string(st.cat.servers[s].name))
 	data, ok, err := st.read(rel)
 	if err == nil && !ok {
 		err = fmt.Errorf("%s: missing", rel)
@@ -118,7 +119,7 @@ func (st *diskStore) putAgent(s int, a agentRec) error {
 	for _, p := range a.Downloading {
 		v.Downloading = append(v.Downloading, st.cat.packages[p].id)
 	}
-	return st.write(pathAgentJSON(string(st.cat.servers[s].name)), marshal(v))
+	return st.write(layout.AgentJSON(string(st.cat.servers[s].name)), marshal(v))
 }
 
 // maxLogBytes is where agent.log is cut back to its last events.
@@ -126,7 +127,7 @@ const maxLogBytes = 256 << 10
 
 func (st *diskStore) appendLog(s int, evs []logEvent) error {
 	host := st.cat.servers[s].name
-	rel := pathAgentLog(string(host))
+	rel := layout.AgentLog(string(host))
 	var b strings.Builder
 	for _, e := range evs {
 		b.WriteString(formatLogEvent(host, st.m.Epoch, e))
@@ -143,7 +144,7 @@ func (st *diskStore) appendLog(s int, evs []logEvent) error {
 }
 
 func (st *diskStore) logTail(s int) ([]logEvent, error) {
-	rel := pathAgentLog(string(st.cat.servers[s].name))
+	rel := layout.AgentLog(string(st.cat.servers[s].name))
 	lines, err := st.tail(rel, logTailEvents)
 	if err != nil {
 		return nil, err
@@ -187,22 +188,22 @@ func tailLines(r io.ReaderAt, size int64, n int) ([]string, error) {
 
 func (st *diskStore) nsSnapshot(p int) (fileVer, error) {
 	id := st.cat.packages[p].id
-	return st.readSnapshot(pathNSSnapshot(string(id)), id)
+	return st.readSnapshot(layout.NSSnapshot(string(id)), id)
 }
 
 func (st *diskStore) putNSSnapshot(p int, f fileVer) error {
 	id := st.cat.packages[p].id
-	return st.putSnapshotFile(pathNSSnapshot(string(id)), id, f)
+	return st.putSnapshotFile(layout.NSSnapshot(string(id)), id, f)
 }
 
 func (st *diskStore) snapshot(s, p int) (fileVer, error) {
 	id := st.cat.packages[p].id
-	return st.readSnapshot(pathSnapshot(string(st.cat.servers[s].name), string(id)), id)
+	return st.readSnapshot(layout.Snapshot(string(st.cat.servers[s].name), string(id)), id)
 }
 
 func (st *diskStore) putSnapshot(s, p int, f fileVer) error {
 	id := st.cat.packages[p].id
-	return st.putSnapshotFile(pathSnapshot(string(st.cat.servers[s].name), string(id)), id, f)
+	return st.putSnapshotFile(layout.Snapshot(string(st.cat.servers[s].name), string(id)), id, f)
 }
 
 func (st *diskStore) readSnapshot(rel string, id vocab.GUID) (fileVer, error) {
@@ -223,7 +224,7 @@ func (st *diskStore) putSnapshotFile(rel string, id vocab.GUID, f fileVer) error
 
 func (st *diskStore) statusFile(s, p int) (statusFile, error) {
 	id := st.cat.packages[p].id
-	rel := pathStatus(string(st.cat.servers[s].name), string(id))
+	rel := layout.Status(string(st.cat.servers[s].name), string(id))
 	data, ok, err := st.read(rel)
 	if err != nil || !ok {
 		return statusFile{}, err
@@ -233,7 +234,7 @@ func (st *diskStore) statusFile(s, p int) (statusFile, error) {
 
 func (st *diskStore) putStatusFile(s, p int, f statusFile) error {
 	id := st.cat.packages[p].id
-	rel := pathStatus(string(st.cat.servers[s].name), string(id))
+	rel := layout.Status(string(st.cat.servers[s].name), string(id))
 	if !f.Present {
 		return st.remove(rel)
 	}
@@ -245,7 +246,7 @@ func (st *diskStore) candidates(int) ([]int, error) { return allIndices(len(st.c
 func (st *diskStore) absentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, info := range st.cat.packages {
-		ok, err := st.exists(pathSnapshot(string(st.cat.servers[s].name), string(info.id)))
+		ok, err := st.exists(layout.Snapshot(string(st.cat.servers[s].name), string(info.id)))
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/itms-tools/reconciler/site/sim/layout"
 )
 
 // The disk store's file operations. Each takes a path relative to the
@@ -20,7 +23,7 @@ const maxFile = 16 << 20
 
 // local checks rel for op and returns it in the OS's form, relative to
 // the site's root.
-func (st *diskStore) local(op fileOp, rel string) (string, error) {
+func (st *diskStore) local(op layout.Op, rel string) (string, error) {
 	if err := st.check(op, rel); err != nil {
 		return "", err
 	}
@@ -34,7 +37,7 @@ func (st *diskStore) local(op fileOp, rel string) (string, error) {
 // confine turns the error of an operation on rel that a symbolic link led
 // out of the site folder into a refusal, counted as an unsafe path; other
 // errors are returned as they are, wrapped with what.
-func (st *diskStore) confine(op fileOp, rel, what string, err error) error {
+func (st *diskStore) confine(op layout.Op, rel, what string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -49,7 +52,7 @@ func (st *diskStore) confine(op fileOp, rel, what string, err error) error {
 // resolved at all).
 func (st *diskStore) escapes(rel string) bool {
 	p := st.dir
-	for _, seg := range split(rel) {
+	for _, seg := range strings.Split(rel, "/") {
 		p = filepath.Join(p, seg)
 		fi, err := os.Lstat(p)
 		if err != nil {
@@ -72,7 +75,7 @@ func (st *diskStore) escapes(rel string) bool {
 
 // read returns a file's content; absent files are (nil, false, nil).
 func (st *diskStore) read(rel string) ([]byte, bool, error) {
-	p, err := st.local(opRead, rel)
+	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return nil, false, err
 	}
@@ -81,7 +84,7 @@ func (st *diskStore) read(rel string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, st.confine(opRead, rel, "read", err)
+		return nil, false, st.confine(layout.Read, rel, "read", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
@@ -96,7 +99,7 @@ func (st *diskStore) read(rel string) ([]byte, bool, error) {
 
 // exists reports whether a file is there.
 func (st *diskStore) exists(rel string) (bool, error) {
-	p, err := st.local(opRead, rel)
+	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return false, err
 	}
@@ -105,7 +108,7 @@ func (st *diskStore) exists(rel string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, st.confine(opRead, rel, "stat", err)
+		return false, st.confine(layout.Read, rel, "stat", err)
 	}
 	return true, nil
 }
@@ -113,20 +116,20 @@ func (st *diskStore) exists(rel string) (bool, error) {
 // write replaces a file atomically: a temporary file in the same folder,
 // then a rename, so a reader never sees half a file.
 func (st *diskStore) write(rel string, data []byte) error {
-	p, err := st.local(opWrite, rel)
+	p, err := st.local(layout.Write, rel)
 	if err != nil {
 		return err
 	}
 	if err := st.root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return st.confine(opWrite, rel, "write", err)
+		return st.confine(layout.Write, rel, "write", err)
 	}
 	if st.creating {
 		// Nobody reads a site before its site.json exists.
-		return st.confine(opWrite, rel, "write", st.root.WriteFile(p, data, 0o644))
+		return st.confine(layout.Write, rel, "write", st.root.WriteFile(p, data, 0o644))
 	}
 	tmp, f, err := st.createTemp(filepath.Dir(p))
 	if err != nil {
-		return st.confine(opWrite, rel, "write", err)
+		return st.confine(layout.Write, rel, "write", err)
 	}
 	_, werr := f.Write(data)
 	cerr := f.Close()
@@ -136,7 +139,7 @@ func (st *diskStore) write(rel string, data []byte) error {
 	}
 	if err := st.root.Rename(tmp, p); err != nil {
 		st.root.Remove(tmp)
-		return st.confine(opWrite, rel, "write", err)
+		return st.confine(layout.Write, rel, "write", err)
 	}
 	return nil
 }
@@ -156,28 +159,28 @@ func (st *diskStore) createTemp(dir string) (string, *os.File, error) {
 
 // remove deletes a file; an absent file is not an error.
 func (st *diskStore) remove(rel string) error {
-	p, err := st.local(opDelete, rel)
+	p, err := st.local(layout.Delete, rel)
 	if err != nil {
 		return err
 	}
 	if err := st.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return st.confine(opDelete, rel, "delete", err)
+		return st.confine(layout.Delete, rel, "delete", err)
 	}
 	return nil
 }
 
 // appendLines appends to a file, creating it.
 func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
-	p, err := st.local(opWrite, rel)
+	p, err := st.local(layout.Write, rel)
 	if err != nil {
 		return 0, err
 	}
 	if err := st.root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return 0, st.confine(opWrite, rel, "append", err)
+		return 0, st.confine(layout.Write, rel, "append", err)
 	}
 	f, err := st.root.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return 0, st.confine(opWrite, rel, "append", err)
+		return 0, st.confine(layout.Write, rel, "append", err)
 	}
 	_, werr := f.Write(data)
 	info, serr := f.Stat()
@@ -191,7 +194,7 @@ func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
 // tail returns the last n lines of a file (fewer if it has fewer), reading
 // backwards from its end, never more than maxFile bytes.
 func (st *diskStore) tail(rel string, n int) ([]string, error) {
-	p, err := st.local(opRead, rel)
+	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +203,7 @@ func (st *diskStore) tail(rel string, n int) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, st.confine(opRead, rel, "read", err)
+		return nil, st.confine(layout.Read, rel, "read", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()

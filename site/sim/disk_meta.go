@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -118,21 +119,21 @@ func encodeFault(cat *catalog, f plannedFault) faultJSON {
 // bookkeeping. Every value is checked, since a person may edit the file.
 func decodeSite(data []byte, cat *catalog) (*catalog, *meta, error) {
 	var v siteJSON
-	if err := decodeStrict(siteFile, data, &v); err != nil {
+	if err := decodeStrict(layout.SiteFile, data, &v); err != nil {
 		return nil, nil, err
 	}
 	if v.Format != siteFormat {
-		return nil, nil, fmt.Errorf("%s: format %d, want %d", siteFile, v.Format, siteFormat)
+		return nil, nil, fmt.Errorf("%s: format %d, want %d", layout.SiteFile, v.Format, siteFormat)
 	}
 	if cat == nil {
 		var err error
 		if cat, err = decodeCatalog(v); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", siteFile, err)
+			return nil, nil, fmt.Errorf("%s: %w", layout.SiteFile, err)
 		}
 	}
 	m, err := decodeMeta(v, cat)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", siteFile, err)
+		return nil, nil, fmt.Errorf("%s: %w", layout.SiteFile, err)
 	}
 	return cat, m, nil
 }

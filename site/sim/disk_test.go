@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -37,8 +38,8 @@ func TestDiskLayout(t *testing.T) {
 	refused := string(faultOf(t, b.mem, scenario.CredentialNotReceived).Servers[0])
 	var out strings.Builder
 	for _, rel := range []string{
-		siteFile, nsSettingsFile, pathNSSnapshot(g), pathAgentJSON(refused), pathAgentLog(refused),
-		pathSnapshot(h, g), pathStatus(h, g), pathAgentJSON(h),
+		layout.SiteFile, layout.NSSettingsFile, layout.NSSnapshot(g), layout.AgentJSON(refused), layout.AgentLog(refused),
+		layout.Snapshot(h, g), layout.Status(h, g), layout.AgentJSON(h),
 	} {
 		data, err := os.ReadFile(filepath.Join(b.dir, filepath.FromSlash(rel)))
 		if err != nil {
@@ -51,7 +52,7 @@ func TestDiskLayout(t *testing.T) {
 
 func TestDiskCMDB(t *testing.T) {
 	b, sc := demoOnDisk(t)
-	db, err := sql.Open("sqlite", filepath.Join(b.dir, cmdbFile))
+	db, err := sql.Open("sqlite", filepath.Join(b.dir, layout.CMDBFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +206,11 @@ func TestDiskUntrustedFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	edit(pathSnapshot("PS001", string(gs[0])), `<Snapshot PackageId="{`+string(gs[1])+`}" Version="3"/>`)
-	edit(pathStatus("PS001", string(gs[2])), `<PackageStatus PackageId="{`+string(gs[2])+`}" Status="Ready" Version="3; DROP TABLE"/>`)
-	edit(pathNSSnapshot(string(gs[3])), `<Snapshot PackageId="{`+string(gs[3])+`}" Version="3"><x/></Snapshot>`)
-	edit(pathAgentLog("PS002"), "<event date='x' severity='2'><![CDATA[fine]]></event>\nrm -rf /\n")
-	edit(pathAgentJSON("PS003"), `{"applied": {"mode": "acc", "account": "CORP\\svc"}, "policy_version": 1, "full_control": [], "downloading": [], "password": "x"}`)
+	edit(layout.Snapshot("PS001", string(gs[0])), `<Snapshot PackageId="{`+string(gs[1])+`}" Version="3"/>`)
+	edit(layout.Status("PS001", string(gs[2])), `<PackageStatus PackageId="{`+string(gs[2])+`}" Status="Ready" Version="3; DROP TABLE"/>`)
+	edit(layout.NSSnapshot(string(gs[3])), `<Snapshot PackageId="{`+string(gs[3])+`}" Version="3"><x/></Snapshot>`)
+	edit(layout.AgentLog("PS002"), "<event date='x' severity='2'><![CDATA[fine]]></event>\nrm -rf /\n")
+	edit(layout.AgentJSON("PS003"), `{"applied": {"mode": "acc", "account": "CORP\\svc"}, "policy_version": 1, "full_control": [], "downloading": [], "password": "x"}`)
 	tests := []struct {
 		name string
 		call func() error
@@ -217,15 +218,15 @@ func TestDiskUntrustedFiles(t *testing.T) {
 	}{
 		{"another package's snapshot is not read", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[1:2]); return err }, ""},
 		{"snapshot of another package", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[:1]); return err },
-			pathSnapshot("PS001", string(gs[0])) + ": PackageId " + string(gs[1]) + " is not the folder's " + string(gs[0])},
+			layout.Snapshot("PS001", string(gs[0])) + ": PackageId " + string(gs[1]) + " is not the folder's " + string(gs[0])},
 		{"status with a bad version", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[2:3]); return err },
 			`PackageStatus.xml: Version "3; DROP TABLE" is not a decimal number`},
 		{"NS snapshot with a child", func() error { _, err := b.disk.Snapshots(ctx, gs[3:]); return err }, `.xml: unexpected element <x>`},
 		{"other NS snapshots are not read", func() error { _, err := b.disk.Snapshots(ctx, gs[:3]); return err }, ""},
 		{"agent.log garbage", func() error { _, err := b.disk.Agent(ctx, "PS002", nil); return err },
-			pathAgentLog("PS002") + ": line 1 from the end: not an <event> line"},
+			layout.AgentLog("PS002") + ": line 1 from the end: not an <event> line"},
 		{"agent.json with a password", func() error { _, err := b.disk.Agent(ctx, "PS003", nil); return err },
-			pathAgentJSON("PS003") + `: json: unknown field "password"`},
+			layout.AgentJSON("PS003") + `: json: unknown field "password"`},
 	}
 	for _, tc := range tests {
 		err := tc.call()
@@ -286,7 +287,7 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	data, err := os.ReadFile(filepath.Join(dir, siteFile))
+	data, err := os.ReadFile(filepath.Join(dir, layout.SiteFile))
 	if err != nil || !strings.Contains(string(data), `"server": "PS003"`) {
 		t.Fatalf("site.json holds no queued report: %v\n%s", err, data)
 	}
@@ -309,7 +310,7 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 // grows past maxLogBytes.
 func TestDiskLogRotation(t *testing.T) {
 	b := newStores(t, small(t, ""))
-	rel := pathAgentLog("PS001")
+	rel := layout.AgentLog("PS001")
 	line := formatLogEvent("PS001", t0, logEvent{t0, logTrust})
 	big := strings.Repeat(line, maxLogBytes/len(line)+1)
 	if err := os.WriteFile(filepath.Join(b.dir, filepath.FromSlash(rel)), []byte(big), 0o644); err != nil {

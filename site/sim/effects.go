@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -76,11 +77,11 @@ func (s *Site) apply(now time.Time, a actions.Action) error {
 }
 
 func (s *Site) applyServer(now time.Time, a actions.Action) error {
-	path := pathAgentJSON(string(a.Target.Server))
+	path := layout.AgentJSON(string(a.Target.Server))
 	if a.Kind == actions.ResendStatus {
-		path = pathAgentLog(string(a.Target.Server))
+		path = layout.AgentLog(string(a.Target.Server))
 	}
-	srv, err := s.psTarget(now, a.Target, path, opWrite)
+	srv, err := s.psTarget(now, a.Target, path, layout.Write)
 	if err != nil {
 		return err
 	}
@@ -98,11 +99,11 @@ func (s *Site) applyServer(now time.Time, a actions.Action) error {
 
 func (s *Site) applyPair(now time.Time, a actions.Action) error {
 	server, pkg := string(a.Target.Server), string(a.Target.Package)
-	path := pathSnapshot(server, pkg)
+	path := layout.Snapshot(server, pkg)
 	if a.Kind == actions.DeletePSStatus {
-		path = pathStatus(server, pkg)
+		path = layout.Status(server, pkg)
 	}
-	srv, err := s.psTarget(now, a.Target, path, opDelete)
+	srv, err := s.psTarget(now, a.Target, path, layout.Delete)
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func (s *Site) applyPair(now time.Time, a actions.Action) error {
 
 // psTarget checks a package server target: the would-be path through the
 // guard, the name re-validated, the server known and reachable now.
-func (s *Site) psTarget(now time.Time, t actions.Target, path string, op fileOp) (int, error) {
+func (s *Site) psTarget(now time.Time, t actions.Target, path string, op layout.Op) (int, error) {
 	if err := s.check(op, path); err != nil {
 		return 0, err
 	}
@@ -138,7 +139,7 @@ func (s *Site) psTarget(now time.Time, t actions.Target, path string, op fileOp)
 
 // nsPackage checks an NS snapshot target.
 func (s *Site) nsPackage(t actions.Target) (int, error) {
-	if err := s.check(opDelete, pathNSSnapshot(string(t.Package))); err != nil {
+	if err := s.check(layout.Delete, layout.NSSnapshot(string(t.Package))); err != nil {
 		return 0, err
 	}
 	if err := nsTarget(t, true); err != nil {

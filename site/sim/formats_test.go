@@ -8,6 +8,8 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
+const g1 = "0123abcd-0000-4000-8000-00000000beef"
+
 func TestParseSnapshot(t *testing.T) {
 	g := vocab.GUID(g1)
 	other := vocab.GUID(strings.Replace(g1, "beef", "cafe", 1))

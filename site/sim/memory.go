@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"slices"
+
+	"github.com/itms-tools/reconciler/site/sim/layout"
 )
 
 // memStore keeps a site in Go structures, sized for millions of pairs: a
@@ -13,7 +15,7 @@ type memStore struct {
 	cat     *catalog
 	inScope []bool
 	m       *meta
-	check   func(fileOp, string) error
+	check   func(layout.Op, string) error
 	nsSet   nsSetting
 	nsSnaps map[int]fileVer // NS snapshots that deviate from the package version
 	srv     []memServer
@@ -31,7 +33,7 @@ type memServer struct {
 	log   []logEvent          // the last logTailEvents events
 }
 
-func newMemStore(cat *catalog, inScope []bool, m *meta, ns nsSetting, check func(fileOp, string) error) *memStore {
+func newMemStore(cat *catalog, inScope []bool, m *meta, ns nsSetting, check func(layout.Op, string) error) *memStore {
 	st := &memStore{
 		cat: cat, inScope: inScope, m: m, check: check, nsSet: ns,
 		nsSnaps: map[int]fileVer{}, srv: make([]memServer, len(cat.servers)), vers: newInterner(),
@@ -54,7 +56,7 @@ func (st *memStore) close() error                         { return nil }
 func (st *memStore) ns() (nsSetting, error) { return st.nsSet, nil }
 
 func (st *memStore) putNS(ns nsSetting) error {
-	if err := st.check(opWrite, nsSettingsFile); err != nil {
+	if err := st.check(layout.Write, layout.NSSettingsFile); err != nil {
 		return err
 	}
 	st.nsSet = ns
@@ -69,7 +71,7 @@ func (st *memStore) nsSnapshot(p int) (fileVer, error) {
 }
 
 func (st *memStore) putNSSnapshot(p int, f fileVer) error {
-	if err := st.check(writeOrDelete(f.Present), pathNSSnapshot(string(st.cat.packages[p].id))); err != nil {
+	if err := st.check(writeOrDelete(f.Present), layout.NSSnapshot(string(st.cat.packages[p].id))); err != nil {
 		return err
 	}
 	if f == (fileVer{true, st.cat.packages[p].version}) {
@@ -83,7 +85,7 @@ func (st *memStore) putNSSnapshot(p int, f fileVer) error {
 func (st *memStore) agent(s int) (agentRec, error) { return st.srv[s].agent, nil }
 
 func (st *memStore) putAgent(s int, a agentRec) error {
-	if err := st.check(opWrite, pathAgentJSON(string(st.cat.servers[s].name))); err != nil {
+	if err := st.check(layout.Write, layout.AgentJSON(string(st.cat.servers[s].name))); err != nil {
 		return err
 	}
 	st.srv[s].agent = a
@@ -91,7 +93,7 @@ func (st *memStore) putAgent(s int, a agentRec) error {
 }
 
 func (st *memStore) appendLog(s int, evs []logEvent) error {
-	if err := st.check(opWrite, pathAgentLog(string(st.cat.servers[s].name))); err != nil {
+	if err := st.check(layout.Write, layout.AgentLog(string(st.cat.servers[s].name))); err != nil {
 		return err
 	}
 	sv := &st.srv[s]
@@ -104,11 +106,11 @@ func (st *memStore) appendLog(s int, evs []logEvent) error {
 
 func (st *memStore) logTail(s int) ([]logEvent, error) { return slices.Clone(st.srv[s].log), nil }
 
-func writeOrDelete(present bool) fileOp {
+func writeOrDelete(present bool) layout.Op {
 	if present {
-		return opWrite
+		return layout.Write
 	}
-	return opDelete
+	return layout.Delete
 }
 
 // interner numbers version strings, so that a pair stores 4-byte ids.

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/itms-tools/reconciler/site/sim/layout"
 )
 
 // Clone returns a deep copy of a memory site, for brute-force searches
@@ -27,7 +29,7 @@ func (s *Site) Clone() *Site {
 	return c
 }
 
-func (st *memStore) clone(m *meta, check func(fileOp, string) error) *memStore {
+func (st *memStore) clone(m *meta, check func(layout.Op, string) error) *memStore {
 	c := *st
 	c.m, c.check = m, check
 	c.nsSnaps = maps.Clone(st.nsSnaps)

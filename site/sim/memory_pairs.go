@@ -3,6 +3,7 @@ package sim
 import (
 	"slices"
 
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -68,7 +69,7 @@ func (st *memStore) snapshot(s, p int) (fileVer, error) {
 }
 
 func (st *memStore) putSnapshot(s, p int, f fileVer) error {
-	path := pathSnapshot(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
+	path := layout.Snapshot(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (st *memStore) statusFile(s, p int) (statusFile, error) {
 }
 
 func (st *memStore) putStatusFile(s, p int, f statusFile) error {
-	path := pathStatus(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
+	path := layout.Status(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
 	}

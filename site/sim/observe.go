@@ -8,6 +8,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -76,7 +77,7 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 	out := make([]observed.Snapshot, 0, len(packages))
 	err := s.do(ctx, func(time.Time) error {
 		for _, g := range packages {
-			if err := s.check(opRead, pathNSSnapshot(string(g))); err != nil {
+			if err := s.check(layout.Read, layout.NSSnapshot(string(g))); err != nil {
 				return err
 			}
 			snap := observed.Snapshot{Package: g}
@@ -104,7 +105,7 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 func (s *Site) Agent(ctx context.Context, server vocab.Host, packages []vocab.GUID) (observed.AgentFacts, error) {
 	var out observed.AgentFacts
 	err := s.do(ctx, func(now time.Time) error {
-		srv, err := s.psTarget(now, observeTarget(server), pathAgentJSON(string(server)), opRead)
+		srv, err := s.psTarget(now, observeTarget(server), layout.AgentJSON(string(server)), layout.Read)
 		if err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 				out.Evidence.BareFolders++
 			}
 		}
-		if err := s.check(opRead, pathSnapshot(string(name), string(g))); err != nil {
+		if err := s.check(layout.Read, layout.Snapshot(string(name), string(g))); err != nil {
 			return observed.AgentFacts{}, err
 		}
 		pf, err := s.packageFiles(srv, a, g)

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -47,8 +48,8 @@ var (
 	// ErrCMDBDown: the CMDB does not answer now.
 	ErrCMDBDown = errors.New("CMDB unreachable")
 	// ErrUnsafePath: an operation would touch a file outside the allowed
-	// set; it was refused and counted.
-	ErrUnsafePath = errors.New("unsafe path")
+	// set, or leave the site folder; it was refused and counted.
+	ErrUnsafePath = layout.ErrUnsafePath
 )
 
 // Site is a simulated ITMS site. It implements observed.CMDB,
@@ -225,23 +226,17 @@ func (s *Site) sample(at time.Time) error {
 
 // escaped refuses and counts an operation that a symbolic link would lead
 // out of the site folder (the disk store's os.Root refused it).
-func (s *Site) escaped(op fileOp, rel string) error {
+func (s *Site) escaped(op layout.Op, rel string) error {
 	if s.m != nil {
 		s.m.Unsafe++
 	}
-	return escapeError(op, rel)
-}
-
-// escapeError is the refusal of an operation that would leave the site
-// folder.
-func escapeError(op fileOp, rel string) error {
-	return fmt.Errorf("%w: %s %q refused: a symbolic link leads out of the site folder", ErrUnsafePath, op, vocab.Clip(rel))
+	return layout.Escaped(op, rel)
 }
 
 // check is the one guard of every file operation: it refuses and counts
 // anything outside the allowed set.
-func (s *Site) check(op fileOp, rel string) error {
-	if err := checkPath(op, rel); err != nil {
+func (s *Site) check(op layout.Op, rel string) error {
+	if err := layout.Check(op, rel); err != nil {
 		s.m.Unsafe++
 		return fmt.Errorf("%w: %w", ErrUnsafePath, err)
 	}

@@ -1,6 +1,18 @@
-package sim
+// Package layout is the simulated site's file tree and its one guard: the
+// paths of every file a site holds (as on Windows, relative to the site
+// folder, with forward slashes) and Check, which every file operation of
+// either store passes before it touches a file (DESIGN §6: the snapshot and
+// status files may be deleted, the sim's own files read and written,
+// nothing else touched).
+//
+// The disk store lays these files out; the memory store keeps none but
+// builds the same would-be paths and checks them the same way, so that
+// both refuse and count alike. Counting is the caller's: Check only says
+// no.
+package layout
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -8,14 +20,20 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// Paths of the disk site, relative to its folder, with forward slashes.
-// The memory store builds the same strings for its would-be files, so
-// that both stores check, refuse and count alike.
+// The site's own files, relative to its folder.
 const (
-	siteFile       = "site.json"
-	cmdbFile       = "cmdb.sqlite"
-	lockFile       = ".site.lock"
-	nsSettingsFile = "ns/settings.json"
+	// SiteFile is the sim's bookkeeping (see package disk).
+	SiteFile = "site.json"
+	// CMDBFile is the SQLite CMDB.
+	CMDBFile = "cmdb.sqlite"
+	// LockFile is the file lock every operation of a disk site holds.
+	LockFile = ".site.lock"
+	// NSSettingsFile is the NS credential setting and policy version.
+	NSSettingsFile = "ns/settings.json"
+)
+
+// The folders of the tree.
+const (
 	nsSnapshotsDir = "ns/ProgramData/Symantec/SMP/Snapshots"
 	serversDir     = "servers"
 	agentRoot      = "ProgramData/Symantec/Symantec Agent"
@@ -24,35 +42,46 @@ const (
 	agentLog       = agentRoot + "/Logs/agent.log"
 )
 
-// fileOp is what a file operation does.
-type fileOp uint8
+// Op is what a file operation does.
+type Op uint8
 
+// The file operations.
 const (
-	opRead fileOp = iota
-	opWrite
-	opDelete
+	Read Op = iota
+	Write
+	Delete
 )
 
-func (o fileOp) String() string {
+func (o Op) String() string {
 	return [...]string{"read", "write", "delete"}[o]
 }
 
+// ErrUnsafePath is what a refused file operation wraps: it would touch a
+// file outside the allowed set, or leave the site folder.
+var ErrUnsafePath = errors.New("unsafe path")
+
 // The would-be paths of the site's files. Arguments are raw strings on
 // purpose: a malformed target builds a malformed path, which the guard
-// then refuses and counts.
-func pathNSSnapshot(pkg string) string { return nsSnapshotsDir + "/{" + pkg + "}.xml" }
+// then refuses (and the caller counts).
 
-func pathSnapshot(server, pkg string) string {
+// NSSnapshot is the NS snapshot file of a package: {GUID}.xml.
+func NSSnapshot(pkg string) string { return nsSnapshotsDir + "/{" + pkg + "}.xml" }
+
+// Snapshot is a package server's snapshot.xml of a package.
+func Snapshot(server, pkg string) string {
 	return serversDir + "/" + server + "/" + deliveryDir + "/{" + pkg + "}/snapshot.xml"
 }
 
-func pathStatus(server, pkg string) string {
+// Status is a package server's PackageStatus.xml of a package.
+func Status(server, pkg string) string {
 	return serversDir + "/" + server + "/" + statusDir + "/{" + pkg + "}/PackageStatus.xml"
 }
 
-func pathAgentJSON(server string) string { return serversDir + "/" + server + "/agent.json" }
+// AgentJSON is the sim's record of what Windows holds on a package server.
+func AgentJSON(server string) string { return serversDir + "/" + server + "/agent.json" }
 
-func pathAgentLog(server string) string { return serversDir + "/" + server + "/" + agentLog }
+// AgentLog is a package server's agent.log.
+func AgentLog(server string) string { return serversDir + "/" + server + "/" + agentLog }
 
 // A pattern is a path with placeholders: hostSeg for a server name,
 // guidSeg for a braced canonical GUID folder, guidXML for "{GUID}.xml".
@@ -76,23 +105,23 @@ var allowed = []pathRule{
 	{split(serversDir + "/" + hostSeg + "/" + statusDir + "/" + guidSeg + "/PackageStatus.xml"), true},
 	{split(serversDir + "/" + hostSeg + "/agent.json"), false},
 	{split(serversDir + "/" + hostSeg + "/" + agentLog), false},
-	{split(nsSettingsFile), false},
-	{split(siteFile), false},
-	{split(cmdbFile), false},
-	{split(lockFile), false},
+	{split(NSSettingsFile), false},
+	{split(SiteFile), false},
+	{split(CMDBFile), false},
+	{split(LockFile), false},
 }
 
 func split(p string) []string { return strings.Split(p, "/") }
 
-// checkPath reports whether op on rel is inside the allowed set. It is
-// the one check every file operation of the site goes through.
-func checkPath(op fileOp, rel string) error {
+// Check reports whether op on rel is inside the allowed set. It is the
+// one check every file operation of the site goes through.
+func Check(op Op, rel string) error {
 	if rel == "" || strings.ContainsAny(rel, "\\\x00") || path.Clean(rel) != rel || strings.HasPrefix(rel, "/") {
 		return fmt.Errorf("%s %q refused", op, vocab.Clip(rel))
 	}
 	segs := strings.Split(rel, "/")
 	for _, r := range allowed {
-		if (op != opDelete || r.deletable) && matches(r.pattern, segs) {
+		if (op != Delete || r.deletable) && matches(r.pattern, segs) {
 			return nil
 		}
 	}
@@ -130,4 +159,10 @@ func isBracedGUID(s string) bool {
 		return false
 	}
 	return vocab.GUID(s[1:37]).Valid()
+}
+
+// Escaped is the refusal of an operation that a symbolic link would lead
+// out of the site folder.
+func Escaped(op Op, rel string) error {
+	return fmt.Errorf("%w: %s %q refused: a symbolic link leads out of the site folder", ErrUnsafePath, op, vocab.Clip(rel))
 }
