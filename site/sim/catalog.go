@@ -52,12 +52,12 @@ func newCatalog(sc *scenario.Scenario, seed int64) *catalog {
 		c.packages = append(c.packages, packageInfo{id: freshGUID(r, taken), name: names[i], version: strconv.Itoa(v)})
 	}
 	slices.SortFunc(c.packages, func(a, b packageInfo) int { return strings.Compare(string(a.id), string(b.id)) })
-	c.index()
+	c.Index()
 	return c
 }
 
-// index fills the lookup maps and derived fields.
-func (c *catalog) index() {
+// Index fills the lookup maps and derived fields.
+func (c *catalog) Index() {
 	c.byName = make(map[string]int, len(c.servers))
 	for i := range c.servers {
 		s := &c.servers[i]
@@ -74,17 +74,20 @@ func (c *catalog) index() {
 	}
 }
 
-// server finds a server by name, case-insensitively.
-func (c *catalog) server(h vocab.Host) (int, bool) {
+// Server finds a Server by name, case-insensitively.
+func (c *catalog) Server(h vocab.Host) (int, bool) {
 	i, ok := c.byName[strings.ToUpper(string(h))]
 	return i, ok
 }
 
-// pkg finds a package by canonical GUID.
-func (c *catalog) pkg(g vocab.GUID) (int, bool) {
+// Package finds a package by canonical GUID.
+func (c *catalog) Package(g vocab.GUID) (int, bool) {
 	i, ok := c.byID[g]
 	return i, ok
 }
+
+// Size is how many servers and packages the site has.
+func (c *catalog) Size() (servers, packages int) { return len(c.servers), len(c.packages) }
 
 // freshGUID draws a random version-4 GUID not drawn before.
 func freshGUID(r *rand.Rand, taken map[vocab.GUID]bool) vocab.GUID {

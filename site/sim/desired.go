@@ -53,7 +53,7 @@ func (d *desiredTrack) touched(s *Site, a actions.Action) {
 	case actions.SetCredentialMode:
 		d.ns = true
 	case actions.UpdateConfiguration, actions.GrantACL:
-		if srv, ok := s.cat.server(a.Target.Server); ok {
+		if srv, ok := s.cat.Server(a.Target.Server); ok {
 			d.dirty = append(d.dirty, srv)
 		}
 	}

@@ -100,7 +100,7 @@ func (st *diskStore) agentFromJSON(rel string, v agentJSON) (agentRec, error) {
 		}
 	}
 	for _, g := range v.Downloading {
-		p, ok := st.cat.pkg(g)
+		p, ok := st.cat.Package(g)
 		if !ok {
 			return agentRec{}, fmt.Errorf("%s: downloading: unknown package %q", rel, vocab.Clip(string(g)))
 		}

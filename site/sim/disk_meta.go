@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
@@ -104,7 +105,7 @@ func encodeSite(cat *catalog, m *meta) []byte {
 	return marshal(v)
 }
 
-func encodeFault(cat *catalog, f plannedFault) faultJSON {
+func encodeFault(cat *catalog, f faults.Fault) faultJSON {
 	j := faultJSON{Index: f.Index, Kind: f.Kind, From: f.From.String(), End: f.End.String(), PackageID: f.PackageID}
 	for _, s := range f.Servers {
 		j.Servers = append(j.Servers, cat.servers[s].name)
@@ -162,7 +163,7 @@ func decodeCatalog(v siteJSON) (*catalog, error) {
 	if !slices.IsSortedFunc(cat.packages, func(a, b packageInfo) int { return cmp.Compare(a.id, b.id) }) {
 		return nil, fmt.Errorf("packages not in GUID order")
 	}
-	cat.index()
+	cat.Index()
 	if len(cat.byName) != len(cat.servers) || len(cat.byID) != len(cat.packages) {
 		return nil, fmt.Errorf("duplicate server or package")
 	}
@@ -193,7 +194,7 @@ func decodeMeta(v siteJSON, cat *catalog) (*meta, error) {
 		m.Queue = append(m.Queue, w)
 	}
 	for _, h := range v.Stuck {
-		s, ok := cat.server(h)
+		s, ok := cat.Server(h)
 		if !ok {
 			return nil, fmt.Errorf("stuck: unknown server %q", vocab.Clip(string(h)))
 		}
@@ -209,11 +210,11 @@ func decodeMeta(v siteJSON, cat *catalog) (*meta, error) {
 	return m, nil
 }
 
-func decodeFault(f faultJSON, cat *catalog) (plannedFault, error) {
+func decodeFault(f faultJSON, cat *catalog) (faults.Fault, error) {
 	if !slices.Contains(scenario.FaultKinds, f.Kind) {
-		return plannedFault{}, fmt.Errorf("unknown kind %q", vocab.Clip(f.Kind))
+		return faults.Fault{}, fmt.Errorf("unknown kind %q", vocab.Clip(f.Kind))
 	}
-	pf := plannedFault{Index: f.Index, Kind: f.Kind, PackageID: f.PackageID}
+	pf := faults.Fault{Index: f.Index, Kind: f.Kind, PackageID: f.PackageID}
 	var err error
 	if pf.From, err = time.ParseDuration(f.From); err != nil {
 		return pf, err
@@ -229,13 +230,13 @@ func decodeFault(f faultJSON, cat *catalog) (plannedFault, error) {
 }
 
 func decodeQueued(q queuedJSON, cat *catalog) (rowWrite, error) {
-	s, ok := cat.server(q.Server)
+	s, ok := cat.Server(q.Server)
 	if !ok {
 		return rowWrite{}, fmt.Errorf("unknown server %q", vocab.Clip(string(q.Server)))
 	}
 	w := rowWrite{At: q.At, Server: s, RestReady: q.RestReady, BadRow: q.BadRow}
 	for _, r := range q.Rows {
-		p, ok := cat.pkg(r.Package)
+		p, ok := cat.Package(r.Package)
 		st := vocab.NormalizeStatus(string(r.Status))
 		if !ok || (st != vocab.Ready && st != vocab.Invalid && st != vocab.Pending) || checkVersion(r.Version) != nil && r.Version != "" {
 			return rowWrite{}, fmt.Errorf("bad row for package %q", vocab.Clip(string(r.Package)))
@@ -248,7 +249,7 @@ func decodeQueued(q queuedJSON, cat *catalog) (rowWrite, error) {
 func serverIndices(cat *catalog, names []vocab.Host) ([]int, error) {
 	var out []int
 	for _, h := range names {
-		s, ok := cat.server(h)
+		s, ok := cat.Server(h)
 		if !ok {
 			return nil, fmt.Errorf("unknown server %q", vocab.Clip(string(h)))
 		}
@@ -260,7 +261,7 @@ func serverIndices(cat *catalog, names []vocab.Host) ([]int, error) {
 func packageIndices(cat *catalog, ids []vocab.GUID) ([]int, error) {
 	var out []int
 	for _, g := range ids {
-		p, ok := cat.pkg(g)
+		p, ok := cat.Package(g)
 		if !ok {
 			return nil, fmt.Errorf("unknown package %q", vocab.Clip(string(g)))
 		}

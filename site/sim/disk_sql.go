@@ -184,7 +184,7 @@ func (st *diskStore) notReady() (n int, err error) {
 		if err := rows.Scan(&name, &k); err != nil {
 			return 0, fmt.Errorf("count not-Ready pairs: %w", err)
 		}
-		if s, ok := st.cat.server(vocab.Host(name)); ok && st.inScope[s] {
+		if s, ok := st.cat.Server(vocab.Host(name)); ok && st.inScope[s] {
 			n += k
 		}
 	}

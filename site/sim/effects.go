@@ -127,7 +127,7 @@ func (s *Site) psTarget(now time.Time, t actions.Target, path string, op layout.
 	if err != nil {
 		return 0, err
 	}
-	srv, ok := s.cat.server(h)
+	srv, ok := s.cat.Server(h)
 	if !ok {
 		return 0, fmt.Errorf("unknown server %s", h)
 	}
@@ -152,7 +152,7 @@ func (s *Site) knownPackage(g vocab.GUID) (int, error) {
 	if !g.Valid() {
 		return 0, fmt.Errorf("not a GUID: %q", vocab.Clip(string(g)))
 	}
-	p, ok := s.cat.pkg(g)
+	p, ok := s.cat.Package(g)
 	if !ok {
 		return 0, fmt.Errorf("unknown package %s", g)
 	}

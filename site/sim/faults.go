@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -20,7 +21,7 @@ func (s *Site) inject(idx []int, at time.Time) error {
 		return err
 	}
 	report := map[int]bool{}
-	var cmdbSide []plannedFault
+	var cmdbSide []faults.Fault
 	for _, i := range idx {
 		f := s.m.Faults[i]
 		switch f.Kind {
@@ -49,7 +50,7 @@ func (s *Site) inject(idx []int, at time.Time) error {
 }
 
 // breakState applies the agent- and file-side part of a fault.
-func (s *Site) breakState(f plannedFault, ns nsSetting) error {
+func (s *Site) breakState(f faults.Fault, ns nsSetting) error {
 	if f.Kind == scenario.StaleNSSnapshot {
 		for _, p := range f.Packages {
 			if err := s.st.putNSSnapshot(p, fileVer{true, s.cat.packages[p].prev}); err != nil {
@@ -79,7 +80,7 @@ func (s *Site) breakState(f plannedFault, ns nsSetting) error {
 }
 
 // breakAgent applies a fault to what Windows holds on the server.
-func (s *Site) breakAgent(f plannedFault, srv int, ns nsSetting) error {
+func (s *Site) breakAgent(f faults.Fault, srv int, ns nsSetting) error {
 	a, err := s.st.agent(srv)
 	if err != nil {
 		return err
@@ -125,7 +126,7 @@ func (s *Site) staleFiles(srv int, pkgs []int) error {
 
 // breakCMDB applies the CMDB-side faults: rows Invalid though a report
 // would say Ready, or an extra row naming no package.
-func (s *Site) breakCMDB(f plannedFault, at time.Time) error {
+func (s *Site) breakCMDB(f faults.Fault, at time.Time) error {
 	for _, srv := range f.Servers {
 		w := rowWrite{At: at, Server: srv}
 		if f.Kind == scenario.BadRow {
@@ -151,7 +152,7 @@ func (s *Site) breakCMDB(f plannedFault, at time.Time) error {
 
 // downloadEnd finishes a download: the packages get the current snapshot,
 // their local status turns Ready, and the PS reports those packages only.
-func (s *Site) downloadEnd(f plannedFault, at time.Time) error {
+func (s *Site) downloadEnd(f faults.Fault, at time.Time) error {
 	for _, srv := range f.Servers {
 		a, err := s.st.agent(srv)
 		if err != nil {

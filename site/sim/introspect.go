@@ -79,7 +79,7 @@ func (s *Site) Packages() []vocab.GUID {
 
 // PackageVersion returns the NS version of a package.
 func (s *Site) PackageVersion(g vocab.GUID) (string, bool) {
-	p, ok := s.cat.pkg(g)
+	p, ok := s.cat.Package(g)
 	if !ok {
 		return "", false
 	}
@@ -96,7 +96,7 @@ type TruthServer struct {
 
 // Truth returns a server's hidden state now.
 func (s *Site) Truth(server vocab.Host) (TruthServer, bool) {
-	srv, ok := s.cat.server(server)
+	srv, ok := s.cat.Server(server)
 	if !ok {
 		return TruthServer{}, false
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -98,24 +99,13 @@ type logEvent struct {
 // logTailEvents is how many agent.log events an observation reads.
 const logTailEvents = 200
 
-// plannedFault is a scenario fault resolved against a site: its servers
-// and packages as indices, its window as offsets from the epoch.
-type plannedFault struct {
-	Index     int // position in the scenario
-	Kind      string
-	Servers   []int
-	Packages  []int
-	From, End time.Duration
-	PackageID string
-}
-
 // meta is the sim's bookkeeping: what no Windows file or CMDB table holds.
 type meta struct {
 	Scenario string
 	Seed     int64
 	Epoch    time.Time
 	Duration time.Duration
-	Faults   []plannedFault
+	Faults   []faults.Fault
 	Done     int // scheduled events processed
 	Queue    []rowWrite
 	Unsafe   int

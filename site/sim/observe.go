@@ -81,7 +81,7 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 				return err
 			}
 			snap := observed.Snapshot{Package: g}
-			if p, ok := s.cat.pkg(g); ok {
+			if p, ok := s.cat.Package(g); ok {
 				f, err := s.st.nsSnapshot(p)
 				if err != nil {
 					return err
@@ -142,7 +142,7 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 	}
 	bare := folderBare(a, ns)
 	for _, g := range packages {
-		if _, ok := s.cat.pkg(g); ok {
+		if _, ok := s.cat.Package(g); ok {
 			out.Evidence.FoldersRead++
 			if bare {
 				out.Evidence.BareFolders++
@@ -177,7 +177,7 @@ func folderBare(a agentRec, ns nsSetting) bool {
 // does not know has no files and is unavailable to the agent.
 func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.PackageFiles, error) {
 	pf := observed.PackageFiles{Server: s.cat.servers[srv].name, Package: g, Local: vocab.LocalUnavailable}
-	p, ok := s.cat.pkg(g)
+	p, ok := s.cat.Package(g)
 	if !ok {
 		return pf, nil
 	}

@@ -19,7 +19,7 @@ func TestInQuestionRows(t *testing.T) {
 	s := b.mem
 	var want []observed.RawRow
 	for _, g := range faultOf(t, s, scenario.StatusLost).Packages {
-		p, _ := s.cat.pkg(g)
+		p, _ := s.cat.Package(g)
 		want = append(want, observed.RawRow{
 			ServerID: strings.ToUpper(string(s.cat.servers[1].id)), ServerName: "PS002",
 			PackageID: strings.ToUpper(string(g)), PackageName: s.cat.packages[p].name,

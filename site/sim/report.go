@@ -143,3 +143,11 @@ func union(a, b []int) []int {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+func allIndices(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
@@ -63,7 +64,7 @@ type Site struct {
 	inScope  []bool
 	st       store
 	m        *meta // the bookkeeping of the operation in progress
-	sched    schedule
+	sched    faults.Schedule
 	timeline []Sample
 	last     int
 	desired  desiredTrack
@@ -112,13 +113,13 @@ func prepare(sc *scenario.Scenario, seed int64, opt Options) (*catalog, *meta, n
 		return nil, nil, nsSetting{}, errors.New("sim: no scenario")
 	}
 	cat := newCatalog(sc, seed)
-	faults, err := planFaults(sc, cat, seed)
+	resolved, err := faults.Resolve(sc, cat, seed)
 	if err != nil {
 		return nil, nil, nsSetting{}, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	m := &meta{
 		Scenario: sc.Name, Seed: seed, Epoch: opt.Clock.Now(), Duration: sc.Duration,
-		Faults: faults, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
+		Faults: resolved, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
 	}
 	cred := sc.Credential
 	if !cred.Mode.NeedsAccount() {
@@ -129,7 +130,7 @@ func prepare(sc *scenario.Scenario, seed int64, opt Options) (*catalog, *meta, n
 }
 
 func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults), hide: opt.HideCredentialFacts,
+	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: faults.NewSchedule(m.Faults), hide: opt.HideCredentialFacts,
 		desired: newDesiredTrack(opt.Want, len(cat.servers))}
 	if s.hide {
 		s.notes = append(s.notes, "agents observed as on a real site (hide_credential_facts): the applied credential "+
