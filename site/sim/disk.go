@@ -16,6 +16,7 @@ import (
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -30,7 +31,7 @@ type diskStore struct {
 	dir     string
 	realDir string   // dir with its symbolic links resolved
 	root    *os.Root // every file operation goes through it
-	cat     *catalog
+	cat     *world.Catalog
 	inScope []bool
 	check   func(layout.Op, string) error
 	// escape refuses (and counts) an operation that a symbolic link
@@ -41,15 +42,15 @@ type diskStore struct {
 	db     *sql.DB
 	ctx    context.Context // of the operation in progress
 	tx     *sql.Tx         // its CMDB writes
-	m      *meta           // its bookkeeping
+	m      *world.Meta     // its bookkeeping
 	loaded []byte          // site.json as the operation found it
 	// creating is set while a new site is laid out, before its
 	// site.json exists: files are written in place then.
 	creating bool
 }
 
-var _ store = (*diskStore)(nil)
-var _ store = (*memStore)(nil)
+var _ world.Store = (*diskStore)(nil)
+var _ world.Store = (*memStore)(nil)
 
 // Open opens the disk-backed site in dir, creating it from sc and seed
 // when dir is missing or empty (lock files aside). An existing site is
@@ -100,13 +101,13 @@ func create(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, 
 	if err != nil {
 		return nil, err
 	}
-	s.st = st
+	s.w.Store = st
 	if err := st.writeHealthy(ctx, m, ns); err != nil {
-		st.close()
+		st.Close()
 		return nil, fmt.Errorf("create site in %s: %w", dir, err)
 	}
 	if err := s.start(ctx, m.Epoch); err != nil {
-		st.close()
+		st.Close()
 		return nil, fmt.Errorf("create site in %s: %w", dir, err)
 	}
 	return s, nil
@@ -120,23 +121,23 @@ func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := st.begin(ctx)
+	m, err := st.Begin(ctx)
 	if err == nil {
-		err = st.end(m)
+		err = st.End(m)
 	}
 	if err != nil {
-		st.close()
+		st.Close()
 		return nil, fmt.Errorf("open site %s: %w", dir, err)
 	}
 	s := newSite(st.cat, m, opt)
 	st.inScope, st.check, st.escape = s.inScope, s.check, s.escaped
-	s.st = st
+	s.w.Store = st
 	if sc != nil && (sc.Name != m.Scenario || seed != m.Seed) {
 		s.notes = append(s.notes, fmt.Sprintf("site %s was created from scenario %q seed %d; scenario %q seed %d ignored",
 			dir, m.Scenario, m.Seed, sc.Name, seed))
 	}
 	if err := s.start(ctx, time.Time{}); err != nil {
-		st.close()
+		st.Close()
 		return nil, fmt.Errorf("open site %s: %w", dir, err)
 	}
 	return s, nil
@@ -145,7 +146,7 @@ func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, 
 // openDisk opens the root, the lock file and the CMDB of a site folder.
 // The lock and the CMDB are opened by path (flock and SQLite need one):
 // neither may be a symbolic link that leads out of the folder.
-func openDisk(dir string, cat *catalog, inScope []bool, check, escape func(layout.Op, string) error) (*diskStore, error) {
+func openDisk(dir string, cat *world.Catalog, inScope []bool, check, escape func(layout.Op, string) error) (*diskStore, error) {
 	st := &diskStore{dir: dir, cat: cat, inScope: inScope, check: check, escape: escape}
 	var err error
 	if st.realDir, err = filepath.EvalSymlinks(dir); err != nil {
@@ -184,7 +185,7 @@ func (st *diskStore) byPath(lock, db string) (string, string, error) {
 	return out[0], out[1], nil
 }
 
-func (st *diskStore) begin(ctx context.Context) (*meta, error) {
+func (st *diskStore) Begin(ctx context.Context) (*world.Meta, error) {
 	ok, err := st.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
 		return nil, fmt.Errorf("lock site: %w", errors.Join(err, ctx.Err()))
@@ -195,7 +196,7 @@ func (st *diskStore) begin(ctx context.Context) (*meta, error) {
 		err = fmt.Errorf("%s: missing", layout.SiteFile)
 	}
 	if err == nil {
-		var cat *catalog
+		var cat *world.Catalog
 		cat, st.m, err = decodeSite(data, st.cat)
 		st.cat = cat
 	}
@@ -207,7 +208,7 @@ func (st *diskStore) begin(ctx context.Context) (*meta, error) {
 	return st.m, nil
 }
 
-func (st *diskStore) end(m *meta) error {
+func (st *diskStore) End(m *world.Meta) error {
 	defer st.lock.Unlock()
 	if err := st.flush(); err != nil {
 		return err
@@ -219,7 +220,7 @@ func (st *diskStore) end(m *meta) error {
 	return st.write(layout.SiteFile, data)
 }
 
-func (st *diskStore) close() error {
+func (st *diskStore) Close() error {
 	if st.tx != nil {
 		st.tx.Rollback()
 		st.tx = nil
@@ -229,7 +230,7 @@ func (st *diskStore) close() error {
 
 // writeHealthy lays out a healthy site: the CMDB, the NS files, every
 // server's files; site.json last, since it marks the site complete.
-func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) error {
+func (st *diskStore) writeHealthy(ctx context.Context, m *world.Meta, ns world.NSSetting) error {
 	ok, err := st.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
 		return fmt.Errorf("lock site: %w", errors.Join(err, ctx.Err()))
@@ -241,17 +242,17 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) er
 	if err := st.createTables(ctx); err != nil {
 		return err
 	}
-	if err := st.putNS(ns); err != nil {
+	if err := st.PutNS(ns); err != nil {
 		return err
 	}
-	for p, info := range st.cat.packages {
-		if err := st.putNSSnapshot(p, fileVer{true, info.version}); err != nil {
+	for p, info := range st.cat.Packages {
+		if err := st.PutNSSnapshot(p, world.FileVer{Present: true, Version: info.Version}); err != nil {
 			return err
 		}
 	}
-	acl := defaultACL(ns.Cred)
-	for s := range st.cat.servers {
-		if err := st.writeHealthyServer(s, agentRec{Applied: ns.Cred, Received: ns.Version, FullControl: acl}); err != nil {
+	acl := world.DefaultACL(ns.Cred)
+	for s := range st.cat.Servers {
+		if err := st.writeHealthyServer(s, world.AgentRec{Applied: ns.Cred, Received: ns.Version, FullControl: acl}); err != nil {
 			return err
 		}
 	}
@@ -259,18 +260,18 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *meta, ns nsSetting) er
 	return st.write(layout.SiteFile, encodeSite(st.cat, m))
 }
 
-func (st *diskStore) writeHealthyServer(s int, a agentRec) error {
-	if err := st.putAgent(s, a); err != nil {
+func (st *diskStore) writeHealthyServer(s int, a world.AgentRec) error {
+	if err := st.PutAgent(s, a); err != nil {
 		return err
 	}
-	if _, err := st.appendLines(layout.AgentLog(string(st.cat.servers[s].name)), nil); err != nil {
+	if _, err := st.appendLines(layout.AgentLog(string(st.cat.Servers[s].Name)), nil); err != nil {
 		return err
 	}
-	for p, info := range st.cat.packages {
-		if err := st.putSnapshot(s, p, fileVer{true, info.version}); err != nil {
+	for p, info := range st.cat.Packages {
+		if err := st.PutSnapshot(s, p, world.FileVer{Present: true, Version: info.Version}); err != nil {
 			return err
 		}
-		if err := st.putStatusFile(s, p, statusFile{true, vocab.Ready, info.version}); err != nil {
+		if err := st.PutStatusFile(s, p, world.StatusFile{Present: true, Status: vocab.Ready, Version: info.Version}); err != nil {
 			return err
 		}
 	}

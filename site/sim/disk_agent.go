@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -49,60 +50,60 @@ func marshal(v any) []byte {
 	return append(b, '\n')
 }
 
-func (st *diskStore) ns() (nsSetting, error) {
+func (st *diskStore) NS() (world.NSSetting, error) {
 	data, ok, err := st.read(layout.NSSettingsFile)
 	if err == nil && !ok {
 		err = fmt.Errorf("%s: missing", layout.NSSettingsFile)
 	}
 	if err != nil {
-		return nsSetting{}, err
+		return world.NSSetting{}, err
 	}
 	var v nsJSON
 	if err := decodeStrict(layout.NSSettingsFile, data, &v); err != nil {
-		return nsSetting{}, err
+		return world.NSSetting{}, err
 	}
 	c := vocab.Credential{Mode: v.Mode, Account: v.Account}
 	if err := c.Validate(); err != nil {
-		return nsSetting{}, fmt.Errorf("%s: %w", layout.NSSettingsFile, err)
+		return world.NSSetting{}, fmt.Errorf("%s: %w", layout.NSSettingsFile, err)
 	}
-	return nsSetting{Cred: c, Version: v.PolicyVersion}, nil
+	return world.NSSetting{Cred: c, Version: v.PolicyVersion}, nil
 }
 
-func (st *diskStore) putNS(ns nsSetting) error {
+func (st *diskStore) PutNS(ns world.NSSetting) error {
 	return st.write(layout.NSSettingsFile, marshal(nsJSON{ns.Cred.Mode, ns.Cred.Account, ns.Version}))
 }
 
-func (st *diskStore) agent(s int) (agentRec, error) {
-	rel := layout.AgentJSON(string(st.cat.servers[s].name))
+func (st *diskStore) Agent(s int) (world.AgentRec, error) {
+	rel := layout.AgentJSON(string(st.cat.Servers[s].Name))
 	data, ok, err := st.read(rel)
 	if err == nil && !ok {
 		err = fmt.Errorf("%s: missing", rel)
 	}
 	if err != nil {
-		return agentRec{}, err
+		return world.AgentRec{}, err
 	}
 	var v agentJSON
 	if err := decodeStrict(rel, data, &v); err != nil {
-		return agentRec{}, err
+		return world.AgentRec{}, err
 	}
 	return st.agentFromJSON(rel, v)
 }
 
 // agentFromJSON validates agent.json's untrusted values.
-func (st *diskStore) agentFromJSON(rel string, v agentJSON) (agentRec, error) {
+func (st *diskStore) agentFromJSON(rel string, v agentJSON) (world.AgentRec, error) {
 	if err := v.Applied.Validate(); err != nil {
-		return agentRec{}, fmt.Errorf("%s: applied: %w", rel, err)
+		return world.AgentRec{}, fmt.Errorf("%s: applied: %w", rel, err)
 	}
-	a := agentRec{Applied: v.Applied, Received: v.PolicyVersion, FullControl: v.FullControl}
+	a := world.AgentRec{Applied: v.Applied, Received: v.PolicyVersion, FullControl: v.FullControl}
 	for _, p := range v.FullControl {
 		if err := vocab.ValidAccount(p); err != nil {
-			return agentRec{}, fmt.Errorf("%s: full_control: %w", rel, err)
+			return world.AgentRec{}, fmt.Errorf("%s: full_control: %w", rel, err)
 		}
 	}
 	for _, g := range v.Downloading {
 		p, ok := st.cat.Package(g)
 		if !ok {
-			return agentRec{}, fmt.Errorf("%s: downloading: unknown package %q", rel, vocab.Clip(string(g)))
+			return world.AgentRec{}, fmt.Errorf("%s: downloading: unknown package %q", rel, vocab.Clip(string(g)))
 		}
 		a.Downloading = append(a.Downloading, p)
 	}
@@ -111,22 +112,22 @@ func (st *diskStore) agentFromJSON(rel string, v agentJSON) (agentRec, error) {
 	return a, nil
 }
 
-func (st *diskStore) putAgent(s int, a agentRec) error {
+func (st *diskStore) PutAgent(s int, a world.AgentRec) error {
 	v := agentJSON{Applied: a.Applied, PolicyVersion: a.Received, FullControl: a.FullControl, Downloading: []vocab.GUID{}}
 	if v.FullControl == nil {
 		v.FullControl = []string{}
 	}
 	for _, p := range a.Downloading {
-		v.Downloading = append(v.Downloading, st.cat.packages[p].id)
+		v.Downloading = append(v.Downloading, st.cat.Packages[p].ID)
 	}
-	return st.write(layout.AgentJSON(string(st.cat.servers[s].name)), marshal(v))
+	return st.write(layout.AgentJSON(string(st.cat.Servers[s].Name)), marshal(v))
 }
 
 // maxLogBytes is where agent.log is cut back to its last events.
 const maxLogBytes = 256 << 10
 
-func (st *diskStore) appendLog(s int, evs []logEvent) error {
-	host := st.cat.servers[s].name
+func (st *diskStore) AppendLog(s int, evs []world.LogEvent) error {
+	host := st.cat.Servers[s].Name
 	rel := layout.AgentLog(string(host))
 	var b strings.Builder
 	for _, e := range evs {
@@ -136,26 +137,26 @@ func (st *diskStore) appendLog(s int, evs []logEvent) error {
 	if err != nil || size <= maxLogBytes {
 		return err
 	}
-	lines, err := st.tail(rel, logTailEvents)
+	lines, err := st.tail(rel, world.LogTailEvents)
 	if err != nil {
 		return err
 	}
 	return st.write(rel, []byte(strings.Join(lines, "\n")+"\n"))
 }
 
-func (st *diskStore) logTail(s int) ([]logEvent, error) {
-	rel := layout.AgentLog(string(st.cat.servers[s].name))
-	lines, err := st.tail(rel, logTailEvents)
+func (st *diskStore) LogTail(s int) ([]world.LogEvent, error) {
+	rel := layout.AgentLog(string(st.cat.Servers[s].Name))
+	lines, err := st.tail(rel, world.LogTailEvents)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]logEvent, 0, len(lines))
+	out := make([]world.LogEvent, 0, len(lines))
 	for i, l := range lines {
 		k, err := parseLogLine(l)
 		if err != nil {
 			return nil, fmt.Errorf("%s: line %d from the end: %w", rel, len(lines)-i, err)
 		}
-		out = append(out, logEvent{Kind: k})
+		out = append(out, world.LogEvent{Kind: k})
 	}
 	return out, nil
 }
@@ -186,67 +187,67 @@ func tailLines(r io.ReaderAt, size int64, n int) ([]string, error) {
 	return lines, nil
 }
 
-func (st *diskStore) nsSnapshot(p int) (fileVer, error) {
-	id := st.cat.packages[p].id
+func (st *diskStore) NSSnapshot(p int) (world.FileVer, error) {
+	id := st.cat.Packages[p].ID
 	return st.readSnapshot(layout.NSSnapshot(string(id)), id)
 }
 
-func (st *diskStore) putNSSnapshot(p int, f fileVer) error {
-	id := st.cat.packages[p].id
+func (st *diskStore) PutNSSnapshot(p int, f world.FileVer) error {
+	id := st.cat.Packages[p].ID
 	return st.putSnapshotFile(layout.NSSnapshot(string(id)), id, f)
 }
 
-func (st *diskStore) snapshot(s, p int) (fileVer, error) {
-	id := st.cat.packages[p].id
-	return st.readSnapshot(layout.Snapshot(string(st.cat.servers[s].name), string(id)), id)
+func (st *diskStore) Snapshot(s, p int) (world.FileVer, error) {
+	id := st.cat.Packages[p].ID
+	return st.readSnapshot(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id)
 }
 
-func (st *diskStore) putSnapshot(s, p int, f fileVer) error {
-	id := st.cat.packages[p].id
-	return st.putSnapshotFile(layout.Snapshot(string(st.cat.servers[s].name), string(id)), id, f)
+func (st *diskStore) PutSnapshot(s, p int, f world.FileVer) error {
+	id := st.cat.Packages[p].ID
+	return st.putSnapshotFile(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id, f)
 }
 
-func (st *diskStore) readSnapshot(rel string, id vocab.GUID) (fileVer, error) {
+func (st *diskStore) readSnapshot(rel string, id vocab.GUID) (world.FileVer, error) {
 	data, ok, err := st.read(rel)
 	if err != nil || !ok {
-		return fileVer{}, err
+		return world.FileVer{}, err
 	}
 	v, err := parseSnapshot(rel, data, id)
-	return fileVer{Present: err == nil, Version: v}, err
+	return world.FileVer{Present: err == nil, Version: v}, err
 }
 
-func (st *diskStore) putSnapshotFile(rel string, id vocab.GUID, f fileVer) error {
+func (st *diskStore) putSnapshotFile(rel string, id vocab.GUID, f world.FileVer) error {
 	if !f.Present {
 		return st.remove(rel)
 	}
 	return st.write(rel, formatSnapshot(id, f.Version))
 }
 
-func (st *diskStore) statusFile(s, p int) (statusFile, error) {
-	id := st.cat.packages[p].id
-	rel := layout.Status(string(st.cat.servers[s].name), string(id))
+func (st *diskStore) StatusFile(s, p int) (world.StatusFile, error) {
+	id := st.cat.Packages[p].ID
+	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
 	data, ok, err := st.read(rel)
 	if err != nil || !ok {
-		return statusFile{}, err
+		return world.StatusFile{}, err
 	}
 	return parseStatus(rel, data, id)
 }
 
-func (st *diskStore) putStatusFile(s, p int, f statusFile) error {
-	id := st.cat.packages[p].id
-	rel := layout.Status(string(st.cat.servers[s].name), string(id))
+func (st *diskStore) PutStatusFile(s, p int, f world.StatusFile) error {
+	id := st.cat.Packages[p].ID
+	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
 	if !f.Present {
 		return st.remove(rel)
 	}
 	return st.write(rel, formatStatus(id, f))
 }
 
-func (st *diskStore) candidates(int) ([]int, error) { return allIndices(len(st.cat.packages)), nil }
+func (st *diskStore) Candidates(int) ([]int, error) { return allIndices(len(st.cat.Packages)), nil }
 
-func (st *diskStore) absentSnapshots(s int) ([]int, error) {
+func (st *diskStore) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
-	for p, info := range st.cat.packages {
-		ok, err := st.exists(layout.Snapshot(string(st.cat.servers[s].name), string(info.id)))
+	for p, info := range st.cat.Packages {
+		ok, err := st.exists(layout.Snapshot(string(st.cat.Servers[s].Name), string(info.ID)))
 		if err != nil {
 			return nil, err
 		}
@@ -255,4 +256,12 @@ func (st *diskStore) absentSnapshots(s int) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+func allIndices(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

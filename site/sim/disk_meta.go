@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -74,30 +76,30 @@ type rowJSON struct {
 const siteFormat = 1
 
 // encodeSite renders the catalog and bookkeeping as site.json.
-func encodeSite(cat *catalog, m *meta) []byte {
+func encodeSite(cat *world.Catalog, m *world.Meta) []byte {
 	v := siteJSON{
 		Format: siteFormat, Scenario: m.Scenario, Seed: m.Seed, Epoch: m.Epoch,
 		Duration: m.Duration.String(), EventsDone: m.Done, Unsafe: m.Unsafe,
 		Applied: map[string]int{}, Stuck: []vocab.Host{}, Queued: []queuedJSON{}, Faults: []faultJSON{},
 	}
-	for _, s := range cat.servers {
-		v.Servers = append(v.Servers, serverJSON{s.name, s.id})
+	for _, s := range cat.Servers {
+		v.Servers = append(v.Servers, serverJSON{s.Name, s.ID})
 	}
-	for _, p := range cat.packages {
-		v.Packages = append(v.Packages, packageJSON{p.id, p.name, p.version})
+	for _, p := range cat.Packages {
+		v.Packages = append(v.Packages, packageJSON{p.ID, p.Name, p.Version})
 	}
 	for _, f := range m.Faults {
 		v.Faults = append(v.Faults, encodeFault(cat, f))
 	}
 	for _, w := range m.Queue {
-		q := queuedJSON{At: w.At, Server: cat.servers[w.Server].name, RestReady: w.RestReady, BadRow: w.BadRow}
+		q := queuedJSON{At: w.At, Server: cat.Servers[w.Server].Name, RestReady: w.RestReady, BadRow: w.BadRow}
 		for _, r := range w.Rows {
-			q.Rows = append(q.Rows, rowJSON{cat.packages[r.P].id, r.Row.Status, r.Row.Version, r.Row.TrustErr})
+			q.Rows = append(q.Rows, rowJSON{cat.Packages[r.P].ID, r.Row.Status, r.Row.Version, r.Row.TrustErr})
 		}
 		v.Queued = append(v.Queued, q)
 	}
-	for _, s := range sortedKeys(m.Stuck) {
-		v.Stuck = append(v.Stuck, cat.servers[s].name)
+	for _, s := range slices.Sorted(maps.Keys(m.Stuck)) {
+		v.Stuck = append(v.Stuck, cat.Servers[s].Name)
 	}
 	for k, n := range m.Applied {
 		v.Applied[string(k)] = n
@@ -105,20 +107,20 @@ func encodeSite(cat *catalog, m *meta) []byte {
 	return marshal(v)
 }
 
-func encodeFault(cat *catalog, f faults.Fault) faultJSON {
+func encodeFault(cat *world.Catalog, f faults.Fault) faultJSON {
 	j := faultJSON{Index: f.Index, Kind: f.Kind, From: f.From.String(), End: f.End.String(), PackageID: f.PackageID}
 	for _, s := range f.Servers {
-		j.Servers = append(j.Servers, cat.servers[s].name)
+		j.Servers = append(j.Servers, cat.Servers[s].Name)
 	}
 	for _, p := range f.Packages {
-		j.Packages = append(j.Packages, cat.packages[p].id)
+		j.Packages = append(j.Packages, cat.Packages[p].ID)
 	}
 	return j
 }
 
 // decodeSite reads site.json: the catalog (when cat is nil) and the
 // bookkeeping. Every value is checked, since a person may edit the file.
-func decodeSite(data []byte, cat *catalog) (*catalog, *meta, error) {
+func decodeSite(data []byte, cat *world.Catalog) (*world.Catalog, *world.Meta, error) {
 	var v siteJSON
 	if err := decodeStrict(layout.SiteFile, data, &v); err != nil {
 		return nil, nil, err
@@ -139,8 +141,8 @@ func decodeSite(data []byte, cat *catalog) (*catalog, *meta, error) {
 	return cat, m, nil
 }
 
-func decodeCatalog(v siteJSON) (*catalog, error) {
-	cat := &catalog{}
+func decodeCatalog(v siteJSON) (*world.Catalog, error) {
+	cat := &world.Catalog{}
 	for _, s := range v.Servers {
 		h, err := vocab.ParseHost(string(s.Name))
 		if err != nil {
@@ -149,33 +151,32 @@ func decodeCatalog(v siteJSON) (*catalog, error) {
 		if !s.ID.Valid() {
 			return nil, fmt.Errorf("server %s: not a canonical GUID: %q", h, vocab.Clip(string(s.ID)))
 		}
-		cat.servers = append(cat.servers, serverInfo{name: h, id: s.ID})
+		cat.Servers = append(cat.Servers, world.ServerInfo{Name: h, ID: s.ID})
 	}
 	for _, p := range v.Packages {
 		if n, err := strconv.Atoi(p.Version); !p.ID.Valid() || err != nil || n < 1 || checkVersion(p.Version) != nil {
 			return nil, fmt.Errorf("package %q: bad id or version", vocab.Clip(string(p.ID)))
 		}
-		cat.packages = append(cat.packages, packageInfo{id: p.ID, name: p.Name, version: p.Version})
+		cat.Packages = append(cat.Packages, world.PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version})
 	}
-	if len(cat.servers) == 0 || len(cat.packages) == 0 {
+	if len(cat.Servers) == 0 || len(cat.Packages) == 0 {
 		return nil, fmt.Errorf("no servers or no packages")
 	}
-	if !slices.IsSortedFunc(cat.packages, func(a, b packageInfo) int { return cmp.Compare(a.id, b.id) }) {
+	if !slices.IsSortedFunc(cat.Packages, func(a, b world.PackageInfo) int { return cmp.Compare(a.ID, b.ID) }) {
 		return nil, fmt.Errorf("packages not in GUID order")
 	}
-	cat.Index()
-	if len(cat.byName) != len(cat.servers) || len(cat.byID) != len(cat.packages) {
-		return nil, fmt.Errorf("duplicate server or package")
+	if err := cat.Index(); err != nil {
+		return nil, err
 	}
 	return cat, nil
 }
 
-func decodeMeta(v siteJSON, cat *catalog) (*meta, error) {
+func decodeMeta(v siteJSON, cat *world.Catalog) (*world.Meta, error) {
 	d, err := time.ParseDuration(v.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("duration: %w", err)
 	}
-	m := &meta{
+	m := &world.Meta{
 		Scenario: v.Scenario, Seed: v.Seed, Epoch: v.Epoch, Duration: d, Done: v.EventsDone,
 		Unsafe: v.Unsafe, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
 	}
@@ -210,7 +211,7 @@ func decodeMeta(v siteJSON, cat *catalog) (*meta, error) {
 	return m, nil
 }
 
-func decodeFault(f faultJSON, cat *catalog) (faults.Fault, error) {
+func decodeFault(f faultJSON, cat *world.Catalog) (faults.Fault, error) {
 	if !slices.Contains(scenario.FaultKinds, f.Kind) {
 		return faults.Fault{}, fmt.Errorf("unknown kind %q", vocab.Clip(f.Kind))
 	}
@@ -229,24 +230,24 @@ func decodeFault(f faultJSON, cat *catalog) (faults.Fault, error) {
 	return pf, err
 }
 
-func decodeQueued(q queuedJSON, cat *catalog) (rowWrite, error) {
+func decodeQueued(q queuedJSON, cat *world.Catalog) (world.RowWrite, error) {
 	s, ok := cat.Server(q.Server)
 	if !ok {
-		return rowWrite{}, fmt.Errorf("unknown server %q", vocab.Clip(string(q.Server)))
+		return world.RowWrite{}, fmt.Errorf("unknown server %q", vocab.Clip(string(q.Server)))
 	}
-	w := rowWrite{At: q.At, Server: s, RestReady: q.RestReady, BadRow: q.BadRow}
+	w := world.RowWrite{At: q.At, Server: s, RestReady: q.RestReady, BadRow: q.BadRow}
 	for _, r := range q.Rows {
 		p, ok := cat.Package(r.Package)
 		st := vocab.NormalizeStatus(string(r.Status))
 		if !ok || (st != vocab.Ready && st != vocab.Invalid && st != vocab.Pending) || checkVersion(r.Version) != nil && r.Version != "" {
-			return rowWrite{}, fmt.Errorf("bad row for package %q", vocab.Clip(string(r.Package)))
+			return world.RowWrite{}, fmt.Errorf("bad row for package %q", vocab.Clip(string(r.Package)))
 		}
-		w.Rows = append(w.Rows, rowPut{p, row{Status: st, Version: r.Version, TrustErr: r.Error}})
+		w.Rows = append(w.Rows, world.RowPut{P: p, Row: world.Row{Status: st, Version: r.Version, TrustErr: r.Error}})
 	}
 	return w, nil
 }
 
-func serverIndices(cat *catalog, names []vocab.Host) ([]int, error) {
+func serverIndices(cat *world.Catalog, names []vocab.Host) ([]int, error) {
 	var out []int
 	for _, h := range names {
 		s, ok := cat.Server(h)
@@ -258,7 +259,7 @@ func serverIndices(cat *catalog, names []vocab.Host) ([]int, error) {
 	return out, nil
 }
 
-func packageIndices(cat *catalog, ids []vocab.GUID) ([]int, error) {
+func packageIndices(cat *world.Catalog, ids []vocab.GUID) ([]int, error) {
 	var out []int
 	for _, g := range ids {
 		p, ok := cat.Package(g)

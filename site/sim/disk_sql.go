@@ -9,6 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -79,14 +80,14 @@ func (st *diskStore) createTables(ctx context.Context) error {
 		return fmt.Errorf("create CMDB: %w", err)
 	}
 	defer tx.Rollback()
-	for _, s := range st.cat.servers {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO vItem ([Guid], [Name]) VALUES (?, ?)`, s.upper, string(s.name)); err != nil {
+	for _, s := range st.cat.Servers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vItem ([Guid], [Name]) VALUES (?, ?)`, s.Upper, string(s.Name)); err != nil {
 			return fmt.Errorf("create vItem: %w", err)
 		}
 	}
-	for _, p := range st.cat.packages {
+	for _, p := range st.cat.Packages {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO SWDPackage ([PackageId], [Name], [Package Version], [_Latest]) VALUES (?, ?, ?, 1)`,
-			p.upper, p.name, p.version); err != nil {
+			p.Upper, p.Name, p.Version); err != nil {
 			return fmt.Errorf("create SWDPackage: %w", err)
 		}
 	}
@@ -95,9 +96,9 @@ func (st *diskStore) createTables(ctx context.Context) error {
 		return fmt.Errorf("create SWDPackageServer: %w", err)
 	}
 	defer ins.Close()
-	for _, s := range st.cat.servers {
-		for _, p := range st.cat.packages {
-			if _, err := ins.ExecContext(ctx, s.upper, p.upper, p.version); err != nil {
+	for _, s := range st.cat.Servers {
+		for _, p := range st.cat.Packages {
+			if _, err := ins.ExecContext(ctx, s.Upper, p.Upper, p.Version); err != nil {
 				return fmt.Errorf("create SWDPackageServer: %w", err)
 			}
 		}
@@ -105,27 +106,27 @@ func (st *diskStore) createTables(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (st *diskStore) row(s, p int) (row, error) {
+func (st *diskStore) Row(s, p int) (world.Row, error) {
 	var status, version string
 	var errText sql.NullString
 	err := st.q().QueryRowContext(st.ctx,
 		`SELECT [Status], [Version], [Error] FROM SWDPackageServer WHERE [PkgSvrId] = ? AND [PackageId] = ?`,
-		st.cat.servers[s].upper, st.cat.packages[p].upper).Scan(&status, &version, &errText)
+		st.cat.Servers[s].Upper, st.cat.Packages[p].Upper).Scan(&status, &version, &errText)
 	if errors.Is(err, sql.ErrNoRows) {
-		return row{}, fmt.Errorf("CMDB has no row for %s/%s", st.cat.servers[s].name, st.cat.packages[p].id)
+		return world.Row{}, fmt.Errorf("CMDB has no row for %s/%s", st.cat.Servers[s].Name, st.cat.Packages[p].ID)
 	}
 	if err != nil {
-		return row{}, fmt.Errorf("read row: %w", err)
+		return world.Row{}, fmt.Errorf("read row: %w", err)
 	}
-	return row{Status: vocab.NormalizeStatus(status), Version: version, TrustErr: errText.Valid && errText.String != ""}, nil
+	return world.Row{Status: vocab.NormalizeStatus(status), Version: version, TrustErr: errText.Valid && errText.String != ""}, nil
 }
 
-func (st *diskStore) writeRows(w rowWrite) error {
+func (st *diskStore) WriteRows(w world.RowWrite) error {
 	tx, err := st.writeTx()
 	if err != nil {
 		return err
 	}
-	srv := st.cat.servers[w.Server].upper
+	srv := st.cat.Servers[w.Server].Upper
 	set := map[int]bool{}
 	for _, r := range w.Rows {
 		set[r.P] = true
@@ -133,9 +134,9 @@ func (st *diskStore) writeRows(w rowWrite) error {
 			return err
 		}
 	}
-	for p, info := range st.cat.packages {
+	for p, info := range st.cat.Packages {
 		if w.RestReady && !set[p] {
-			if err := st.putRow(tx, srv, p, row{Status: vocab.Ready, Version: info.version}); err != nil {
+			if err := st.putRow(tx, srv, p, world.Row{Status: vocab.Ready, Version: info.Version}); err != nil {
 				return err
 			}
 		}
@@ -150,13 +151,13 @@ func (st *diskStore) writeRows(w rowWrite) error {
 	return nil
 }
 
-func (st *diskStore) putRow(tx *sql.Tx, srv string, p int, r row) error {
+func (st *diskStore) putRow(tx *sql.Tx, srv string, p int, r world.Row) error {
 	var errText any
 	if r.TrustErr {
-		errText = trustText
+		errText = world.TrustText
 	}
 	_, err := tx.ExecContext(st.ctx, `UPDATE SWDPackageServer SET [Status] = ?, [Version] = ?, [Error] = ? WHERE [PkgSvrId] = ? AND [PackageId] = ?`,
-		string(r.Status), r.Version, errText, srv, st.cat.packages[p].upper)
+		string(r.Status), r.Version, errText, srv, st.cat.Packages[p].Upper)
 	if err != nil {
 		return fmt.Errorf("update row: %w", err)
 	}
@@ -172,7 +173,7 @@ JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
 WHERE ps.[Status] <> 'Ready' OR ps.[Version] <> pack.[Package Version]
 GROUP BY vi.[Name]`
 
-func (st *diskStore) notReady() (n int, err error) {
+func (st *diskStore) NotReady() (n int, err error) {
 	rows, err := st.q().QueryContext(st.ctx, notReadyQuery)
 	if err != nil {
 		return 0, fmt.Errorf("count not-Ready pairs: %w", err)
@@ -194,7 +195,7 @@ func (st *diskStore) notReady() (n int, err error) {
 	return n, nil
 }
 
-func (st *diskStore) inQuestion(ctx context.Context) ([]observed.RawRow, error) {
+func (st *diskStore) InQuestion(ctx context.Context) ([]observed.RawRow, error) {
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func (st *diskStore) inQuestion(ctx context.Context) ([]observed.RawRow, error) 
 	return out, err
 }
 
-func (st *diskStore) servers(ctx context.Context) ([]observed.RawServer, error) {
+func (st *diskStore) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	if err := st.flush(); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -311,7 +312,7 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 func TestDiskLogRotation(t *testing.T) {
 	b := newStores(t, small(t, ""))
 	rel := layout.AgentLog("PS001")
-	line := formatLogEvent("PS001", t0, logEvent{t0, logTrust})
+	line := formatLogEvent("PS001", t0, world.LogEvent{At: t0, Kind: world.LogTrust})
 	big := strings.Repeat(line, maxLogBytes/len(line)+1)
 	if err := os.WriteFile(filepath.Join(b.dir, filepath.FromSlash(rel)), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
@@ -323,7 +324,7 @@ func TestDiskLogRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(data), "\n"); n != logTailEvents {
+	if n := strings.Count(string(data), "\n"); n != world.LogTailEvents {
 		t.Fatalf("%d lines after rotation", n)
 	}
 	f, err := b.disk.Agent(ctx, "PS001", nil)

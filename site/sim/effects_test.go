@@ -11,6 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -166,7 +167,7 @@ func reportCases() []effectCase {
 				t.Fatalf("PackageStatus.xml changed: %+v", f)
 			}
 		}
-		if got := agentOf(t, after, "PS001").Facts.LogSignatures; !reflect.DeepEqual(got, []string{SigAccessDenied, SigTrust}) {
+		if got := agentOf(t, after, "PS001").Facts.LogSignatures; !reflect.DeepEqual(got, []string{world.SigAccessDenied, world.SigTrust}) {
 			t.Fatalf("signatures %v", got)
 		}
 	}

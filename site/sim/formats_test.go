@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -48,13 +49,13 @@ func TestParseStatus(t *testing.T) {
 	g := vocab.GUID(g1)
 	tests := []struct {
 		name, data string
-		want       statusFile
+		want       world.StatusFile
 		err        string
 	}{
-		{"written", string(formatStatus(g, statusFile{true, vocab.Pending, "4"})), statusFile{true, vocab.Pending, "4"}, ""},
-		{"status case", `<PackageStatus PackageId="{` + g1 + `}" Status="invalid" Version="4"/>`, statusFile{true, vocab.Invalid, "4"}, ""},
-		{"unknown status", `<PackageStatus PackageId="{` + g1 + `}" Status="Gone" Version="4"/>`, statusFile{}, `unknown Status "Gone"`},
-		{"duplicate attribute", `<PackageStatus PackageId="{` + g1 + `}" Status="Ready" Status="Ready" Version="4"/>`, statusFile{}, "attribute Status given twice"},
+		{"written", string(formatStatus(g, world.StatusFile{Present: true, Status: vocab.Pending, Version: "4"})), world.StatusFile{Present: true, Status: vocab.Pending, Version: "4"}, ""},
+		{"status case", `<PackageStatus PackageId="{` + g1 + `}" Status="invalid" Version="4"/>`, world.StatusFile{Present: true, Status: vocab.Invalid, Version: "4"}, ""},
+		{"unknown status", `<PackageStatus PackageId="{` + g1 + `}" Status="Gone" Version="4"/>`, world.StatusFile{}, `unknown Status "Gone"`},
+		{"duplicate attribute", `<PackageStatus PackageId="{` + g1 + `}" Status="Ready" Status="Ready" Version="4"/>`, world.StatusFile{}, "attribute Status given twice"},
 	}
 	for _, tc := range tests {
 		got, err := parseStatus("s.xml", []byte(tc.data), g)
@@ -72,19 +73,19 @@ func TestParseStatus(t *testing.T) {
 
 func TestLogLines(t *testing.T) {
 	epoch := time.Date(2025, 5, 16, 11, 51, 5, 0, time.UTC)
-	for _, k := range []logKind{logSent, logAccessDenied, logTrust} {
-		line := strings.TrimSuffix(formatLogEvent("PS001", epoch, logEvent{epoch.Add(time.Second), k}), "\n")
+	for _, k := range []world.LogKind{world.LogSent, world.LogAccessDenied, world.LogTrust} {
+		line := strings.TrimSuffix(formatLogEvent("PS001", epoch, world.LogEvent{At: epoch.Add(time.Second), Kind: k}), "\n")
 		if got, err := parseLogLine(line); err != nil || got != k {
 			t.Errorf("kind %d: parsed %d %v from %s", k, got, err, line)
 		}
 	}
 	tests := []struct {
 		line string
-		want logKind
+		want world.LogKind
 		err  string
 	}{
-		{`<event date='May 16 11:51:05' severity='2' hostName='xx100' source='EventTransport' ><![CDATA[Error while copying: Access is denied (-2147024891)]]></event>`, logOther, ""},
-		{`<event date='May 16' severity='2'><![CDATA[The trust relationship between this workstation and the primary domain failed(1789).]]></event>`, logTrust, ""},
+		{`<event date='May 16 11:51:05' severity='2' hostName='xx100' source='EventTransport' ><![CDATA[Error while copying: Access is denied (-2147024891)]]></event>`, world.LogOther, ""},
+		{`<event date='May 16' severity='2'><![CDATA[The trust relationship between this workstation and the primary domain failed(1789).]]></event>`, world.LogTrust, ""},
 		{`<event date='x' severity='high'><![CDATA[m]]></event>`, 0, "missing date or severity"},
 		{`<event severity='2'><![CDATA[m]]></event>`, 0, "missing date or severity"},
 		{`<event date='x' severity='2' date='y'><![CDATA[m]]></event>`, 0, `attribute "date" given twice`},
@@ -108,24 +109,24 @@ func TestLogLines(t *testing.T) {
 }
 
 func TestSignatures(t *testing.T) {
-	ev := func(ks ...logKind) []logEvent {
-		var out []logEvent
+	ev := func(ks ...world.LogKind) []world.LogEvent {
+		var out []world.LogEvent
 		for _, k := range ks {
-			out = append(out, logEvent{Kind: k})
+			out = append(out, world.LogEvent{Kind: k})
 		}
 		return out
 	}
 	tests := []struct {
-		evs  []logEvent
+		evs  []world.LogEvent
 		want string
 	}{
 		{nil, ""},
-		{ev(logAccessDenied, logTrust), SigAccessDenied + "|" + SigTrust},
-		{ev(logAccessDenied, logTrust, logSent), ""},
-		{ev(logSent, logOther, logTrust), SigTrust},
+		{ev(world.LogAccessDenied, world.LogTrust), world.SigAccessDenied + "|" + world.SigTrust},
+		{ev(world.LogAccessDenied, world.LogTrust, world.LogSent), ""},
+		{ev(world.LogSent, world.LogOther, world.LogTrust), world.SigTrust},
 	}
 	for _, tc := range tests {
-		if got := strings.Join(signatures(tc.evs), "|"); got != tc.want {
+		if got := strings.Join(world.Signatures(tc.evs), "|"); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.evs, got, tc.want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -50,7 +51,7 @@ func FuzzParseSnapshot(f *testing.F) {
 // one of the three the sim writes.
 func FuzzParseStatus(f *testing.F) {
 	g := vocab.GUID(fuzzGUID)
-	f.Add(formatStatus(g, statusFile{true, vocab.Invalid, "4"}))
+	f.Add(formatStatus(g, world.StatusFile{Present: true, Status: vocab.Invalid, Version: "4"}))
 	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status="ready" Version="4"/>`))
 	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status="Ready" Status="Invalid" Version="4"/>`))
 	f.Add([]byte(`<PackageStatus PackageId="{` + fuzzGUID + `}" Status=" Pending " Version="4">text</PackageStatus>`))
@@ -78,22 +79,22 @@ func FuzzParseStatus(f *testing.F) {
 func FuzzAgentLog(f *testing.F) {
 	epoch := time.Date(2025, 5, 16, 11, 51, 5, 0, time.UTC)
 	var all strings.Builder
-	for _, k := range []logKind{logAccessDenied, logTrust, logSent, logTrust} {
-		all.WriteString(formatLogEvent("PS001", epoch, logEvent{epoch.Add(time.Second), k}))
+	for _, k := range []world.LogKind{world.LogAccessDenied, world.LogTrust, world.LogSent, world.LogTrust} {
+		all.WriteString(formatLogEvent("PS001", epoch, world.LogEvent{At: epoch.Add(time.Second), Kind: k}))
 	}
 	f.Add([]byte(all.String()))
 	f.Add([]byte(`<event date='May 16 11:51:05' severity='2' hostName='xx100' source='EventTransport' ><![CDATA[Error while copying: Access is denied (-2147024891)]]></event>` + "\n"))
 	f.Add([]byte("<event date='x' severity='2'><![CDATA[a]]>b]]></event>\n\n\r\n"))
 	f.Add([]byte("event log rotated\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		lines, err := tailLines(bytes.NewReader(data), int64(len(data)), logTailEvents)
+		lines, err := tailLines(bytes.NewReader(data), int64(len(data)), world.LogTailEvents)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(lines) > logTailEvents {
-			t.Fatalf("%d lines, more than %d", len(lines), logTailEvents)
+		if len(lines) > world.LogTailEvents {
+			t.Fatalf("%d lines, more than %d", len(lines), world.LogTailEvents)
 		}
-		var evs []logEvent
+		var evs []world.LogEvent
 		for _, l := range lines {
 			if strings.Contains(l, "\n") || strings.TrimSpace(l) == "" {
 				t.Fatalf("line %q", l)
@@ -102,14 +103,14 @@ func FuzzAgentLog(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if k == logSent && !strings.Contains(l, logMessages[logSent][2]) {
+			if k == world.LogSent && !strings.Contains(l, logMessages[world.LogSent][2]) {
 				t.Fatalf("a report counted as sent without its message: %q", l)
 			}
-			evs = append(evs, logEvent{Kind: k})
+			evs = append(evs, world.LogEvent{Kind: k})
 		}
-		sigs := signatures(evs)
-		if len(sigs) > 2 || slices.ContainsFunc(sigs, func(s string) bool { return s != SigAccessDenied && s != SigTrust }) ||
-			len(sigs) == 2 && sigs[0] != SigAccessDenied {
+		sigs := world.Signatures(evs)
+		if len(sigs) > 2 || slices.ContainsFunc(sigs, func(s string) bool { return s != world.SigAccessDenied && s != world.SigTrust }) ||
+			len(sigs) == 2 && sigs[0] != world.SigAccessDenied {
 			t.Fatalf("signatures %q", sigs)
 		}
 	})

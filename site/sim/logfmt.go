@@ -6,29 +6,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// Error signatures of KB 179719 that an agent observation reports
-// (AgentFacts.LogSignatures), as the KB spells them.
-const (
-	SigAccessDenied = "0x80070005 [Access is denied]"
-	SigTrust        = "trust relationship between this workstation and the primary domain failed(1789)"
-)
-
-// trustText is the error a refused report leaves in SWDPackageServer.Error.
-const trustText = "The " + SigTrust + "."
-
 // logMessages are the sim's own agent.log events: source, severity, text.
-var logMessages = map[logKind][3]string{
-	logSent:         {"AeXPackageServer", "4", "Package status sent to the Notification Server"},
-	logAccessDenied: {"CreateDirectoryPath", "2", `Cannot create directory: ` + SigAccessDenied + ` C:\ProgramData\Symantec\Symantec Agent\Package Delivery`},
-	logTrust:        {"AeXPackageServer", "2", "Sending package status failed: " + trustText},
+var logMessages = map[world.LogKind][3]string{
+	world.LogSent:         {"AeXPackageServer", "4", "Package status sent to the Notification Server"},
+	world.LogAccessDenied: {"CreateDirectoryPath", "2", `Cannot create directory: ` + world.SigAccessDenied + ` C:\ProgramData\Symantec\Symantec Agent\Package Delivery`},
+	world.LogTrust:        {"AeXPackageServer", "2", "Sending package status failed: " + world.TrustText},
 }
 
 // formatLogEvent renders one event as one agent.log line, in the shape of
 // the agent's events (KB 179719 shows two).
-func formatLogEvent(host vocab.Host, epoch time.Time, e logEvent) string {
+func formatLogEvent(host vocab.Host, epoch time.Time, e world.LogEvent) string {
 	m := logMessages[e.Kind]
 	return fmt.Sprintf("<event date='%s' severity='%s' hostName='%s' source='%s' module='AeXNSAgent.exe' "+
 		"process='AeXNSAgent.exe' pid='4120' thread='5236' tickCount='%d' ><![CDATA[%s]]></event>\n",
@@ -38,7 +29,7 @@ func formatLogEvent(host vocab.Host, epoch time.Time, e logEvent) string {
 // parseLogLine reads one agent.log line. The line is untrusted: it must be
 // one <event ...><![CDATA[...]]></event> with quoted attributes, a date
 // and a numeric severity; the message is only classified, never used.
-func parseLogLine(line string) (logKind, error) {
+func parseLogLine(line string) (world.LogKind, error) {
 	const open, cdata, closing = "<event ", "<![CDATA[", "]]></event>"
 	if !strings.HasPrefix(line, open) || !strings.HasSuffix(line, closing) {
 		return 0, errors.New("not an <event> line")
@@ -89,39 +80,14 @@ func parseLogAttrs(s string) (map[string]string, error) {
 	return attrs, nil
 }
 
-func classify(msg string) logKind {
+func classify(msg string) world.LogKind {
 	switch {
-	case strings.Contains(msg, SigTrust):
-		return logTrust
-	case strings.Contains(msg, SigAccessDenied):
-		return logAccessDenied
-	case msg == logMessages[logSent][2]:
-		return logSent
+	case strings.Contains(msg, world.SigTrust):
+		return world.LogTrust
+	case strings.Contains(msg, world.SigAccessDenied):
+		return world.LogAccessDenied
+	case msg == logMessages[world.LogSent][2]:
+		return world.LogSent
 	}
-	return logOther
-}
-
-// signatures returns the KB error signatures logged since the last report
-// that went through, in a fixed order: what the agent's log says is
-// wrong now, not what was wrong before it was fixed.
-func signatures(evs []logEvent) []string {
-	var denied, trust bool
-	for _, e := range evs {
-		switch e.Kind {
-		case logSent:
-			denied, trust = false, false
-		case logAccessDenied:
-			denied = true
-		case logTrust:
-			trust = true
-		}
-	}
-	var out []string
-	if denied {
-		out = append(out, SigAccessDenied)
-	}
-	if trust {
-		out = append(out, SigTrust)
-	}
-	return out
+	return world.LogOther
 }

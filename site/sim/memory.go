@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
 // memStore keeps a site in Go structures, sized for millions of pairs: a
@@ -12,12 +13,12 @@ import (
 // file at the package version, its row Ready at the package version, not
 // downloading); only deviations are stored, in per-server maps.
 type memStore struct {
-	cat     *catalog
+	cat     *world.Catalog
 	inScope []bool
-	m       *meta
+	m       *world.Meta
 	check   func(layout.Op, string) error
-	nsSet   nsSetting
-	nsSnaps map[int]fileVer // NS snapshots that deviate from the package version
+	nsSet   world.NSSetting
+	nsSnaps map[int]world.FileVer // NS snapshots that deviate from the package version
 	srv     []memServer
 	vers    *interner
 	notRdy  int // in-scope valid pairs not Ready at the package version
@@ -25,37 +26,37 @@ type memStore struct {
 
 // memServer is one package server's state.
 type memServer struct {
-	agent agentRec
+	agent world.AgentRec
 	pairs map[int32]pairDelta // deviating pairs, by package index
 	inQ   map[int32]struct{}  // pairs whose row is in question
 	nonRd [numStatus]int32    // rows by status, Ready aside
 	bad   []string            // PackageIds of bad rows (Invalid, version "")
-	log   []logEvent          // the last logTailEvents events
+	log   []world.LogEvent    // the last logTailEvents events
 }
 
-func newMemStore(cat *catalog, inScope []bool, m *meta, ns nsSetting, check func(layout.Op, string) error) *memStore {
+func newMemStore(cat *world.Catalog, inScope []bool, m *world.Meta, ns world.NSSetting, check func(layout.Op, string) error) *memStore {
 	st := &memStore{
 		cat: cat, inScope: inScope, m: m, check: check, nsSet: ns,
-		nsSnaps: map[int]fileVer{}, srv: make([]memServer, len(cat.servers)), vers: newInterner(),
+		nsSnaps: map[int]world.FileVer{}, srv: make([]memServer, len(cat.Servers)), vers: newInterner(),
 	}
-	acl := defaultACL(ns.Cred)
+	acl := world.DefaultACL(ns.Cred)
 	for i := range st.srv {
-		st.srv[i].agent = agentRec{Applied: ns.Cred, Received: ns.Version, FullControl: acl}
+		st.srv[i].agent = world.AgentRec{Applied: ns.Cred, Received: ns.Version, FullControl: acl}
 	}
-	for _, p := range cat.packages {
-		st.vers.id(p.version)
-		st.vers.id(p.prev)
+	for _, p := range cat.Packages {
+		st.vers.id(p.Version)
+		st.vers.id(p.Prev)
 	}
 	return st
 }
 
-func (st *memStore) begin(context.Context) (*meta, error) { return st.m, nil }
-func (st *memStore) end(*meta) error                      { return nil }
-func (st *memStore) close() error                         { return nil }
+func (st *memStore) Begin(context.Context) (*world.Meta, error) { return st.m, nil }
+func (st *memStore) End(*world.Meta) error                      { return nil }
+func (st *memStore) Close() error                               { return nil }
 
-func (st *memStore) ns() (nsSetting, error) { return st.nsSet, nil }
+func (st *memStore) NS() (world.NSSetting, error) { return st.nsSet, nil }
 
-func (st *memStore) putNS(ns nsSetting) error {
+func (st *memStore) PutNS(ns world.NSSetting) error {
 	if err := st.check(layout.Write, layout.NSSettingsFile); err != nil {
 		return err
 	}
@@ -63,18 +64,18 @@ func (st *memStore) putNS(ns nsSetting) error {
 	return nil
 }
 
-func (st *memStore) nsSnapshot(p int) (fileVer, error) {
+func (st *memStore) NSSnapshot(p int) (world.FileVer, error) {
 	if f, ok := st.nsSnaps[p]; ok {
 		return f, nil
 	}
-	return fileVer{true, st.cat.packages[p].version}, nil
+	return world.FileVer{Present: true, Version: st.cat.Packages[p].Version}, nil
 }
 
-func (st *memStore) putNSSnapshot(p int, f fileVer) error {
-	if err := st.check(writeOrDelete(f.Present), layout.NSSnapshot(string(st.cat.packages[p].id))); err != nil {
+func (st *memStore) PutNSSnapshot(p int, f world.FileVer) error {
+	if err := st.check(writeOrDelete(f.Present), layout.NSSnapshot(string(st.cat.Packages[p].ID))); err != nil {
 		return err
 	}
-	if f == (fileVer{true, st.cat.packages[p].version}) {
+	if f == (world.FileVer{Present: true, Version: st.cat.Packages[p].Version}) {
 		delete(st.nsSnaps, p)
 	} else {
 		st.nsSnaps[p] = f
@@ -82,29 +83,29 @@ func (st *memStore) putNSSnapshot(p int, f fileVer) error {
 	return nil
 }
 
-func (st *memStore) agent(s int) (agentRec, error) { return st.srv[s].agent, nil }
+func (st *memStore) Agent(s int) (world.AgentRec, error) { return st.srv[s].agent, nil }
 
-func (st *memStore) putAgent(s int, a agentRec) error {
-	if err := st.check(layout.Write, layout.AgentJSON(string(st.cat.servers[s].name))); err != nil {
+func (st *memStore) PutAgent(s int, a world.AgentRec) error {
+	if err := st.check(layout.Write, layout.AgentJSON(string(st.cat.Servers[s].Name))); err != nil {
 		return err
 	}
 	st.srv[s].agent = a
 	return nil
 }
 
-func (st *memStore) appendLog(s int, evs []logEvent) error {
-	if err := st.check(layout.Write, layout.AgentLog(string(st.cat.servers[s].name))); err != nil {
+func (st *memStore) AppendLog(s int, evs []world.LogEvent) error {
+	if err := st.check(layout.Write, layout.AgentLog(string(st.cat.Servers[s].Name))); err != nil {
 		return err
 	}
 	sv := &st.srv[s]
 	sv.log = append(sv.log, evs...)
-	if n := len(sv.log); n > logTailEvents {
-		sv.log = slices.Clone(sv.log[n-logTailEvents:])
+	if n := len(sv.log); n > world.LogTailEvents {
+		sv.log = slices.Clone(sv.log[n-world.LogTailEvents:])
 	}
 	return nil
 }
 
-func (st *memStore) logTail(s int) ([]logEvent, error) { return slices.Clone(st.srv[s].log), nil }
+func (st *memStore) LogTail(s int) ([]world.LogEvent, error) { return slices.Clone(st.srv[s].log), nil }
 
 func writeOrDelete(present bool) layout.Op {
 	if present {

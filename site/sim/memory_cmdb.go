@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -13,15 +14,15 @@ import (
 // SQL (cmdb/query.go is the reference), from maintained indexes: the rows
 // in question per server, the rows per status, the not-Ready count.
 
-func (st *memStore) row(s, p int) (row, error) {
+func (st *memStore) Row(s, p int) (world.Row, error) {
 	d := st.delta(s, p)
 	if d.flags&fRow == 0 {
-		return row{Status: vocab.Ready, Version: st.cat.packages[p].version}, nil
+		return world.Row{Status: vocab.Ready, Version: st.cat.Packages[p].Version}, nil
 	}
-	return row{Status: statusCodes[d.rowStatus], Version: st.vers.str(d.rowVer), TrustErr: d.flags&fRowErr != 0}, nil
+	return world.Row{Status: statusCodes[d.rowStatus], Version: st.vers.str(d.rowVer), TrustErr: d.flags&fRowErr != 0}, nil
 }
 
-func (st *memStore) writeRows(w rowWrite) error {
+func (st *memStore) WriteRows(w world.RowWrite) error {
 	sv := &st.srv[w.Server]
 	if w.RestReady {
 		set := make(map[int]bool, len(w.Rows))
@@ -30,7 +31,7 @@ func (st *memStore) writeRows(w rowWrite) error {
 		}
 		for p, d := range sv.pairs {
 			if d.flags&fRow != 0 && !set[int(p)] {
-				st.setRow(w.Server, int(p), row{Status: vocab.Ready, Version: st.cat.packages[p].version})
+				st.setRow(w.Server, int(p), world.Row{Status: vocab.Ready, Version: st.cat.Packages[p].Version})
 			}
 		}
 	}
@@ -45,8 +46,8 @@ func (st *memStore) writeRows(w rowWrite) error {
 }
 
 // setRow changes one row and keeps the indexes.
-func (st *memStore) setRow(s, p int, r row) {
-	old, _ := st.row(s, p)
+func (st *memStore) setRow(s, p int, r world.Row) {
+	old, _ := st.Row(s, p)
 	if old == r {
 		return
 	}
@@ -57,7 +58,7 @@ func (st *memStore) setRow(s, p int, r row) {
 	if r.Status != vocab.Ready {
 		sv.nonRd[statusCode(r.Status)]++
 	}
-	version := st.cat.packages[p].version
+	version := st.cat.Packages[p].Version
 	wasQ := old.Status != vocab.Ready || old.Version != version
 	isQ := r.Status != vocab.Ready || r.Version != version
 	if wasQ != isQ {
@@ -80,7 +81,7 @@ func (st *memStore) setRow(s, p int, r row) {
 	d := st.delta(s, p)
 	d.flags &^= fRow | fRowErr
 	d.rowStatus, d.rowVer = 0, 0
-	if r != (row{Status: vocab.Ready, Version: version}) {
+	if r != (world.Row{Status: vocab.Ready, Version: version}) {
 		d.flags |= fRow
 		d.rowStatus, d.rowVer = statusCode(r.Status), st.vers.id(r.Version)
 		if r.TrustErr {
@@ -90,12 +91,12 @@ func (st *memStore) setRow(s, p int, r row) {
 	st.setDelta(s, p, d)
 }
 
-func (st *memStore) notReady() (int, error) { return st.notRdy, nil }
+func (st *memStore) NotReady() (int, error) { return st.notRdy, nil }
 
 // inQuestion returns the rows in question by server name, then PackageId.
 // Package indices are in GUID order, so sorting them sorts the rows; the
 // bad rows are merged in by their PackageId.
-func (st *memStore) inQuestion(context.Context) ([]observed.RawRow, error) {
+func (st *memStore) InQuestion(context.Context) ([]observed.RawRow, error) {
 	total := 0
 	for s := range st.srv {
 		total += len(st.srv[s].inQ) + len(st.srv[s].bad)
@@ -113,17 +114,17 @@ func (st *memStore) inQuestion(context.Context) ([]observed.RawRow, error) {
 		}
 		slices.Sort(ps)
 		bad := slices.Sorted(slices.Values(sv.bad))
-		info := st.cat.servers[s]
+		info := st.cat.Servers[s]
 		for _, p := range ps {
-			pk := st.cat.packages[p]
-			for len(bad) > 0 && bad[0] < pk.upper {
+			pk := st.cat.Packages[p]
+			for len(bad) > 0 && bad[0] < pk.Upper {
 				out = append(out, st.badRow(info, bad[0]))
 				bad = bad[1:]
 			}
-			r, _ := st.row(s, p)
+			r, _ := st.Row(s, p)
 			out = append(out, observed.RawRow{
-				ServerID: info.upper, ServerName: string(info.name), PackageID: pk.upper, PackageName: pk.name,
-				Status: string(r.Status), Version: r.Version, PackageVersion: pk.version, PackageKnown: true,
+				ServerID: info.Upper, ServerName: string(info.Name), PackageID: pk.Upper, PackageName: pk.Name,
+				Status: string(r.Status), Version: r.Version, PackageVersion: pk.Version, PackageKnown: true,
 			})
 		}
 		for _, id := range bad {
@@ -133,17 +134,17 @@ func (st *memStore) inQuestion(context.Context) ([]observed.RawRow, error) {
 	return out, nil
 }
 
-func (st *memStore) badRow(info serverInfo, id string) observed.RawRow {
-	return observed.RawRow{ServerID: info.upper, ServerName: string(info.name), PackageID: id, Status: string(vocab.Invalid)}
+func (st *memStore) badRow(info world.ServerInfo, id string) observed.RawRow {
+	return observed.RawRow{ServerID: info.Upper, ServerName: string(info.Name), PackageID: id, Status: string(vocab.Invalid)}
 }
 
 // servers lists every server with its rows counted by status.
-func (st *memStore) servers(context.Context) ([]observed.RawServer, error) {
+func (st *memStore) Servers(context.Context) ([]observed.RawServer, error) {
 	out := make([]observed.RawServer, 0, len(st.srv))
 	for s := range st.srv {
 		sv := &st.srv[s]
 		counts := map[string]int{}
-		ready := len(st.cat.packages) + len(sv.bad)
+		ready := len(st.cat.Packages) + len(sv.bad)
 		for c, n := range sv.nonRd {
 			if n > 0 {
 				counts[string(statusCodes[c])] = int(n)
@@ -153,8 +154,8 @@ func (st *memStore) servers(context.Context) ([]observed.RawServer, error) {
 		if ready > 0 {
 			counts[string(vocab.Ready)] = ready
 		}
-		info := st.cat.servers[s]
-		out = append(out, observed.RawServer{ID: info.upper, Name: string(info.name), Counts: counts})
+		info := st.cat.Servers[s]
+		out = append(out, observed.RawServer{ID: info.Upper, Name: string(info.Name), Counts: counts})
 	}
 	slices.SortFunc(out, func(a, b observed.RawServer) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil

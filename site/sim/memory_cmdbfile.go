@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
+	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
 // WriteCMDB writes a memory site's CMDB, as it stands now, into db (an
@@ -22,7 +23,7 @@ import (
 func (s *Site) WriteCMDB(ctx context.Context, db *sql.DB) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.st.(*memStore)
+	st, ok := s.w.Store.(*memStore)
 	if !ok {
 		return errors.New("sim: WriteCMDB needs a memory site")
 	}
@@ -52,8 +53,8 @@ func (s *Site) WriteCMDB(ctx context.Context, db *sql.DB) error {
 // writeCatalog fills vItem and SWDPackage.
 func (st *memStore) writeCatalog(ctx context.Context, tx *sql.Tx) error {
 	vi := newBatchInsert(tx, `INSERT INTO vItem ([Guid], [Name]) VALUES `, 2)
-	for _, s := range st.cat.servers {
-		if err := vi.add(ctx, s.upper, string(s.name)); err != nil {
+	for _, s := range st.cat.Servers {
+		if err := vi.add(ctx, s.Upper, string(s.Name)); err != nil {
 			return fmt.Errorf("write vItem: %w", err)
 		}
 	}
@@ -61,8 +62,8 @@ func (st *memStore) writeCatalog(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("write vItem: %w", err)
 	}
 	pk := newBatchInsert(tx, `INSERT INTO SWDPackage ([PackageId], [Name], [Package Version], [_Latest]) VALUES `, 4)
-	for _, p := range st.cat.packages {
-		if err := pk.add(ctx, p.upper, p.name, p.version, 1); err != nil {
+	for _, p := range st.cat.Packages {
+		if err := pk.add(ctx, p.Upper, p.Name, p.Version, 1); err != nil {
 			return fmt.Errorf("write SWDPackage: %w", err)
 		}
 	}
@@ -76,19 +77,19 @@ func (st *memStore) writeCatalog(ctx context.Context, tx *sql.Tx) error {
 // rows.
 func (st *memStore) writePairRows(ctx context.Context, tx *sql.Tx) error {
 	ps := newBatchInsert(tx, `INSERT INTO SWDPackageServer ([PkgSvrId], [PackageId], [Status], [Version], [Error]) VALUES `, 5)
-	for s, info := range st.cat.servers {
-		for p, pkg := range st.cat.packages {
-			r, _ := st.row(s, p)
+	for s, info := range st.cat.Servers {
+		for p, pkg := range st.cat.Packages {
+			r, _ := st.Row(s, p)
 			var errText any
 			if r.TrustErr {
-				errText = trustText
+				errText = world.TrustText
 			}
-			if err := ps.add(ctx, info.upper, pkg.upper, string(r.Status), r.Version, errText); err != nil {
+			if err := ps.add(ctx, info.Upper, pkg.Upper, string(r.Status), r.Version, errText); err != nil {
 				return fmt.Errorf("write SWDPackageServer: %w", err)
 			}
 		}
 		for _, id := range st.srv[s].bad {
-			if err := ps.add(ctx, info.upper, id, "Invalid", "", nil); err != nil {
+			if err := ps.add(ctx, info.Upper, id, "Invalid", "", nil); err != nil {
 				return fmt.Errorf("write SWDPackageServer: %w", err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
 // Clone returns a deep copy of a memory site, for brute-force searches
@@ -16,27 +17,26 @@ import (
 func (s *Site) Clone() *Site {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mst, ok := s.st.(*memStore)
+	mst, ok := s.w.Store.(*memStore)
 	if !ok {
 		panic("sim: Clone needs a memory site")
 	}
 	c := &Site{
-		clk: s.clk, cat: s.cat, inScope: s.inScope, sched: s.sched,
+		clk: s.clk, w: &world.World{Cat: s.w.Cat, Sched: s.w.Sched, Meta: s.w.Meta.Clone()}, inScope: s.inScope,
 		timeline: slices.Clone(s.timeline), last: s.last, notes: slices.Clone(s.notes),
 	}
-	c.m = s.m.clone()
-	c.st = mst.clone(c.m, c.check)
+	c.w.Store = mst.clone(c.w.Meta, c.check)
 	return c
 }
 
-func (st *memStore) clone(m *meta, check func(layout.Op, string) error) *memStore {
+func (st *memStore) clone(m *world.Meta, check func(layout.Op, string) error) *memStore {
 	c := *st
 	c.m, c.check = m, check
 	c.nsSnaps = maps.Clone(st.nsSnaps)
 	c.vers = st.vers.clone()
 	c.srv = make([]memServer, len(st.srv))
 	for i, sv := range st.srv {
-		sv.agent = sv.agent.clone()
+		sv.agent = sv.agent.Clone()
 		sv.pairs = maps.Clone(sv.pairs)
 		sv.inQ = maps.Clone(sv.inQ)
 		sv.bad = slices.Clone(sv.bad)
@@ -55,19 +55,19 @@ func (st *memStore) clone(m *meta, check func(layout.Op, string) error) *memStor
 func (s *Site) StateKey() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.st.(*memStore)
+	st, ok := s.w.Store.(*memStore)
 	if !ok {
 		panic("sim: StateKey needs a memory site")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "ns %s|%s|%d done %d\n", st.nsSet.Cred.Mode, st.nsSet.Cred.Account, st.nsSet.Version, s.m.Done)
+	fmt.Fprintf(&b, "ns %s|%s|%d done %d\n", st.nsSet.Cred.Mode, st.nsSet.Cred.Account, st.nsSet.Version, s.w.Meta.Done)
 	for _, p := range slices.Sorted(maps.Keys(st.nsSnaps)) {
 		fmt.Fprintf(&b, "nssnap %d %v\n", p, st.nsSnaps[p])
 	}
 	for i := range st.srv {
-		st.serverKey(&b, i, s.m.Stuck[i])
+		st.serverKey(&b, i, s.w.Meta.Stuck[i])
 	}
-	for _, w := range s.m.Queue {
+	for _, w := range s.w.Meta.Queue {
 		fmt.Fprintf(&b, "queued %d %d %v %t %q\n", w.At.UnixNano(), w.Server, w.Rows, w.RestReady, w.BadRow)
 	}
 	return b.String()
@@ -77,11 +77,11 @@ func (st *memStore) serverKey(b *strings.Builder, i int, stuck bool) {
 	sv := &st.srv[i]
 	a := sv.agent
 	fmt.Fprintf(b, "s%d %s|%s|%d|%q|%v|%t|%q\n", i, a.Applied.Mode, a.Applied.Account, a.Received,
-		a.FullControl, a.Downloading, stuck, signatures(sv.log))
+		a.FullControl, a.Downloading, stuck, world.Signatures(sv.log))
 	for _, p := range slices.Sorted(maps.Keys(sv.pairs)) {
-		snap, _ := st.snapshot(i, int(p))
-		file, _ := st.statusFile(i, int(p))
-		r, _ := st.row(i, int(p))
+		snap, _ := st.Snapshot(i, int(p))
+		file, _ := st.StatusFile(i, int(p))
+		r, _ := st.Row(i, int(p))
 		fmt.Fprintf(b, " p%d %v %v %v\n", p, snap, file, r)
 	}
 	for _, id := range sv.bad {

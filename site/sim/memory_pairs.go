@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -57,19 +58,19 @@ func (st *memStore) setDelta(s, p int, d pairDelta) {
 	sv.pairs[int32(p)] = d
 }
 
-func (st *memStore) snapshot(s, p int) (fileVer, error) {
+func (st *memStore) Snapshot(s, p int) (world.FileVer, error) {
 	d := st.delta(s, p)
 	switch {
 	case d.flags&fSnapAbsent != 0:
-		return fileVer{}, nil
+		return world.FileVer{}, nil
 	case d.flags&fSnap != 0:
-		return fileVer{true, st.vers.str(d.snapVer)}, nil
+		return world.FileVer{Present: true, Version: st.vers.str(d.snapVer)}, nil
 	}
-	return fileVer{true, st.cat.packages[p].version}, nil
+	return world.FileVer{Present: true, Version: st.cat.Packages[p].Version}, nil
 }
 
-func (st *memStore) putSnapshot(s, p int, f fileVer) error {
-	path := layout.Snapshot(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
+func (st *memStore) PutSnapshot(s, p int, f world.FileVer) error {
+	path := layout.Snapshot(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func (st *memStore) putSnapshot(s, p int, f fileVer) error {
 	switch {
 	case !f.Present:
 		d.flags |= fSnap | fSnapAbsent
-	case f.Version != st.cat.packages[p].version:
+	case f.Version != st.cat.Packages[p].Version:
 		d.flags |= fSnap
 		d.snapVer = st.vers.id(f.Version)
 	}
@@ -87,19 +88,19 @@ func (st *memStore) putSnapshot(s, p int, f fileVer) error {
 	return nil
 }
 
-func (st *memStore) statusFile(s, p int) (statusFile, error) {
+func (st *memStore) StatusFile(s, p int) (world.StatusFile, error) {
 	d := st.delta(s, p)
 	switch {
 	case d.flags&fFileAbsent != 0:
-		return statusFile{}, nil
+		return world.StatusFile{}, nil
 	case d.flags&fFile != 0:
-		return statusFile{true, statusCodes[d.fileStatus], st.vers.str(d.fileVer)}, nil
+		return world.StatusFile{Present: true, Status: statusCodes[d.fileStatus], Version: st.vers.str(d.fileVer)}, nil
 	}
-	return statusFile{true, vocab.Ready, st.cat.packages[p].version}, nil
+	return world.StatusFile{Present: true, Status: vocab.Ready, Version: st.cat.Packages[p].Version}, nil
 }
 
-func (st *memStore) putStatusFile(s, p int, f statusFile) error {
-	path := layout.Status(string(st.cat.servers[s].name), string(st.cat.packages[p].id))
+func (st *memStore) PutStatusFile(s, p int, f world.StatusFile) error {
+	path := layout.Status(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func (st *memStore) putStatusFile(s, p int, f statusFile) error {
 	switch {
 	case !f.Present:
 		d.flags |= fFile | fFileAbsent
-	case f != statusFile{true, vocab.Ready, st.cat.packages[p].version}:
+	case f != world.StatusFile{Present: true, Status: vocab.Ready, Version: st.cat.Packages[p].Version}:
 		d.flags |= fFile
 		d.fileStatus, d.fileVer = statusCode(f.Status), st.vers.id(f.Version)
 	}
@@ -117,7 +118,7 @@ func (st *memStore) putStatusFile(s, p int, f statusFile) error {
 	return nil
 }
 
-func (st *memStore) candidates(s int) ([]int, error) {
+func (st *memStore) Candidates(s int) ([]int, error) {
 	out := make([]int, 0, len(st.srv[s].pairs))
 	for p := range st.srv[s].pairs {
 		out = append(out, int(p))
@@ -126,7 +127,7 @@ func (st *memStore) candidates(s int) ([]int, error) {
 	return out, nil
 }
 
-func (st *memStore) absentSnapshots(s int) ([]int, error) {
+func (st *memStore) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, d := range st.srv[s].pairs {
 		if d.flags&fSnapAbsent != 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -20,11 +21,11 @@ import (
 func (s *Site) InQuestion(ctx context.Context, fn func(observed.RawRow) error) error {
 	var rows []observed.RawRow
 	err := s.do(ctx, func(now time.Time) error {
-		if s.cmdbDown(now) {
+		if s.w.CMDBDown(now) {
 			return ErrCMDBDown
 		}
 		var err error
-		rows, err = s.st.inQuestion(ctx)
+		rows, err = s.w.Store.InQuestion(ctx)
 		return err
 	})
 	if err != nil {
@@ -43,11 +44,11 @@ func (s *Site) InQuestion(ctx context.Context, fn func(observed.RawRow) error) e
 func (s *Site) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	var out []observed.RawServer
 	err := s.do(ctx, func(now time.Time) error {
-		if s.cmdbDown(now) {
+		if s.w.CMDBDown(now) {
 			return ErrCMDBDown
 		}
 		var err error
-		out, err = s.st.servers(ctx)
+		out, err = s.w.Store.Servers(ctx)
 		return err
 	})
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *Site) Servers(ctx context.Context) ([]observed.RawServer, error) {
 func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	var out observed.NSState
 	err := s.do(ctx, func(time.Time) error {
-		ns, err := s.st.ns()
+		ns, err := s.w.Store.NS()
 		out = observed.NSState{Credential: ns.Cred, PolicyVersion: ns.Version}
 		return err
 	})
@@ -81,8 +82,8 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 				return err
 			}
 			snap := observed.Snapshot{Package: g}
-			if p, ok := s.cat.Package(g); ok {
-				f, err := s.st.nsSnapshot(p)
+			if p, ok := s.w.Cat.Package(g); ok {
+				f, err := s.w.Store.NSSnapshot(p)
 				if err != nil {
 					return err
 				}
@@ -119,30 +120,30 @@ func (s *Site) Agent(ctx context.Context, server vocab.Host, packages []vocab.GU
 }
 
 func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, error) {
-	name := s.cat.servers[srv].name
-	a, err := s.st.agent(srv)
+	name := s.w.Cat.Servers[srv].Name
+	a, err := s.w.Store.Agent(srv)
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
-	tail, err := s.st.logTail(srv)
+	tail, err := s.w.Store.LogTail(srv)
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
-	ns, err := s.st.ns()
+	ns, err := s.w.Store.NS()
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
 	out := observed.AgentFacts{
 		Server: name, Applied: a.Applied, PolicyVersion: a.Received,
-		FullControl: slices.Clone(a.FullControl), LogSignatures: signatures(tail),
+		FullControl: slices.Clone(a.FullControl), LogSignatures: world.Signatures(tail),
 	}
 	if s.hide {
 		out.Applied, out.AppliedUnknown = vocab.Credential{}, hiddenApplied
 		out.PolicyVersion, out.PolicyVersionUnknown = 0, hiddenVersion
 	}
-	bare := folderBare(a, ns)
+	bare := world.FolderBare(a, ns)
 	for _, g := range packages {
-		if _, ok := s.cat.Package(g); ok {
+		if _, ok := s.w.Cat.Package(g); ok {
 			out.Evidence.FoldersRead++
 			if bare {
 				out.Evidence.BareFolders++
@@ -160,32 +161,19 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 	return out, nil
 }
 
-// folderBare reports whether a server's Package Delivery\{GUID} folders
-// grant nobody but Administrators and SYSTEM, as KB 179719 finds them when
-// the credential was not applied: the sim keeps one ACL per server, and a
-// folder holds the account only while the agent applied the NS setting and
-// the account holds Full Control on Package Delivery. Only a mode with an
-// account can show it.
-func folderBare(a agentRec, ns nsSetting) bool {
-	if !ns.Cred.Mode.NeedsAccount() {
-		return false
-	}
-	return !a.Applied.Equal(ns.Cred) || !hasPrincipal(a.FullControl, ns.Cred.Account)
-}
-
 // packageFiles reads one package's files on a server. A package the site
 // does not know has no files and is unavailable to the agent.
-func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.PackageFiles, error) {
-	pf := observed.PackageFiles{Server: s.cat.servers[srv].name, Package: g, Local: vocab.LocalUnavailable}
-	p, ok := s.cat.Package(g)
+func (s *Site) packageFiles(srv int, a world.AgentRec, g vocab.GUID) (observed.PackageFiles, error) {
+	pf := observed.PackageFiles{Server: s.w.Cat.Servers[srv].Name, Package: g, Local: vocab.LocalUnavailable}
+	p, ok := s.w.Cat.Package(g)
 	if !ok {
 		return pf, nil
 	}
-	snap, err := s.st.snapshot(srv, p)
+	snap, err := s.w.Store.Snapshot(srv, p)
 	if err != nil {
 		return pf, err
 	}
-	file, err := s.st.statusFile(srv, p)
+	file, err := s.w.Store.StatusFile(srv, p)
 	if err != nil {
 		return pf, err
 	}
@@ -195,7 +183,7 @@ func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.Package
 		pf.StatusRecorded = file.Status
 	}
 	pf.Local = vocab.LocalReady
-	if a.downloading(p) {
+	if a.IsDownloading(p) {
 		pf.Local = vocab.LocalDownloading
 	}
 	return pf, nil

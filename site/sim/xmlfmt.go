@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -27,7 +28,7 @@ func formatSnapshot(pkg vocab.GUID, version string) []byte {
 	return fmt.Appendf(nil, "<Snapshot PackageId=\"%s\" Version=\"%s\"/>\n", pkg.Braced(), version)
 }
 
-func formatStatus(pkg vocab.GUID, f statusFile) []byte {
+func formatStatus(pkg vocab.GUID, f world.StatusFile) []byte {
 	return fmt.Appendf(nil, "<PackageStatus PackageId=\"%s\" Status=\"%s\" Version=\"%s\"/>\n",
 		pkg.Braced(), f.Status, f.Version)
 }
@@ -48,7 +49,7 @@ func parseSnapshot(file string, data []byte, want vocab.GUID) (string, error) {
 }
 
 // parseStatus reads a PackageStatus.xml of package want.
-func parseStatus(file string, data []byte, want vocab.GUID) (statusFile, error) {
+func parseStatus(file string, data []byte, want vocab.GUID) (world.StatusFile, error) {
 	attrs, err := parseElement(data, "PackageStatus", "PackageId", "Status", "Version")
 	if err == nil {
 		err = checkPackageID(attrs["PackageId"], want)
@@ -61,9 +62,9 @@ func parseStatus(file string, data []byte, want vocab.GUID) (statusFile, error) 
 		err = fmt.Errorf("unknown Status %q", vocab.Clip(attrs["Status"]))
 	}
 	if err != nil {
-		return statusFile{}, fmt.Errorf("%s: %w", file, err)
+		return world.StatusFile{}, fmt.Errorf("%s: %w", file, err)
 	}
-	return statusFile{Present: true, Status: st, Version: attrs["Version"]}, nil
+	return world.StatusFile{Present: true, Status: st, Version: attrs["Version"]}, nil
 }
 
 func checkPackageID(s string, want vocab.GUID) error {

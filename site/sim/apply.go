@@ -14,7 +14,8 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// Apply applies one action with the effects of DESIGN §6, synchronously.
+// Apply applies one action with the effects of DESIGN §6 (package world),
+// synchronously.
 // A target that is not well-formed is refused before anything is touched
 // (and counted as an unsafe path when it would have named a file); an
 // unknown server or package, or an unreachable package server, is an
@@ -25,7 +26,7 @@ func (s *Site) Apply(ctx context.Context, a actions.Action) error {
 			return err
 		}
 		s.desired.touched(s, a)
-		s.m.Applied[a.Kind]++
+		s.w.Meta.Applied[a.Kind]++
 		return s.sample(now)
 	})
 	if err != nil {
@@ -56,18 +57,18 @@ func (s *Site) apply(now time.Time, a actions.Action) error {
 		if err := nsTarget(t, false); err != nil {
 			return err
 		}
-		return s.setCredential(a.Mode, a.Account)
+		return s.w.SetCredential(a.Mode, a.Account)
 	case actions.RunPackageRefresh:
 		if err := nsTarget(t, false); err != nil {
 			return err
 		}
-		return s.refresh()
+		return s.w.Refresh()
 	case actions.DeleteNSSnapshot:
 		p, err := s.nsPackage(t)
 		if err != nil {
 			return err
 		}
-		return s.st.putNSSnapshot(p, fileVer{})
+		return s.w.DeleteNSSnapshot(p)
 	case actions.UpdateConfiguration, actions.GrantACL, actions.ResendStatus:
 		return s.applyServer(now, a)
 	case actions.DeletePSSnapshot, actions.DeletePSStatus:
@@ -90,11 +91,11 @@ func (s *Site) applyServer(now time.Time, a actions.Action) error {
 	}
 	switch a.Kind {
 	case actions.UpdateConfiguration:
-		return s.updateConfiguration(srv)
+		return s.w.UpdateConfiguration(srv)
 	case actions.GrantACL:
-		return s.grantACL(srv, a.Account)
+		return s.w.GrantACL(srv, a.Account)
 	}
-	return s.report(now, srv, nil)
+	return s.w.Report(now, srv)
 }
 
 func (s *Site) applyPair(now time.Time, a actions.Action) error {
@@ -112,9 +113,9 @@ func (s *Site) applyPair(now time.Time, a actions.Action) error {
 		return err
 	}
 	if a.Kind == actions.DeletePSStatus {
-		return s.st.putStatusFile(srv, p, statusFile{})
+		return s.w.DeleteStatusFile(srv, p)
 	}
-	return s.st.putSnapshot(srv, p, fileVer{})
+	return s.w.DeleteSnapshot(srv, p)
 }
 
 // psTarget checks a package server target: the would-be path through the
@@ -127,12 +128,12 @@ func (s *Site) psTarget(now time.Time, t actions.Target, path string, op layout.
 	if err != nil {
 		return 0, err
 	}
-	srv, ok := s.cat.Server(h)
+	srv, ok := s.w.Cat.Server(h)
 	if !ok {
 		return 0, fmt.Errorf("unknown server %s", h)
 	}
-	if !s.reachable(srv, now) {
-		return 0, fmt.Errorf("%s: %w", s.cat.servers[srv].name, ErrUnreachable)
+	if !s.w.Reachable(srv, now) {
+		return 0, fmt.Errorf("%s: %w", s.w.Cat.Servers[srv].Name, ErrUnreachable)
 	}
 	return srv, nil
 }
@@ -152,7 +153,7 @@ func (s *Site) knownPackage(g vocab.GUID) (int, error) {
 	if !g.Valid() {
 		return 0, fmt.Errorf("not a GUID: %q", vocab.Clip(string(g)))
 	}
-	p, ok := s.cat.Package(g)
+	p, ok := s.w.Cat.Package(g)
 	if !ok {
 		return 0, fmt.Errorf("unknown package %s", g)
 	}
@@ -169,98 +170,4 @@ func nsTarget(t actions.Target, withPackage bool) error {
 		return errors.New("target names a package; this kind acts on the NS")
 	}
 	return nil
-}
-
-// setCredential is set_credential_mode: the NS setting changes and the
-// policy version grows by one.
-func (s *Site) setCredential(mode vocab.Mode, account string) error {
-	c := vocab.Credential{Mode: mode, Account: account}
-	if !mode.NeedsAccount() {
-		c.Account = ""
-	}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	ns, err := s.st.ns()
-	if err != nil {
-		return err
-	}
-	return s.st.putNS(nsSetting{Cred: c, Version: ns.Version + 1})
-}
-
-// refresh is run_package_refresh: every absent NS snapshot gets the
-// package version.
-func (s *Site) refresh() error {
-	for p, info := range s.cat.packages {
-		f, err := s.st.nsSnapshot(p)
-		if err != nil {
-			return err
-		}
-		if !f.Present {
-			if err := s.st.putNSSnapshot(p, fileVer{true, info.version}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// updateConfiguration is update_configuration: the PS takes the policy,
-// applies the NS credential unless stuck (a stuck PS only lets go for
-// anonymous), and fetches the NS snapshot of every package it lacks one
-// for.
-func (s *Site) updateConfiguration(srv int) error {
-	ns, err := s.st.ns()
-	if err != nil {
-		return err
-	}
-	a, err := s.st.agent(srv)
-	if err != nil {
-		return err
-	}
-	a = a.clone()
-	a.Received = ns.Version
-	switch {
-	case !s.m.Stuck[srv]:
-		a.Applied = ns.Cred
-	case ns.Cred.Mode == vocab.Anonymous:
-		a.Applied = vocab.Credential{Mode: vocab.Anonymous}
-		delete(s.m.Stuck, srv)
-	}
-	if err := s.st.putAgent(srv, a); err != nil {
-		return err
-	}
-	absent, err := s.st.absentSnapshots(srv)
-	if err != nil {
-		return err
-	}
-	for _, p := range absent {
-		f, err := s.st.nsSnapshot(p)
-		if err != nil {
-			return err
-		}
-		if f.Present {
-			if err := s.st.putSnapshot(srv, p, f); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// grantACL is grant_acl: the account gets Full Control.
-func (s *Site) grantACL(srv int, account string) error {
-	if err := vocab.ValidAccount(account); err != nil {
-		return err
-	}
-	a, err := s.st.agent(srv)
-	if err != nil {
-		return err
-	}
-	if hasPrincipal(a.FullControl, account) {
-		return nil
-	}
-	a = a.clone()
-	a.FullControl = append(a.FullControl, account)
-	return s.st.putAgent(srv, a)
 }

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"slices"
@@ -7,76 +7,81 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
+// Report is resend_status (DESIGN §6): server srv reports the status of
+// every package at time at. Its rows reach the CMDB now, or when the CMDB
+// comes back.
+func (w *World) Report(at time.Time, srv int) error { return w.report(at, srv, nil) }
+
 // report is a package server's package status report at time at (DESIGN
 // §6 resend_status), for the given packages or, when only is nil, for
 // every package. Its rows reach the CMDB now, or when the CMDB comes back.
-func (s *Site) report(at time.Time, srv int, only []int) error {
-	ns, err := s.st.ns()
+func (w *World) report(at time.Time, srv int, only []int) error {
+	ns, err := w.Store.NS()
 	if err != nil {
 		return err
 	}
-	a, err := s.st.agent(srv)
+	a, err := w.Store.Agent(srv)
 	if err != nil {
 		return err
 	}
 	if !credentialOK(ns, a) {
-		return s.refusedReport(at, srv, only)
+		return w.refusedReport(at, srv, only)
 	}
-	w := rowWrite{At: at, Server: srv}
+	rw := RowWrite{At: at, Server: srv}
 	pkgs := only
 	if only == nil {
 		// Packages not among the candidates are healthy: they report
 		// Ready at the package version, which RestReady says at once.
-		c, err := s.st.candidates(srv)
+		c, err := w.Store.Candidates(srv)
 		if err != nil {
 			return err
 		}
 		pkgs = union(c, a.Downloading)
-		w.RestReady = true
+		rw.RestReady = true
 	}
 	for _, p := range pkgs {
-		r, err := s.reportOne(srv, p, a)
+		r, err := w.reportOne(srv, p, a)
 		if err != nil {
 			return err
 		}
-		w.Rows = append(w.Rows, rowPut{p, r})
+		rw.Rows = append(rw.Rows, RowPut{P: p, Row: r})
 	}
-	if err := s.st.appendLog(srv, []logEvent{{at, logSent}}); err != nil {
+	if err := w.Store.AppendLog(srv, []LogEvent{{At: at, Kind: LogSent}}); err != nil {
 		return err
 	}
-	return s.rowsOut(w)
+	return w.rowsOut(rw)
 }
 
 // credentialOK is the check a report passes before the NS accepts it:
 // the PS applied the NS setting and, for appid and acc, the account has
 // Full Control on Package Delivery.
-func credentialOK(ns nsSetting, a agentRec) bool {
+func credentialOK(ns NSSetting, a AgentRec) bool {
 	if !a.Applied.Equal(ns.Cred) {
 		return false
 	}
-	return !ns.Cred.Mode.NeedsAccount() || hasPrincipal(a.FullControl, ns.Cred.Account)
+	return !ns.Cred.Mode.NeedsAccount() || HasPrincipal(a.FullControl, ns.Cred.Account)
 }
 
 // reportOne is what the PS reports for one package, and records it in
 // the package's PackageStatus.xml.
-func (s *Site) reportOne(srv, p int, a agentRec) (row, error) {
-	old, err := s.st.row(srv, p)
+func (w *World) reportOne(srv, p int, a AgentRec) (Row, error) {
+	old, err := w.Store.Row(srv, p)
 	if err != nil {
-		return row{}, err
+		return Row{}, err
 	}
-	snap, err := s.st.snapshot(srv, p)
+	snap, err := w.Store.Snapshot(srv, p)
 	if err != nil {
-		return row{}, err
+		return Row{}, err
 	}
-	file, err := s.st.statusFile(srv, p)
+	file, err := w.Store.StatusFile(srv, p)
 	if err != nil {
-		return row{}, err
+		return Row{}, err
 	}
-	r := s.rule(p, a.downloading(p), old, snap, file)
-	next := statusFile{Present: true, Status: r.Status, Version: r.Version}
+	r := w.rule(p, a.IsDownloading(p), old, snap, file)
+	next := StatusFile{Present: true, Status: r.Status, Version: r.Version}
 	if next != file {
-		if err := s.st.putStatusFile(srv, p, next); err != nil {
-			return row{}, err
+		if err := w.Store.PutStatusFile(srv, p, next); err != nil {
+			return Row{}, err
 		}
 	}
 	return r, nil
@@ -86,41 +91,41 @@ func (s *Site) reportOne(srv, p int, a agentRec) (row, error) {
 // accepts. Ready rows carry the package version; Invalid rows the local
 // snapshot version if there is one, else the version last reported;
 // Pending rows keep their version.
-func (s *Site) rule(p int, downloading bool, old row, snap fileVer, file statusFile) row {
-	version := s.cat.packages[p].version
-	invalid := func() row {
+func (w *World) rule(p int, downloading bool, old Row, snap FileVer, file StatusFile) Row {
+	version := w.Cat.Packages[p].Version
+	invalid := func() Row {
 		if snap.Present {
-			return row{Status: vocab.Invalid, Version: snap.Version}
+			return Row{Status: vocab.Invalid, Version: snap.Version}
 		}
-		return row{Status: vocab.Invalid, Version: old.Version}
+		return Row{Status: vocab.Invalid, Version: old.Version}
 	}
 	switch {
 	case downloading:
-		return row{Status: vocab.Pending, Version: old.Version}
+		return Row{Status: vocab.Pending, Version: old.Version}
 	case file.Present && file.Status == vocab.Invalid:
 		return invalid()
 	case !snap.Present || snap.Version != version:
 		return invalid()
 	}
-	return row{Status: vocab.Ready, Version: version}
+	return Row{Status: vocab.Ready, Version: version}
 }
 
 // refusedReport is a report the NS refuses because the PS's credential is
 // wrong: every row it covers turns Invalid with the 1789 error, agent.log
 // gets the KB's two errors, and the PackageStatus.xml files stay as they
 // were.
-func (s *Site) refusedReport(at time.Time, srv int, only []int) error {
+func (w *World) refusedReport(at time.Time, srv int, only []int) error {
 	pkgs := only
 	if pkgs == nil {
-		pkgs = allIndices(len(s.cat.packages))
+		pkgs = allIndices(len(w.Cat.Packages))
 	}
-	w := rowWrite{At: at, Server: srv, Rows: make([]rowPut, 0, len(pkgs))}
+	rw := RowWrite{At: at, Server: srv, Rows: make([]RowPut, 0, len(pkgs))}
 	for _, p := range pkgs {
-		old, err := s.st.row(srv, p)
+		old, err := w.Store.Row(srv, p)
 		if err != nil {
 			return err
 		}
-		snap, err := s.st.snapshot(srv, p)
+		snap, err := w.Store.Snapshot(srv, p)
 		if err != nil {
 			return err
 		}
@@ -128,13 +133,13 @@ func (s *Site) refusedReport(at time.Time, srv int, only []int) error {
 		if snap.Present {
 			v = snap.Version
 		}
-		w.Rows = append(w.Rows, rowPut{p, row{Status: vocab.Invalid, Version: v, TrustErr: true}})
+		rw.Rows = append(rw.Rows, RowPut{P: p, Row: Row{Status: vocab.Invalid, Version: v, TrustErr: true}})
 	}
-	evs := []logEvent{{at, logAccessDenied}, {at, logTrust}}
-	if err := s.st.appendLog(srv, evs); err != nil {
+	evs := []LogEvent{{At: at, Kind: LogAccessDenied}, {At: at, Kind: LogTrust}}
+	if err := w.Store.AppendLog(srv, evs); err != nil {
 		return err
 	}
-	return s.rowsOut(w)
+	return w.rowsOut(rw)
 }
 
 // union merges two sorted index lists.

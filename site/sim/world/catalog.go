@@ -1,7 +1,8 @@
-package sim
+package world
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -12,82 +13,91 @@ import (
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// catalog is the immutable part of a site: its servers (in name order) and
+// Catalog is the immutable part of a site: its servers (in name order) and
 // packages (in GUID order) with their identities and versions. Every
-// index in the package refers to these slices.
-type catalog struct {
-	servers  []serverInfo
-	packages []packageInfo
+// server and package index of the simulator refers to these slices. A
+// catalog built by hand (a store decoding its own file) must be indexed
+// (Index) before use.
+type Catalog struct {
+	Servers  []ServerInfo
+	Packages []PackageInfo
 	byName   map[string]int     // upper-case server name → index
 	byID     map[vocab.GUID]int // package GUID → index
 }
 
-type serverInfo struct {
-	name  vocab.Host
-	id    vocab.GUID
-	upper string // id as SQL Server's CONVERT spells it
+// ServerInfo is one package server of a catalog.
+type ServerInfo struct {
+	Name  vocab.Host
+	ID    vocab.GUID
+	Upper string // ID as SQL Server's CONVERT spells it (set by Index)
 }
 
-type packageInfo struct {
-	id      vocab.GUID
-	upper   string
-	name    string
-	version string // decimal integer, at least 2
-	prev    string // version - 1: what a stale snapshot holds
+// PackageInfo is one package of a catalog.
+type PackageInfo struct {
+	ID      vocab.GUID
+	Upper   string // ID as SQL Server's CONVERT spells it (set by Index)
+	Name    string
+	Version string // decimal integer, at least 2
+	Prev    string // version - 1: what a stale snapshot holds (set by Index)
 }
 
-// newCatalog builds the servers and packages of a scenario from the seed.
-func newCatalog(sc *scenario.Scenario, seed int64) *catalog {
-	c := &catalog{}
+// NewCatalog builds the servers and packages of a scenario from the seed.
+func NewCatalog(sc *scenario.Scenario, seed int64) *Catalog {
+	c := &Catalog{}
 	taken := map[vocab.GUID]bool{}
 	r := scenario.Rand(seed, scenario.StreamServers)
 	for i := range sc.Servers {
 		id := freshGUID(r, taken)
-		c.servers = append(c.servers, serverInfo{name: vocab.Host(scenario.ServerName(i, sc.Servers)), id: id})
+		c.Servers = append(c.Servers, ServerInfo{Name: vocab.Host(scenario.ServerName(i, sc.Servers)), ID: id})
 	}
 	r = scenario.Rand(seed, scenario.StreamPackages)
 	names := packageNames(r, sc.Packages)
 	for i := range sc.Packages {
 		v := 2 + r.IntN(40)
-		c.packages = append(c.packages, packageInfo{id: freshGUID(r, taken), name: names[i], version: strconv.Itoa(v)})
+		c.Packages = append(c.Packages, PackageInfo{ID: freshGUID(r, taken), Name: names[i], Version: strconv.Itoa(v)})
 	}
-	slices.SortFunc(c.packages, func(a, b packageInfo) int { return strings.Compare(string(a.id), string(b.id)) })
-	c.Index()
+	slices.SortFunc(c.Packages, func(a, b PackageInfo) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	_ = c.Index() // GUIDs are drawn fresh and names are numbered: no duplicate
 	return c
 }
 
-// Index fills the lookup maps and derived fields.
-func (c *catalog) Index() {
-	c.byName = make(map[string]int, len(c.servers))
-	for i := range c.servers {
-		s := &c.servers[i]
-		s.upper = strings.ToUpper(string(s.id))
-		c.byName[strings.ToUpper(string(s.name))] = i
+// Index fills the lookup maps and the derived fields (Upper, Prev). It
+// fails when two servers share a name or two packages an ID.
+func (c *Catalog) Index() error {
+	c.byName = make(map[string]int, len(c.Servers))
+	for i := range c.Servers {
+		s := &c.Servers[i]
+		s.Upper = strings.ToUpper(string(s.ID))
+		c.byName[strings.ToUpper(string(s.Name))] = i
 	}
-	c.byID = make(map[vocab.GUID]int, len(c.packages))
-	for i := range c.packages {
-		p := &c.packages[i]
-		p.upper = strings.ToUpper(string(p.id))
-		n, _ := strconv.Atoi(p.version)
-		p.prev = strconv.Itoa(n - 1)
-		c.byID[p.id] = i
+	c.byID = make(map[vocab.GUID]int, len(c.Packages))
+	for i := range c.Packages {
+		p := &c.Packages[i]
+		p.Upper = strings.ToUpper(string(p.ID))
+		n, _ := strconv.Atoi(p.Version)
+		p.Prev = strconv.Itoa(n - 1)
+		c.byID[p.ID] = i
 	}
+	if len(c.byName) != len(c.Servers) || len(c.byID) != len(c.Packages) {
+		return errors.New("duplicate server or package")
+	}
+	return nil
 }
 
-// Server finds a Server by name, case-insensitively.
-func (c *catalog) Server(h vocab.Host) (int, bool) {
+// Server finds a server by name, case-insensitively.
+func (c *Catalog) Server(h vocab.Host) (int, bool) {
 	i, ok := c.byName[strings.ToUpper(string(h))]
 	return i, ok
 }
 
 // Package finds a package by canonical GUID.
-func (c *catalog) Package(g vocab.GUID) (int, bool) {
+func (c *Catalog) Package(g vocab.GUID) (int, bool) {
 	i, ok := c.byID[g]
 	return i, ok
 }
 
 // Size is how many servers and packages the site has.
-func (c *catalog) Size() (servers, packages int) { return len(c.servers), len(c.packages) }
+func (c *Catalog) Size() (servers, packages int) { return len(c.Servers), len(c.Packages) }
 
 // freshGUID draws a random version-4 GUID not drawn before.
 func freshGUID(r *rand.Rand, taken map[vocab.GUID]bool) vocab.GUID {
@@ -160,8 +170,8 @@ const (
 	PrincipalAdmins = "Administrators"
 )
 
-// defaultACL is the Full Control list of a healthy PS.
-func defaultACL(ns vocab.Credential) []string {
+// DefaultACL is the Full Control list of a healthy PS.
+func DefaultACL(ns vocab.Credential) []string {
 	acl := []string{PrincipalSystem, PrincipalAdmins}
 	if ns.Mode.NeedsAccount() {
 		acl = append(acl, ns.Account)
@@ -169,7 +179,7 @@ func defaultACL(ns vocab.Credential) []string {
 	return acl
 }
 
-// hasPrincipal reports whether acl holds the account (case-insensitive).
-func hasPrincipal(acl []string, account string) bool {
+// HasPrincipal reports whether acl holds the account (case-insensitive).
+func HasPrincipal(acl []string, account string) bool {
 	return slices.ContainsFunc(acl, func(p string) bool { return strings.EqualFold(p, account) })
 }

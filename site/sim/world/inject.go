@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"slices"
@@ -15,21 +15,21 @@ import (
 // report from it with the resend_status rule, so that the CMDB shows what
 // such a report shows; then come the CMDB-side faults (status_lost rows,
 // bad rows), which no report explains.
-func (s *Site) inject(idx []int, at time.Time) error {
-	ns, err := s.st.ns()
+func (w *World) inject(idx []int, at time.Time) error {
+	ns, err := w.Store.NS()
 	if err != nil {
 		return err
 	}
 	report := map[int]bool{}
 	var cmdbSide []faults.Fault
 	for _, i := range idx {
-		f := s.m.Faults[i]
+		f := w.Meta.Faults[i]
 		switch f.Kind {
 		case scenario.StatusLost, scenario.BadRow:
 			cmdbSide = append(cmdbSide, f)
 			continue
 		}
-		if err := s.breakState(f, ns); err != nil {
+		if err := w.breakState(f, ns); err != nil {
 			return err
 		}
 		for _, srv := range f.Servers {
@@ -37,12 +37,12 @@ func (s *Site) inject(idx []int, at time.Time) error {
 		}
 	}
 	for _, srv := range sortedKeys(report) {
-		if err := s.report(at, srv, nil); err != nil {
+		if err := w.report(at, srv, nil); err != nil {
 			return err
 		}
 	}
 	for _, f := range cmdbSide {
-		if err := s.breakCMDB(f, at); err != nil {
+		if err := w.breakCMDB(f, at); err != nil {
 			return err
 		}
 	}
@@ -50,10 +50,10 @@ func (s *Site) inject(idx []int, at time.Time) error {
 }
 
 // breakState applies the agent- and file-side part of a fault.
-func (s *Site) breakState(f faults.Fault, ns nsSetting) error {
+func (w *World) breakState(f faults.Fault, ns NSSetting) error {
 	if f.Kind == scenario.StaleNSSnapshot {
 		for _, p := range f.Packages {
-			if err := s.st.putNSSnapshot(p, fileVer{true, s.cat.packages[p].prev}); err != nil {
+			if err := w.Store.PutNSSnapshot(p, FileVer{Present: true, Version: w.Cat.Packages[p].Prev}); err != nil {
 				return err
 			}
 		}
@@ -62,12 +62,12 @@ func (s *Site) breakState(f faults.Fault, ns nsSetting) error {
 		var err error
 		switch f.Kind {
 		case scenario.CredentialNotReceived, scenario.CredentialStuck, scenario.ACLMissing, scenario.Downloading:
-			err = s.breakAgent(f, srv, ns)
+			err = w.breakAgent(f, srv, ns)
 		case scenario.StalePSSnapshot, scenario.StaleNSSnapshot:
-			err = s.staleFiles(srv, f.Packages)
+			err = w.staleFiles(srv, f.Packages)
 		case scenario.StaleStatusFile:
 			for _, p := range f.Packages {
-				if err = s.st.putStatusFile(srv, p, statusFile{true, vocab.Invalid, s.cat.packages[p].version}); err != nil {
+				if err = w.Store.PutStatusFile(srv, p, StatusFile{Present: true, Status: vocab.Invalid, Version: w.Cat.Packages[p].Version}); err != nil {
 					break
 				}
 			}
@@ -80,18 +80,18 @@ func (s *Site) breakState(f faults.Fault, ns nsSetting) error {
 }
 
 // breakAgent applies a fault to what Windows holds on the server.
-func (s *Site) breakAgent(f faults.Fault, srv int, ns nsSetting) error {
-	a, err := s.st.agent(srv)
+func (w *World) breakAgent(f faults.Fault, srv int, ns NSSetting) error {
+	a, err := w.Store.Agent(srv)
 	if err != nil {
 		return err
 	}
-	a = a.clone()
+	a = a.Clone()
 	switch f.Kind {
 	case scenario.CredentialNotReceived:
 		a.Received = ns.Version - 1
 		a.Applied = otherCredential(ns.Cred)
 	case scenario.CredentialStuck:
-		s.m.Stuck[srv] = true
+		w.Meta.Stuck[srv] = true
 		a.Received = ns.Version
 		a.Applied = otherCredential(ns.Cred)
 	case scenario.ACLMissing:
@@ -100,24 +100,24 @@ func (s *Site) breakAgent(f faults.Fault, srv int, ns nsSetting) error {
 		})
 	case scenario.Downloading:
 		for _, p := range f.Packages {
-			if !a.downloading(p) {
+			if !a.IsDownloading(p) {
 				a.Downloading = append(a.Downloading, p)
 			}
 		}
 		slices.Sort(a.Downloading)
 	}
-	return s.st.putAgent(srv, a)
+	return w.Store.PutAgent(srv, a)
 }
 
 // staleFiles leaves the previous version in the PS's snapshot.xml and an
 // Invalid report in its PackageStatus.xml.
-func (s *Site) staleFiles(srv int, pkgs []int) error {
+func (w *World) staleFiles(srv int, pkgs []int) error {
 	for _, p := range pkgs {
-		prev := s.cat.packages[p].prev
-		if err := s.st.putSnapshot(srv, p, fileVer{true, prev}); err != nil {
+		prev := w.Cat.Packages[p].Prev
+		if err := w.Store.PutSnapshot(srv, p, FileVer{Present: true, Version: prev}); err != nil {
 			return err
 		}
-		if err := s.st.putStatusFile(srv, p, statusFile{true, vocab.Invalid, prev}); err != nil {
+		if err := w.Store.PutStatusFile(srv, p, StatusFile{Present: true, Status: vocab.Invalid, Version: prev}); err != nil {
 			return err
 		}
 	}
@@ -126,24 +126,24 @@ func (s *Site) staleFiles(srv int, pkgs []int) error {
 
 // breakCMDB applies the CMDB-side faults: rows Invalid though a report
 // would say Ready, or an extra row naming no package.
-func (s *Site) breakCMDB(f faults.Fault, at time.Time) error {
+func (w *World) breakCMDB(f faults.Fault, at time.Time) error {
 	for _, srv := range f.Servers {
-		w := rowWrite{At: at, Server: srv}
+		rw := RowWrite{At: at, Server: srv}
 		if f.Kind == scenario.BadRow {
-			w.BadRow = f.PackageID
-			if err := s.rowsOut(w); err != nil {
+			rw.BadRow = f.PackageID
+			if err := w.rowsOut(rw); err != nil {
 				return err
 			}
 			continue
 		}
 		for _, p := range f.Packages {
-			old, err := s.st.row(srv, p)
+			old, err := w.Store.Row(srv, p)
 			if err != nil {
 				return err
 			}
-			w.Rows = append(w.Rows, rowPut{p, row{Status: vocab.Invalid, Version: old.Version}})
+			rw.Rows = append(rw.Rows, RowPut{P: p, Row: Row{Status: vocab.Invalid, Version: old.Version}})
 		}
-		if err := s.rowsOut(w); err != nil {
+		if err := w.rowsOut(rw); err != nil {
 			return err
 		}
 	}
@@ -152,26 +152,26 @@ func (s *Site) breakCMDB(f faults.Fault, at time.Time) error {
 
 // downloadEnd finishes a download: the packages get the current snapshot,
 // their local status turns Ready, and the PS reports those packages only.
-func (s *Site) downloadEnd(f faults.Fault, at time.Time) error {
+func (w *World) downloadEnd(f faults.Fault, at time.Time) error {
 	for _, srv := range f.Servers {
-		a, err := s.st.agent(srv)
+		a, err := w.Store.Agent(srv)
 		if err != nil {
 			return err
 		}
-		a = a.clone()
+		a = a.Clone()
 		a.Downloading = slices.DeleteFunc(a.Downloading, func(p int) bool {
 			_, hit := slices.BinarySearch(f.Packages, p)
 			return hit
 		})
-		if err := s.st.putAgent(srv, a); err != nil {
+		if err := w.Store.PutAgent(srv, a); err != nil {
 			return err
 		}
 		for _, p := range f.Packages {
-			if err := s.st.putSnapshot(srv, p, fileVer{true, s.cat.packages[p].version}); err != nil {
+			if err := w.Store.PutSnapshot(srv, p, FileVer{Present: true, Version: w.Cat.Packages[p].Version}); err != nil {
 				return err
 			}
 		}
-		if err := s.report(at, srv, f.Packages); err != nil {
+		if err := w.report(at, srv, f.Packages); err != nil {
 			return err
 		}
 	}
