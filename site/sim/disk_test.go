@@ -13,7 +13,6 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
-	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -304,31 +303,5 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 	clk.Set(t0.Add(11 * time.Minute))
 	if n, tl := s.NotReady(), s.Timeline(); n != 0 || !reflect.DeepEqual(tl, []Sample{{t0.Add(5 * time.Minute), 4}, {t0.Add(10 * time.Minute), 0}}) {
 		t.Fatalf("not ready %d, timeline %v", n, tl)
-	}
-}
-
-// TestDiskLogRotation: agent.log is cut back to its last events when it
-// grows past maxLogBytes.
-func TestDiskLogRotation(t *testing.T) {
-	b := newStores(t, small(t, ""))
-	rel := layout.AgentLog("PS001")
-	line := formatLogEvent("PS001", t0, world.LogEvent{At: t0, Kind: world.LogTrust})
-	big := strings.Repeat(line, maxLogBytes/len(line)+1)
-	if err := os.WriteFile(filepath.Join(b.dir, filepath.FromSlash(rel)), []byte(big), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.disk.Apply(ctx, act(actions.ResendStatus, "PS001", "")); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(b.dir, filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(data), "\n"); n != world.LogTailEvents {
-		t.Fatalf("%d lines after rotation", n)
-	}
-	f, err := b.disk.Agent(ctx, "PS001", nil)
-	if err != nil || len(f.LogSignatures) != 0 {
-		t.Fatalf("signatures %v %v", f.LogSignatures, err)
 	}
 }

@@ -1,4 +1,4 @@
-package sim
+package disk
 
 import (
 	"context"
@@ -38,7 +38,7 @@ type querier interface {
 }
 
 // q returns the operation's transaction when it has one.
-func (st *diskStore) q() querier {
+func (st *Store) q() querier {
 	if st.tx != nil {
 		return st.tx
 	}
@@ -46,7 +46,7 @@ func (st *diskStore) q() querier {
 }
 
 // writeTx returns the operation's transaction, starting it.
-func (st *diskStore) writeTx() (*sql.Tx, error) {
+func (st *Store) writeTx() (*sql.Tx, error) {
 	if st.tx == nil {
 		tx, err := st.db.BeginTx(st.ctx, nil)
 		if err != nil {
@@ -58,7 +58,7 @@ func (st *diskStore) writeTx() (*sql.Tx, error) {
 }
 
 // flush commits the operation's writes.
-func (st *diskStore) flush() error {
+func (st *Store) flush() error {
 	if st.tx == nil {
 		return nil
 	}
@@ -71,7 +71,7 @@ func (st *diskStore) flush() error {
 }
 
 // createTables writes the CMDB of a healthy site.
-func (st *diskStore) createTables(ctx context.Context) error {
+func (st *Store) createTables(ctx context.Context) error {
 	if _, err := st.db.ExecContext(ctx, cmdb.SQLiteSchema); err != nil {
 		return fmt.Errorf("create CMDB tables: %w", err)
 	}
@@ -106,7 +106,7 @@ func (st *diskStore) createTables(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (st *diskStore) Row(s, p int) (world.Row, error) {
+func (st *Store) Row(s, p int) (world.Row, error) {
 	var status, version string
 	var errText sql.NullString
 	err := st.q().QueryRowContext(st.ctx,
@@ -121,7 +121,7 @@ func (st *diskStore) Row(s, p int) (world.Row, error) {
 	return world.Row{Status: vocab.NormalizeStatus(status), Version: version, TrustErr: errText.Valid && errText.String != ""}, nil
 }
 
-func (st *diskStore) WriteRows(w world.RowWrite) error {
+func (st *Store) WriteRows(w world.RowWrite) error {
 	tx, err := st.writeTx()
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func (st *diskStore) WriteRows(w world.RowWrite) error {
 	return nil
 }
 
-func (st *diskStore) putRow(tx *sql.Tx, srv string, p int, r world.Row) error {
+func (st *Store) putRow(tx *sql.Tx, srv string, p int, r world.Row) error {
 	var errText any
 	if r.TrustErr {
 		errText = world.TrustText
@@ -173,7 +173,7 @@ JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
 WHERE ps.[Status] <> 'Ready' OR ps.[Version] <> pack.[Package Version]
 GROUP BY vi.[Name]`
 
-func (st *diskStore) NotReady() (n int, err error) {
+func (st *Store) NotReady() (n int, err error) {
 	rows, err := st.q().QueryContext(st.ctx, notReadyQuery)
 	if err != nil {
 		return 0, fmt.Errorf("count not-Ready pairs: %w", err)
@@ -195,7 +195,7 @@ func (st *diskStore) NotReady() (n int, err error) {
 	return n, nil
 }
 
-func (st *diskStore) InQuestion(ctx context.Context) ([]observed.RawRow, error) {
+func (st *Store) InQuestion(ctx context.Context) ([]observed.RawRow, error) {
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (st *diskStore) InQuestion(ctx context.Context) ([]observed.RawRow, error) 
 	return out, err
 }
 
-func (st *diskStore) Servers(ctx context.Context) ([]observed.RawServer, error) {
+func (st *Store) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	if err := st.flush(); err != nil {
 		return nil, err
 	}

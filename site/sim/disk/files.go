@@ -1,4 +1,4 @@
-package sim
+package disk
 
 import (
 	"bytes"
@@ -50,7 +50,7 @@ func marshal(v any) []byte {
 	return append(b, '\n')
 }
 
-func (st *diskStore) NS() (world.NSSetting, error) {
+func (st *Store) NS() (world.NSSetting, error) {
 	data, ok, err := st.read(layout.NSSettingsFile)
 	if err == nil && !ok {
 		err = fmt.Errorf("%s: missing", layout.NSSettingsFile)
@@ -69,11 +69,11 @@ func (st *diskStore) NS() (world.NSSetting, error) {
 	return world.NSSetting{Cred: c, Version: v.PolicyVersion}, nil
 }
 
-func (st *diskStore) PutNS(ns world.NSSetting) error {
+func (st *Store) PutNS(ns world.NSSetting) error {
 	return st.write(layout.NSSettingsFile, marshal(nsJSON{ns.Cred.Mode, ns.Cred.Account, ns.Version}))
 }
 
-func (st *diskStore) Agent(s int) (world.AgentRec, error) {
+func (st *Store) Agent(s int) (world.AgentRec, error) {
 	rel := layout.AgentJSON(string(st.cat.Servers[s].Name))
 	data, ok, err := st.read(rel)
 	if err == nil && !ok {
@@ -90,7 +90,7 @@ func (st *diskStore) Agent(s int) (world.AgentRec, error) {
 }
 
 // agentFromJSON validates agent.json's untrusted values.
-func (st *diskStore) agentFromJSON(rel string, v agentJSON) (world.AgentRec, error) {
+func (st *Store) agentFromJSON(rel string, v agentJSON) (world.AgentRec, error) {
 	if err := v.Applied.Validate(); err != nil {
 		return world.AgentRec{}, fmt.Errorf("%s: applied: %w", rel, err)
 	}
@@ -112,7 +112,7 @@ func (st *diskStore) agentFromJSON(rel string, v agentJSON) (world.AgentRec, err
 	return a, nil
 }
 
-func (st *diskStore) PutAgent(s int, a world.AgentRec) error {
+func (st *Store) PutAgent(s int, a world.AgentRec) error {
 	v := agentJSON{Applied: a.Applied, PolicyVersion: a.Received, FullControl: a.FullControl, Downloading: []vocab.GUID{}}
 	if v.FullControl == nil {
 		v.FullControl = []string{}
@@ -126,7 +126,7 @@ func (st *diskStore) PutAgent(s int, a world.AgentRec) error {
 // maxLogBytes is where agent.log is cut back to its last events.
 const maxLogBytes = 256 << 10
 
-func (st *diskStore) AppendLog(s int, evs []world.LogEvent) error {
+func (st *Store) AppendLog(s int, evs []world.LogEvent) error {
 	host := st.cat.Servers[s].Name
 	rel := layout.AgentLog(string(host))
 	var b strings.Builder
@@ -144,7 +144,7 @@ func (st *diskStore) AppendLog(s int, evs []world.LogEvent) error {
 	return st.write(rel, []byte(strings.Join(lines, "\n")+"\n"))
 }
 
-func (st *diskStore) LogTail(s int) ([]world.LogEvent, error) {
+func (st *Store) LogTail(s int) ([]world.LogEvent, error) {
 	rel := layout.AgentLog(string(st.cat.Servers[s].Name))
 	lines, err := st.tail(rel, world.LogTailEvents)
 	if err != nil {
@@ -187,27 +187,27 @@ func tailLines(r io.ReaderAt, size int64, n int) ([]string, error) {
 	return lines, nil
 }
 
-func (st *diskStore) NSSnapshot(p int) (world.FileVer, error) {
+func (st *Store) NSSnapshot(p int) (world.FileVer, error) {
 	id := st.cat.Packages[p].ID
 	return st.readSnapshot(layout.NSSnapshot(string(id)), id)
 }
 
-func (st *diskStore) PutNSSnapshot(p int, f world.FileVer) error {
+func (st *Store) PutNSSnapshot(p int, f world.FileVer) error {
 	id := st.cat.Packages[p].ID
 	return st.putSnapshotFile(layout.NSSnapshot(string(id)), id, f)
 }
 
-func (st *diskStore) Snapshot(s, p int) (world.FileVer, error) {
+func (st *Store) Snapshot(s, p int) (world.FileVer, error) {
 	id := st.cat.Packages[p].ID
 	return st.readSnapshot(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id)
 }
 
-func (st *diskStore) PutSnapshot(s, p int, f world.FileVer) error {
+func (st *Store) PutSnapshot(s, p int, f world.FileVer) error {
 	id := st.cat.Packages[p].ID
 	return st.putSnapshotFile(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id, f)
 }
 
-func (st *diskStore) readSnapshot(rel string, id vocab.GUID) (world.FileVer, error) {
+func (st *Store) readSnapshot(rel string, id vocab.GUID) (world.FileVer, error) {
 	data, ok, err := st.read(rel)
 	if err != nil || !ok {
 		return world.FileVer{}, err
@@ -216,14 +216,14 @@ func (st *diskStore) readSnapshot(rel string, id vocab.GUID) (world.FileVer, err
 	return world.FileVer{Present: err == nil, Version: v}, err
 }
 
-func (st *diskStore) putSnapshotFile(rel string, id vocab.GUID, f world.FileVer) error {
+func (st *Store) putSnapshotFile(rel string, id vocab.GUID, f world.FileVer) error {
 	if !f.Present {
 		return st.remove(rel)
 	}
 	return st.write(rel, formatSnapshot(id, f.Version))
 }
 
-func (st *diskStore) StatusFile(s, p int) (world.StatusFile, error) {
+func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	id := st.cat.Packages[p].ID
 	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
 	data, ok, err := st.read(rel)
@@ -233,7 +233,7 @@ func (st *diskStore) StatusFile(s, p int) (world.StatusFile, error) {
 	return parseStatus(rel, data, id)
 }
 
-func (st *diskStore) PutStatusFile(s, p int, f world.StatusFile) error {
+func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	id := st.cat.Packages[p].ID
 	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
 	if !f.Present {
@@ -242,9 +242,9 @@ func (st *diskStore) PutStatusFile(s, p int, f world.StatusFile) error {
 	return st.write(rel, formatStatus(id, f))
 }
 
-func (st *diskStore) Candidates(int) ([]int, error) { return allIndices(len(st.cat.Packages)), nil }
+func (st *Store) Candidates(int) ([]int, error) { return allIndices(len(st.cat.Packages)), nil }
 
-func (st *diskStore) AbsentSnapshots(s int) ([]int, error) {
+func (st *Store) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, info := range st.cat.Packages {
 		ok, err := st.exists(layout.Snapshot(string(st.cat.Servers[s].Name), string(info.ID)))

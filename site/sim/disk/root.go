@@ -1,4 +1,4 @@
-package sim
+package disk
 
 import (
 	"errors"
@@ -23,13 +23,13 @@ const maxFile = 16 << 20
 
 // local checks rel for op and returns it in the OS's form, relative to
 // the site's root.
-func (st *diskStore) local(op layout.Op, rel string) (string, error) {
+func (st *Store) local(op layout.Op, rel string) (string, error) {
 	if err := st.check(op, rel); err != nil {
 		return "", err
 	}
 	p := filepath.FromSlash(rel)
 	if !filepath.IsLocal(p) {
-		return "", fmt.Errorf("%w: %q is not local", ErrUnsafePath, rel)
+		return "", fmt.Errorf("%w: %q is not local", layout.ErrUnsafePath, rel)
 	}
 	return p, nil
 }
@@ -37,7 +37,7 @@ func (st *diskStore) local(op layout.Op, rel string) (string, error) {
 // confine turns the error of an operation on rel that a symbolic link led
 // out of the site folder into a refusal, counted as an unsafe path; other
 // errors are returned as they are, wrapped with what.
-func (st *diskStore) confine(op layout.Op, rel, what string, err error) error {
+func (st *Store) confine(op layout.Op, rel, what string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -50,7 +50,7 @@ func (st *diskStore) confine(op layout.Op, rel, what string, err error) error {
 // escapes reports whether a folder or file on the way to rel is a
 // symbolic link that resolves outside the site folder (or cannot be
 // resolved at all).
-func (st *diskStore) escapes(rel string) bool {
+func (st *Store) escapes(rel string) bool {
 	p := st.dir
 	for _, seg := range strings.Split(rel, "/") {
 		p = filepath.Join(p, seg)
@@ -74,7 +74,7 @@ func (st *diskStore) escapes(rel string) bool {
 }
 
 // read returns a file's content; absent files are (nil, false, nil).
-func (st *diskStore) read(rel string) ([]byte, bool, error) {
+func (st *Store) read(rel string) ([]byte, bool, error) {
 	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return nil, false, err
@@ -98,7 +98,7 @@ func (st *diskStore) read(rel string) ([]byte, bool, error) {
 }
 
 // exists reports whether a file is there.
-func (st *diskStore) exists(rel string) (bool, error) {
+func (st *Store) exists(rel string) (bool, error) {
 	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return false, err
@@ -115,7 +115,7 @@ func (st *diskStore) exists(rel string) (bool, error) {
 
 // write replaces a file atomically: a temporary file in the same folder,
 // then a rename, so a reader never sees half a file.
-func (st *diskStore) write(rel string, data []byte) error {
+func (st *Store) write(rel string, data []byte) error {
 	p, err := st.local(layout.Write, rel)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (st *diskStore) write(rel string, data []byte) error {
 }
 
 // createTemp creates a new file in dir (relative to the root) for write.
-func (st *diskStore) createTemp(dir string) (string, *os.File, error) {
+func (st *Store) createTemp(dir string) (string, *os.File, error) {
 	for {
 		st.tmpSeq++
 		name := filepath.Join(dir, fmt.Sprintf(".tmp-%d-%d", os.Getpid(), st.tmpSeq))
@@ -158,7 +158,7 @@ func (st *diskStore) createTemp(dir string) (string, *os.File, error) {
 }
 
 // remove deletes a file; an absent file is not an error.
-func (st *diskStore) remove(rel string) error {
+func (st *Store) remove(rel string) error {
 	p, err := st.local(layout.Delete, rel)
 	if err != nil {
 		return err
@@ -170,7 +170,7 @@ func (st *diskStore) remove(rel string) error {
 }
 
 // appendLines appends to a file, creating it.
-func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
+func (st *Store) appendLines(rel string, data []byte) (int64, error) {
 	p, err := st.local(layout.Write, rel)
 	if err != nil {
 		return 0, err
@@ -193,7 +193,7 @@ func (st *diskStore) appendLines(rel string, data []byte) (int64, error) {
 
 // tail returns the last n lines of a file (fewer if it has fewer), reading
 // backwards from its end, never more than maxFile bytes.
-func (st *diskStore) tail(rel string, n int) ([]string, error) {
+func (st *Store) tail(rel string, n int) ([]string, error) {
 	p, err := st.local(layout.Read, rel)
 	if err != nil {
 		return nil, err

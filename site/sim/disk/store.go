@@ -1,4 +1,4 @@
-package sim
+package disk
 
 import (
 	"bytes"
@@ -15,19 +15,18 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/itms-tools/reconciler/site/sim/layout"
-	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-// MaxDiskPairs bounds the disk site: beyond it, use NewMemory.
-const MaxDiskPairs = 200_000
+// MaxPairs bounds a disk site: beyond it, use the memory store.
+const MaxPairs = 200_000
 
-// diskStore keeps a site in a folder laid out as on Windows (see doc.go
-// and paths.go) with a SQLite CMDB. It reads what each operation needs
-// from disk, under an OS file lock, so that a daemon and a CLI can share
-// the folder.
-type diskStore struct {
+// Store keeps a site in a folder laid out as on Windows (see the package
+// comment and package layout) with a SQLite CMDB. It reads what each
+// operation needs from disk, under an OS file lock, so that a daemon and a
+// CLI can share the folder. It implements world.Store.
+type Store struct {
 	dir     string
 	realDir string   // dir with its symbolic links resolved
 	root    *os.Root // every file operation goes through it
@@ -49,105 +48,42 @@ type diskStore struct {
 	creating bool
 }
 
-var _ world.Store = (*diskStore)(nil)
-var _ world.Store = (*memStore)(nil)
+var _ world.Store = (*Store)(nil)
 
-// Open opens the disk-backed site in dir, creating it from sc and seed
-// when dir is missing or empty (lock files aside). An existing site is
-// reused as it is: sc and seed are then ignored, and a mismatch is
-// reported in Notes.
-func Open(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
-	if opt.Clock == nil {
-		return nil, errors.New("sim: Options.Clock is required")
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open site: %w", err)
-	}
+// Fresh reports whether dir can take a new site: it is missing, or holds
+// nothing but lock files (its own, or a daemon's leader lock kept beside
+// the site).
+func Fresh(dir string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("open site: %w", err)
+		return false, err
 	}
-	if onlyLocks(entries) {
-		return create(ctx, dir, sc, seed, opt)
-	}
-	return reopen(ctx, dir, sc, seed, opt)
-}
-
-// onlyLocks reports whether a folder holds nothing but lock files (its
-// own, or a daemon's leader lock kept beside the site).
-func onlyLocks(entries []os.DirEntry) bool {
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
-func create(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
-	if sc != nil && sc.Servers*sc.Packages > MaxDiskPairs {
-		return nil, fmt.Errorf("create site: %d pairs is more than the disk site's %d; use the memory site", sc.Servers*sc.Packages, MaxDiskPairs)
-	}
-	cat, m, ns, err := prepare(sc, seed, opt)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create site: %w", err)
-	}
-	s := newSite(cat, m, opt)
-	st, err := openDisk(dir, cat, s.inScope, s.check, s.escaped)
-	if err != nil {
-		return nil, err
-	}
-	s.w.Store = st
-	if err := st.writeHealthy(ctx, m, ns); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("create site in %s: %w", dir, err)
-	}
-	if err := s.start(ctx, m.Epoch); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("create site in %s: %w", dir, err)
-	}
-	return s, nil
+// Guard is how a store refuses file operations, and counts them: both
+// return an error wrapping layout.ErrUnsafePath.
+type Guard struct {
+	// Check refuses an operation outside the allowed set (layout.Check).
+	Check func(layout.Op, string) error
+	// Escape refuses an operation that a symbolic link would lead out of
+	// the site folder (layout.Escaped).
+	Escape func(layout.Op, string) error
 }
 
-func reopen(ctx context.Context, dir string, sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
-	if _, err := os.Stat(filepath.Join(dir, layout.SiteFile)); err != nil {
-		return nil, fmt.Errorf("open site: %s is not empty and holds no %s: not a simulated site (if a creation was cut short, remove the folder)", dir, layout.SiteFile)
-	}
-	st, err := openDisk(dir, nil, nil, func(op layout.Op, rel string) error { return layout.Check(op, rel) }, layout.Escaped)
-	if err != nil {
-		return nil, err
-	}
-	m, err := st.Begin(ctx)
-	if err == nil {
-		err = st.End(m)
-	}
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("open site %s: %w", dir, err)
-	}
-	s := newSite(st.cat, m, opt)
-	st.inScope, st.check, st.escape = s.inScope, s.check, s.escaped
-	s.w.Store = st
-	if sc != nil && (sc.Name != m.Scenario || seed != m.Seed) {
-		s.notes = append(s.notes, fmt.Sprintf("site %s was created from scenario %q seed %d; scenario %q seed %d ignored",
-			dir, m.Scenario, m.Seed, sc.Name, seed))
-	}
-	if err := s.start(ctx, time.Time{}); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("open site %s: %w", dir, err)
-	}
-	return s, nil
-}
-
-// openDisk opens the root, the lock file and the CMDB of a site folder.
+// New opens the root, the lock file and the CMDB of a site folder: the
+// folder of a site being created (cat is its catalog; WriteHealthy lays
+// it out), or of an existing one (cat is nil; the first Begin loads the
+// catalog from site.json). inScope selects the servers NotReady counts.
 // The lock and the CMDB are opened by path (flock and SQLite need one):
 // neither may be a symbolic link that leads out of the folder.
-func openDisk(dir string, cat *world.Catalog, inScope []bool, check, escape func(layout.Op, string) error) (*diskStore, error) {
-	st := &diskStore{dir: dir, cat: cat, inScope: inScope, check: check, escape: escape}
+func New(dir string, cat *world.Catalog, inScope []bool, g Guard) (*Store, error) {
+	st := &Store{dir: dir, cat: cat, inScope: inScope, check: g.Check, escape: g.Escape}
 	var err error
 	if st.realDir, err = filepath.EvalSymlinks(dir); err != nil {
 		return nil, fmt.Errorf("open site: %w", err)
@@ -171,7 +107,7 @@ func openDisk(dir string, cat *world.Catalog, inScope []bool, check, escape func
 
 // byPath returns the absolute paths of the lock file and the CMDB, once
 // checked.
-func (st *diskStore) byPath(lock, db string) (string, string, error) {
+func (st *Store) byPath(lock, db string) (string, string, error) {
 	var out [2]string
 	for i, rel := range []string{lock, db} {
 		if _, err := st.local(layout.Write, rel); err != nil {
@@ -185,7 +121,7 @@ func (st *diskStore) byPath(lock, db string) (string, string, error) {
 	return out[0], out[1], nil
 }
 
-func (st *diskStore) Begin(ctx context.Context) (*world.Meta, error) {
+func (st *Store) Begin(ctx context.Context) (*world.Meta, error) {
 	ok, err := st.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
 		return nil, fmt.Errorf("lock site: %w", errors.Join(err, ctx.Err()))
@@ -208,7 +144,7 @@ func (st *diskStore) Begin(ctx context.Context) (*world.Meta, error) {
 	return st.m, nil
 }
 
-func (st *diskStore) End(m *world.Meta) error {
+func (st *Store) End(m *world.Meta) error {
 	defer st.lock.Unlock()
 	if err := st.flush(); err != nil {
 		return err
@@ -220,7 +156,7 @@ func (st *diskStore) End(m *world.Meta) error {
 	return st.write(layout.SiteFile, data)
 }
 
-func (st *diskStore) Close() error {
+func (st *Store) Close() error {
 	if st.tx != nil {
 		st.tx.Rollback()
 		st.tx = nil
@@ -228,9 +164,19 @@ func (st *diskStore) Close() error {
 	return errors.Join(st.db.Close(), st.lock.Close(), st.root.Close())
 }
 
-// writeHealthy lays out a healthy site: the CMDB, the NS files, every
+// Catalog is the site's catalog: the one New was given, or the one the
+// first Begin loaded.
+func (st *Store) Catalog() *world.Catalog { return st.cat }
+
+// Attach sets, once an existing site's catalog is loaded, the scope and
+// the guard its operations use from now on.
+func (st *Store) Attach(inScope []bool, g Guard) {
+	st.inScope, st.check, st.escape = inScope, g.Check, g.Escape
+}
+
+// WriteHealthy lays out a healthy site: the CMDB, the NS files, every
 // server's files; site.json last, since it marks the site complete.
-func (st *diskStore) writeHealthy(ctx context.Context, m *world.Meta, ns world.NSSetting) error {
+func (st *Store) WriteHealthy(ctx context.Context, m *world.Meta, ns world.NSSetting) error {
 	ok, err := st.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
 		return fmt.Errorf("lock site: %w", errors.Join(err, ctx.Err()))
@@ -260,7 +206,7 @@ func (st *diskStore) writeHealthy(ctx context.Context, m *world.Meta, ns world.N
 	return st.write(layout.SiteFile, encodeSite(st.cat, m))
 }
 
-func (st *diskStore) writeHealthyServer(s int, a world.AgentRec) error {
+func (st *Store) writeHealthyServer(s int, a world.AgentRec) error {
 	if err := st.PutAgent(s, a); err != nil {
 		return err
 	}
