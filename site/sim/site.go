@@ -12,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim/faults"
 	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/memory"
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
@@ -92,7 +93,7 @@ func NewMemory(sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 		return nil, err
 	}
 	s := newSite(cat, m, opt)
-	s.w.Store = newMemStore(cat, s.inScope, m, ns, s.check)
+	s.w.Store = memory.New(cat, s.inScope, m, ns, s.check)
 	if err := s.start(context.Background(), m.Epoch); err != nil {
 		return nil, err
 	}

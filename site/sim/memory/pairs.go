@@ -1,4 +1,4 @@
-package sim
+package memory
 
 import (
 	"slices"
@@ -43,10 +43,10 @@ func statusCode(s vocab.Status) uint8 {
 	panic("sim: status the memory store cannot hold: " + string(s))
 }
 
-func (st *memStore) delta(s, p int) pairDelta { return st.srv[s].pairs[int32(p)] }
+func (st *Store) delta(s, p int) pairDelta { return st.srv[s].pairs[int32(p)] }
 
 // setDelta stores a delta, deleting it when it no longer deviates.
-func (st *memStore) setDelta(s, p int, d pairDelta) {
+func (st *Store) setDelta(s, p int, d pairDelta) {
 	sv := &st.srv[s]
 	if d.flags == 0 {
 		delete(sv.pairs, int32(p))
@@ -58,7 +58,7 @@ func (st *memStore) setDelta(s, p int, d pairDelta) {
 	sv.pairs[int32(p)] = d
 }
 
-func (st *memStore) Snapshot(s, p int) (world.FileVer, error) {
+func (st *Store) Snapshot(s, p int) (world.FileVer, error) {
 	d := st.delta(s, p)
 	switch {
 	case d.flags&fSnapAbsent != 0:
@@ -69,7 +69,7 @@ func (st *memStore) Snapshot(s, p int) (world.FileVer, error) {
 	return world.FileVer{Present: true, Version: st.cat.Packages[p].Version}, nil
 }
 
-func (st *memStore) PutSnapshot(s, p int, f world.FileVer) error {
+func (st *Store) PutSnapshot(s, p int, f world.FileVer) error {
 	path := layout.Snapshot(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
@@ -88,7 +88,7 @@ func (st *memStore) PutSnapshot(s, p int, f world.FileVer) error {
 	return nil
 }
 
-func (st *memStore) StatusFile(s, p int) (world.StatusFile, error) {
+func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	d := st.delta(s, p)
 	switch {
 	case d.flags&fFileAbsent != 0:
@@ -99,7 +99,7 @@ func (st *memStore) StatusFile(s, p int) (world.StatusFile, error) {
 	return world.StatusFile{Present: true, Status: vocab.Ready, Version: st.cat.Packages[p].Version}, nil
 }
 
-func (st *memStore) PutStatusFile(s, p int, f world.StatusFile) error {
+func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	path := layout.Status(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
 		return err
@@ -118,7 +118,7 @@ func (st *memStore) PutStatusFile(s, p int, f world.StatusFile) error {
 	return nil
 }
 
-func (st *memStore) Candidates(s int) ([]int, error) {
+func (st *Store) Candidates(s int) ([]int, error) {
 	out := make([]int, 0, len(st.srv[s].pairs))
 	for p := range st.srv[s].pairs {
 		out = append(out, int(p))
@@ -127,7 +127,7 @@ func (st *memStore) Candidates(s int) ([]int, error) {
 	return out, nil
 }
 
-func (st *memStore) AbsentSnapshots(s int) ([]int, error) {
+func (st *Store) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, d := range st.srv[s].pairs {
 		if d.flags&fSnapAbsent != 0 {

@@ -1,35 +1,21 @@
-package sim
+package memory
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
-// WriteCMDB writes a memory site's CMDB, as it stands now, into db (an
-// empty SQLite database): cmdb.SQLiteSchema's tables with every row,
-// healthy ones included, spelled as the disk site spells them. Read back
-// through cmdb.Reader it yields the rows the site's own InQuestion yields,
-// so that benchmarks can time the production query on an estate of
-// millions of pairs while the same site answers for the agents and the NS.
-// It writes whatever the CMDB holds even while a cmdb_down fault is on.
-// It fails on a disk site, whose CMDB is already a file.
-func (s *Site) WriteCMDB(ctx context.Context, db *sql.DB) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.w.Store.(*memStore)
-	if !ok {
-		return errors.New("sim: WriteCMDB needs a memory site")
-	}
-	if err := s.doLocked(ctx, func(time.Time) error { return nil }); err != nil {
-		return err
-	}
+// WriteCMDB writes the site's CMDB, as it stands now, into db (an empty
+// SQLite database): cmdb.SQLiteSchema's tables with every row, healthy
+// ones included, spelled as the disk store spells them. Read back through
+// cmdb.Reader it yields the rows the store's own InQuestion yields. It
+// writes whatever the CMDB holds even while a cmdb_down fault is on.
+func (st *Store) WriteCMDB(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, cmdb.SQLiteSchema); err != nil {
 		return fmt.Errorf("create CMDB tables: %w", err)
 	}
@@ -51,7 +37,7 @@ func (s *Site) WriteCMDB(ctx context.Context, db *sql.DB) error {
 }
 
 // writeCatalog fills vItem and SWDPackage.
-func (st *memStore) writeCatalog(ctx context.Context, tx *sql.Tx) error {
+func (st *Store) writeCatalog(ctx context.Context, tx *sql.Tx) error {
 	vi := newBatchInsert(tx, `INSERT INTO vItem ([Guid], [Name]) VALUES `, 2)
 	for _, s := range st.cat.Servers {
 		if err := vi.add(ctx, s.Upper, string(s.Name)); err != nil {
@@ -75,7 +61,7 @@ func (st *memStore) writeCatalog(ctx context.Context, tx *sql.Tx) error {
 
 // writePairRows fills SWDPackageServer: one row per pair, then the bad
 // rows.
-func (st *memStore) writePairRows(ctx context.Context, tx *sql.Tx) error {
+func (st *Store) writePairRows(ctx context.Context, tx *sql.Tx) error {
 	ps := newBatchInsert(tx, `INSERT INTO SWDPackageServer ([PkgSvrId], [PackageId], [Status], [Version], [Error]) VALUES `, 5)
 	for s, info := range st.cat.Servers {
 		for p, pkg := range st.cat.Packages {

@@ -1,4 +1,4 @@
-package sim
+package memory
 
 import (
 	"cmp"
@@ -14,7 +14,7 @@ import (
 // SQL (cmdb/query.go is the reference), from maintained indexes: the rows
 // in question per server, the rows per status, the not-Ready count.
 
-func (st *memStore) Row(s, p int) (world.Row, error) {
+func (st *Store) Row(s, p int) (world.Row, error) {
 	d := st.delta(s, p)
 	if d.flags&fRow == 0 {
 		return world.Row{Status: vocab.Ready, Version: st.cat.Packages[p].Version}, nil
@@ -22,7 +22,7 @@ func (st *memStore) Row(s, p int) (world.Row, error) {
 	return world.Row{Status: statusCodes[d.rowStatus], Version: st.vers.str(d.rowVer), TrustErr: d.flags&fRowErr != 0}, nil
 }
 
-func (st *memStore) WriteRows(w world.RowWrite) error {
+func (st *Store) WriteRows(w world.RowWrite) error {
 	sv := &st.srv[w.Server]
 	if w.RestReady {
 		set := make(map[int]bool, len(w.Rows))
@@ -46,7 +46,7 @@ func (st *memStore) WriteRows(w world.RowWrite) error {
 }
 
 // setRow changes one row and keeps the indexes.
-func (st *memStore) setRow(s, p int, r world.Row) {
+func (st *Store) setRow(s, p int, r world.Row) {
 	old, _ := st.Row(s, p)
 	if old == r {
 		return
@@ -91,12 +91,12 @@ func (st *memStore) setRow(s, p int, r world.Row) {
 	st.setDelta(s, p, d)
 }
 
-func (st *memStore) NotReady() (int, error) { return st.notRdy, nil }
+func (st *Store) NotReady() (int, error) { return st.notRdy, nil }
 
 // inQuestion returns the rows in question by server name, then PackageId.
 // Package indices are in GUID order, so sorting them sorts the rows; the
 // bad rows are merged in by their PackageId.
-func (st *memStore) InQuestion(context.Context) ([]observed.RawRow, error) {
+func (st *Store) InQuestion(context.Context) ([]observed.RawRow, error) {
 	total := 0
 	for s := range st.srv {
 		total += len(st.srv[s].inQ) + len(st.srv[s].bad)
@@ -134,12 +134,12 @@ func (st *memStore) InQuestion(context.Context) ([]observed.RawRow, error) {
 	return out, nil
 }
 
-func (st *memStore) badRow(info world.ServerInfo, id string) observed.RawRow {
+func (st *Store) badRow(info world.ServerInfo, id string) observed.RawRow {
 	return observed.RawRow{ServerID: info.Upper, ServerName: string(info.Name), PackageID: id, Status: string(vocab.Invalid)}
 }
 
 // servers lists every server with its rows counted by status.
-func (st *memStore) Servers(context.Context) ([]observed.RawServer, error) {
+func (st *Store) Servers(context.Context) ([]observed.RawServer, error) {
 	out := make([]observed.RawServer, 0, len(st.srv))
 	for s := range st.srv {
 		sv := &st.srv[s]

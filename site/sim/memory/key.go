@@ -1,4 +1,4 @@
-package sim
+package memory
 
 import (
 	"fmt"
@@ -10,31 +10,15 @@ import (
 	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
-// Clone returns a deep copy of a memory site, for brute-force searches
-// over action sequences. The copy shares the clock and the immutable
-// catalog, nothing else. It panics on a disk site, whose state is its
-// folder.
-func (s *Site) Clone() *Site {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	mst, ok := s.w.Store.(*memStore)
-	if !ok {
-		panic("sim: Clone needs a memory site")
-	}
-	c := &Site{
-		clk: s.clk, w: &world.World{Cat: s.w.Cat, Sched: s.w.Sched, Meta: s.w.Meta.Clone()}, inScope: s.inScope,
-		timeline: slices.Clone(s.timeline), last: s.last, notes: slices.Clone(s.notes),
-	}
-	c.w.Store = mst.clone(c.w.Meta, c.check)
-	return c
-}
-
-func (st *memStore) clone(m *world.Meta, check func(layout.Op, string) error) *memStore {
+// Clone returns a deep copy of the store that keeps its state in m (a
+// copy of the bookkeeping) and refuses through check. The copy shares the
+// immutable catalog and scope, nothing else.
+func (st *Store) Clone(m *world.Meta, check func(layout.Op, string) error) *Store {
 	c := *st
 	c.m, c.check = m, check
 	c.nsSnaps = maps.Clone(st.nsSnaps)
 	c.vers = st.vers.clone()
-	c.srv = make([]memServer, len(st.srv))
+	c.srv = make([]server, len(st.srv))
 	for i, sv := range st.srv {
 		sv.agent = sv.agent.Clone()
 		sv.pairs = maps.Clone(sv.pairs)
@@ -46,34 +30,28 @@ func (st *memStore) clone(m *world.Meta, check func(layout.Op, string) error) *m
 	return &c
 }
 
-// StateKey returns a canonical string of a memory site's complete state:
+// StateKey returns a canonical string of the site's complete state:
 // the NS, every deviation of every server and pair, the hidden stuck
 // flags, the queued reports and how far the schedule has run. Equal
 // states give equal keys. Counters (applied actions, unsafe paths, the
 // timeline) are not state and are left out; of agent.log only what an
-// observation reads (the signatures) counts. It panics on a disk site.
-func (s *Site) StateKey() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.w.Store.(*memStore)
-	if !ok {
-		panic("sim: StateKey needs a memory site")
-	}
+// observation reads (the signatures) counts.
+func (st *Store) StateKey() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ns %s|%s|%d done %d\n", st.nsSet.Cred.Mode, st.nsSet.Cred.Account, st.nsSet.Version, s.w.Meta.Done)
+	fmt.Fprintf(&b, "ns %s|%s|%d done %d\n", st.nsSet.Cred.Mode, st.nsSet.Cred.Account, st.nsSet.Version, st.m.Done)
 	for _, p := range slices.Sorted(maps.Keys(st.nsSnaps)) {
 		fmt.Fprintf(&b, "nssnap %d %v\n", p, st.nsSnaps[p])
 	}
 	for i := range st.srv {
-		st.serverKey(&b, i, s.w.Meta.Stuck[i])
+		st.serverKey(&b, i, st.m.Stuck[i])
 	}
-	for _, w := range s.w.Meta.Queue {
+	for _, w := range st.m.Queue {
 		fmt.Fprintf(&b, "queued %d %d %v %t %q\n", w.At.UnixNano(), w.Server, w.Rows, w.RestReady, w.BadRow)
 	}
 	return b.String()
 }
 
-func (st *memStore) serverKey(b *strings.Builder, i int, stuck bool) {
+func (st *Store) serverKey(b *strings.Builder, i int, stuck bool) {
 	sv := &st.srv[i]
 	a := sv.agent
 	fmt.Fprintf(b, "s%d %s|%s|%d|%q|%v|%t|%q\n", i, a.Applied.Mode, a.Applied.Account, a.Received,
