@@ -106,6 +106,7 @@ func (st *Store) createTables(ctx context.Context) error {
 	return tx.Commit()
 }
 
+// Row implements world.Store.
 func (st *Store) Row(s, p int) (world.Row, error) {
 	var status, version string
 	var errText sql.NullString
@@ -121,6 +122,7 @@ func (st *Store) Row(s, p int) (world.Row, error) {
 	return world.Row{Status: vocab.NormalizeStatus(status), Version: version, TrustErr: errText.Valid && errText.String != ""}, nil
 }
 
+// WriteRows implements world.Store.
 func (st *Store) WriteRows(w world.RowWrite) error {
 	tx, err := st.writeTx()
 	if err != nil {
@@ -173,6 +175,7 @@ JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
 WHERE ps.[Status] <> 'Ready' OR ps.[Version] <> pack.[Package Version]
 GROUP BY vi.[Name]`
 
+// NotReady implements world.Store.
 func (st *Store) NotReady() (n int, err error) {
 	rows, err := st.q().QueryContext(st.ctx, notReadyQuery)
 	if err != nil {
@@ -195,6 +198,7 @@ func (st *Store) NotReady() (n int, err error) {
 	return n, nil
 }
 
+// InQuestion implements world.Store.
 func (st *Store) InQuestion(ctx context.Context) ([]observed.RawRow, error) {
 	if err := st.flush(); err != nil {
 		return nil, err
@@ -208,6 +212,7 @@ func (st *Store) InQuestion(ctx context.Context) ([]observed.RawRow, error) {
 	return out, err
 }
 
+// Servers implements world.Store.
 func (st *Store) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	if err := st.flush(); err != nil {
 		return nil, err

@@ -50,6 +50,7 @@ func marshal(v any) []byte {
 	return append(b, '\n')
 }
 
+// NS implements world.Store.
 func (st *Store) NS() (world.NSSetting, error) {
 	data, ok, err := st.read(layout.NSSettingsFile)
 	if err == nil && !ok {
@@ -69,10 +70,12 @@ func (st *Store) NS() (world.NSSetting, error) {
 	return world.NSSetting{Cred: c, Version: v.PolicyVersion}, nil
 }
 
+// PutNS implements world.Store.
 func (st *Store) PutNS(ns world.NSSetting) error {
 	return st.write(layout.NSSettingsFile, marshal(nsJSON{ns.Cred.Mode, ns.Cred.Account, ns.Version}))
 }
 
+// Agent implements world.Store.
 func (st *Store) Agent(s int) (world.AgentRec, error) {
 	rel := layout.AgentJSON(string(st.cat.Servers[s].Name))
 	data, ok, err := st.read(rel)
@@ -112,6 +115,7 @@ func (st *Store) agentFromJSON(rel string, v agentJSON) (world.AgentRec, error) 
 	return a, nil
 }
 
+// PutAgent implements world.Store.
 func (st *Store) PutAgent(s int, a world.AgentRec) error {
 	v := agentJSON{Applied: a.Applied, PolicyVersion: a.Received, FullControl: a.FullControl, Downloading: []vocab.GUID{}}
 	if v.FullControl == nil {
@@ -126,6 +130,7 @@ func (st *Store) PutAgent(s int, a world.AgentRec) error {
 // maxLogBytes is where agent.log is cut back to its last events.
 const maxLogBytes = 256 << 10
 
+// AppendLog implements world.Store.
 func (st *Store) AppendLog(s int, evs []world.LogEvent) error {
 	host := st.cat.Servers[s].Name
 	rel := layout.AgentLog(string(host))
@@ -144,6 +149,7 @@ func (st *Store) AppendLog(s int, evs []world.LogEvent) error {
 	return st.write(rel, []byte(strings.Join(lines, "\n")+"\n"))
 }
 
+// LogTail implements world.Store.
 func (st *Store) LogTail(s int) ([]world.LogEvent, error) {
 	rel := layout.AgentLog(string(st.cat.Servers[s].Name))
 	lines, err := st.tail(rel, world.LogTailEvents)
@@ -187,21 +193,25 @@ func tailLines(r io.ReaderAt, size int64, n int) ([]string, error) {
 	return lines, nil
 }
 
+// NSSnapshot implements world.Store.
 func (st *Store) NSSnapshot(p int) (world.FileVer, error) {
 	id := st.cat.Packages[p].ID
 	return st.readSnapshot(layout.NSSnapshot(string(id)), id)
 }
 
+// PutNSSnapshot implements world.Store.
 func (st *Store) PutNSSnapshot(p int, f world.FileVer) error {
 	id := st.cat.Packages[p].ID
 	return st.putSnapshotFile(layout.NSSnapshot(string(id)), id, f)
 }
 
+// Snapshot implements world.Store.
 func (st *Store) Snapshot(s, p int) (world.FileVer, error) {
 	id := st.cat.Packages[p].ID
 	return st.readSnapshot(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id)
 }
 
+// PutSnapshot implements world.Store.
 func (st *Store) PutSnapshot(s, p int, f world.FileVer) error {
 	id := st.cat.Packages[p].ID
 	return st.putSnapshotFile(layout.Snapshot(string(st.cat.Servers[s].Name), string(id)), id, f)
@@ -223,6 +233,7 @@ func (st *Store) putSnapshotFile(rel string, id vocab.GUID, f world.FileVer) err
 	return st.write(rel, formatSnapshot(id, f.Version))
 }
 
+// StatusFile implements world.Store.
 func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	id := st.cat.Packages[p].ID
 	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
@@ -233,6 +244,7 @@ func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	return parseStatus(rel, data, id)
 }
 
+// PutStatusFile implements world.Store.
 func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	id := st.cat.Packages[p].ID
 	rel := layout.Status(string(st.cat.Servers[s].Name), string(id))
@@ -242,8 +254,10 @@ func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	return st.write(rel, formatStatus(id, f))
 }
 
+// Candidates implements world.Store.
 func (st *Store) Candidates(int) ([]int, error) { return allIndices(len(st.cat.Packages)), nil }
 
+// AbsentSnapshots implements world.Store.
 func (st *Store) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, info := range st.cat.Packages {

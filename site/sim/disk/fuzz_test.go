@@ -13,7 +13,7 @@ import (
 
 // Reliability test 7: fuzz targets for what the simulated site reads from
 // files a person may edit (snapshot.xml, PackageStatus.xml, agent.log; the
-// scenario JSON: package scenario's FuzzParse). Seeds:
+// scenario JSON: package scenario's FuzzParseScenario). Seeds:
 // testdata/fuzz/<target>. None may panic; each checks what its callers
 // rely on.
 

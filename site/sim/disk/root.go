@@ -13,10 +13,11 @@ import (
 )
 
 // The disk store's file operations. Each takes a path relative to the
-// site folder, with forward slashes, passes it through the site's guard
-// (checkPath, counted) and then touches the file through an os.Root of
-// the site folder, so that no symbolic link leads an operation out of it:
-// an operation that would leave is refused and counted too (confine).
+// site folder, with forward slashes, passes it through the store's guard
+// (Guard.Check: layout.Check, counted by the driver) and then touches the
+// file through an os.Root of the site folder, so that no symbolic link
+// leads an operation out of it: an operation that would leave is refused
+// and counted too (confine, Guard.Escape).
 
 // maxFile bounds what the sim reads of one of its own files.
 const maxFile = 16 << 20

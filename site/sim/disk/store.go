@@ -121,6 +121,7 @@ func (st *Store) byPath(lock, db string) (string, string, error) {
 	return out[0], out[1], nil
 }
 
+// Begin implements world.Store.
 func (st *Store) Begin(ctx context.Context) (*world.Meta, error) {
 	ok, err := st.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
@@ -144,6 +145,7 @@ func (st *Store) Begin(ctx context.Context) (*world.Meta, error) {
 	return st.m, nil
 }
 
+// End implements world.Store.
 func (st *Store) End(m *world.Meta) error {
 	defer st.lock.Unlock()
 	if err := st.flush(); err != nil {
@@ -156,6 +158,7 @@ func (st *Store) End(m *world.Meta) error {
 	return st.write(layout.SiteFile, data)
 }
 
+// Close implements world.Store.
 func (st *Store) Close() error {
 	if st.tx != nil {
 		st.tx.Rollback()

@@ -52,6 +52,7 @@ const (
 	Delete
 )
 
+// String names the operation in a refusal.
 func (o Op) String() string {
 	return [...]string{"read", "write", "delete"}[o]
 }

@@ -14,6 +14,7 @@ import (
 // SQL (cmdb/query.go is the reference), from maintained indexes: the rows
 // in question per server, the rows per status, the not-Ready count.
 
+// Row implements world.Store.
 func (st *Store) Row(s, p int) (world.Row, error) {
 	d := st.delta(s, p)
 	if d.flags&fRow == 0 {
@@ -22,6 +23,7 @@ func (st *Store) Row(s, p int) (world.Row, error) {
 	return world.Row{Status: statusCodes[d.rowStatus], Version: st.vers.str(d.rowVer), TrustErr: d.flags&fRowErr != 0}, nil
 }
 
+// WriteRows implements world.Store.
 func (st *Store) WriteRows(w world.RowWrite) error {
 	sv := &st.srv[w.Server]
 	if w.RestReady {
@@ -91,9 +93,10 @@ func (st *Store) setRow(s, p int, r world.Row) {
 	st.setDelta(s, p, d)
 }
 
+// NotReady implements world.Store.
 func (st *Store) NotReady() (int, error) { return st.notRdy, nil }
 
-// inQuestion returns the rows in question by server name, then PackageId.
+// InQuestion returns the rows in question by server name, then PackageId.
 // Package indices are in GUID order, so sorting them sorts the rows; the
 // bad rows are merged in by their PackageId.
 func (st *Store) InQuestion(context.Context) ([]observed.RawRow, error) {
@@ -138,7 +141,7 @@ func (st *Store) badRow(info world.ServerInfo, id string) observed.RawRow {
 	return observed.RawRow{ServerID: info.Upper, ServerName: string(info.Name), PackageID: id, Status: string(vocab.Invalid)}
 }
 
-// servers lists every server with its rows counted by status.
+// Servers lists every server with its rows counted by status.
 func (st *Store) Servers(context.Context) ([]observed.RawServer, error) {
 	out := make([]observed.RawServer, 0, len(st.srv))
 	for s := range st.srv {

@@ -58,6 +58,7 @@ func (st *Store) setDelta(s, p int, d pairDelta) {
 	sv.pairs[int32(p)] = d
 }
 
+// Snapshot implements world.Store.
 func (st *Store) Snapshot(s, p int) (world.FileVer, error) {
 	d := st.delta(s, p)
 	switch {
@@ -69,6 +70,7 @@ func (st *Store) Snapshot(s, p int) (world.FileVer, error) {
 	return world.FileVer{Present: true, Version: st.cat.Packages[p].Version}, nil
 }
 
+// PutSnapshot implements world.Store.
 func (st *Store) PutSnapshot(s, p int, f world.FileVer) error {
 	path := layout.Snapshot(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
@@ -88,6 +90,7 @@ func (st *Store) PutSnapshot(s, p int, f world.FileVer) error {
 	return nil
 }
 
+// StatusFile implements world.Store.
 func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	d := st.delta(s, p)
 	switch {
@@ -99,6 +102,7 @@ func (st *Store) StatusFile(s, p int) (world.StatusFile, error) {
 	return world.StatusFile{Present: true, Status: vocab.Ready, Version: st.cat.Packages[p].Version}, nil
 }
 
+// PutStatusFile implements world.Store.
 func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	path := layout.Status(string(st.cat.Servers[s].Name), string(st.cat.Packages[p].ID))
 	if err := st.check(writeOrDelete(f.Present), path); err != nil {
@@ -118,6 +122,7 @@ func (st *Store) PutStatusFile(s, p int, f world.StatusFile) error {
 	return nil
 }
 
+// Candidates implements world.Store.
 func (st *Store) Candidates(s int) ([]int, error) {
 	out := make([]int, 0, len(st.srv[s].pairs))
 	for p := range st.srv[s].pairs {
@@ -127,6 +132,7 @@ func (st *Store) Candidates(s int) ([]int, error) {
 	return out, nil
 }
 
+// AbsentSnapshots implements world.Store.
 func (st *Store) AbsentSnapshots(s int) ([]int, error) {
 	var out []int
 	for p, d := range st.srv[s].pairs {

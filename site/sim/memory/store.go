@@ -58,12 +58,19 @@ func New(cat *world.Catalog, inScope []bool, m *world.Meta, ns world.NSSetting, 
 	return st
 }
 
+// Begin implements world.Store: the bookkeeping is always in memory.
 func (st *Store) Begin(context.Context) (*world.Meta, error) { return st.m, nil }
-func (st *Store) End(*world.Meta) error                      { return nil }
-func (st *Store) Close() error                               { return nil }
 
+// End implements world.Store: nothing to save.
+func (st *Store) End(*world.Meta) error { return nil }
+
+// Close implements world.Store: nothing to release.
+func (st *Store) Close() error { return nil }
+
+// NS implements world.Store.
 func (st *Store) NS() (world.NSSetting, error) { return st.nsSet, nil }
 
+// PutNS implements world.Store.
 func (st *Store) PutNS(ns world.NSSetting) error {
 	if err := st.check(layout.Write, layout.NSSettingsFile); err != nil {
 		return err
@@ -72,6 +79,7 @@ func (st *Store) PutNS(ns world.NSSetting) error {
 	return nil
 }
 
+// NSSnapshot implements world.Store.
 func (st *Store) NSSnapshot(p int) (world.FileVer, error) {
 	if f, ok := st.nsSnaps[p]; ok {
 		return f, nil
@@ -79,6 +87,7 @@ func (st *Store) NSSnapshot(p int) (world.FileVer, error) {
 	return world.FileVer{Present: true, Version: st.cat.Packages[p].Version}, nil
 }
 
+// PutNSSnapshot implements world.Store.
 func (st *Store) PutNSSnapshot(p int, f world.FileVer) error {
 	if err := st.check(writeOrDelete(f.Present), layout.NSSnapshot(string(st.cat.Packages[p].ID))); err != nil {
 		return err
@@ -91,8 +100,10 @@ func (st *Store) PutNSSnapshot(p int, f world.FileVer) error {
 	return nil
 }
 
+// Agent implements world.Store.
 func (st *Store) Agent(s int) (world.AgentRec, error) { return st.srv[s].agent, nil }
 
+// PutAgent implements world.Store.
 func (st *Store) PutAgent(s int, a world.AgentRec) error {
 	if err := st.check(layout.Write, layout.AgentJSON(string(st.cat.Servers[s].Name))); err != nil {
 		return err
@@ -101,6 +112,7 @@ func (st *Store) PutAgent(s int, a world.AgentRec) error {
 	return nil
 }
 
+// AppendLog implements world.Store.
 func (st *Store) AppendLog(s int, evs []world.LogEvent) error {
 	if err := st.check(layout.Write, layout.AgentLog(string(st.cat.Servers[s].Name))); err != nil {
 		return err
@@ -113,6 +125,7 @@ func (st *Store) AppendLog(s int, evs []world.LogEvent) error {
 	return nil
 }
 
+// LogTail implements world.Store.
 func (st *Store) LogTail(s int) ([]world.LogEvent, error) { return slices.Clone(st.srv[s].log), nil }
 
 func writeOrDelete(present bool) layout.Op {

@@ -159,6 +159,7 @@ func (d *jsonDoc) object(prefix string, field func(key string, at int64) error, 
 // unknownField tells object to report an unknown key at the key itself.
 type unknownField struct{}
 
+// Error implements error.
 func (unknownField) Error() string { return "unknown field" }
 
 // value decodes one field's value into dst, naming the expected type on

@@ -11,13 +11,13 @@ import (
 	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
-// Reliability test 7, the scenario's part: what `reconciler sim` and the
-// demo read from a file a person writes. Seeds: testdata/fuzz/FuzzParseScenario.
+// Reliability test 7, the scenario's part (the file formats: package
+// disk): what `reconciler sim` and the demo read from a file a person
+// writes. Seeds: testdata/fuzz/FuzzParseScenario.
 
-// FuzzParseScenario: Parse never panics; an accepted scenario is
-// within its limits, and (when small enough to build quickly) builds a
-// memory site without error, so the parser accepts nothing the site
-// refuses.
+// FuzzParseScenario: Parse never panics; an accepted scenario is within
+// its limits, and (when small enough to build quickly) builds a memory
+// site without error, so the parser accepts nothing the site refuses.
 func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(scenario.DesignExample))
 	for _, name := range []string{"scenarios/demo.json", "scenarios/healthy.json"} {
