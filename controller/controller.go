@@ -53,6 +53,11 @@ type Options struct {
 	// Notify, when set, takes the events a person should hear of (see
 	// notify.go); it must not block (notify.Notifier.Notify does not).
 	Notify func(notify.Event)
+	// AfterPass, when set, is called at the end of every pass, after its
+	// pass_end record, with the pass lock still held (no other pass or
+	// reload runs meanwhile). It is how the console's view of the estate
+	// learns of a pass; it must not call ReconcileOnce, PlanOnly or Reload.
+	AfterPass func(PassResult)
 }
 
 // Controller runs passes. Its methods are safe for concurrent use, but
@@ -65,6 +70,7 @@ type Controller struct {
 	metrics *Metrics
 	attach  func(context.Context) (Journal, error)
 	jpath   string
+	after   func(PassResult)
 
 	inboxSeen    string // the inbox folder problem last journaled (Ingest)
 	notifyFn     func(notify.Event)
@@ -107,7 +113,7 @@ func New(o Options) (*Controller, error) {
 	}
 	p := o.Policy
 	return &Controller{
-		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath,
+		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, after: o.AfterPass,
 		notifyFn:  o.Notify,
 		policy:    p,
 		limiter:   guard.NewLimiter(p.Limits),

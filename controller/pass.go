@@ -68,6 +68,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 		}
 		res.End, res.Err = c.clock.Now(), err
 		c.endPass(res)
+		if c.after != nil {
+			c.after(res)
+		}
 	}()
 	c.served(res.Start)
 	res.Leader = c.checkLeader(ctx)

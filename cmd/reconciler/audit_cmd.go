@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/itms-tools/reconciler/vocab"
 	"io"
 	"os"
 	"strings"
@@ -15,11 +14,12 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/auditfilter"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 func init() {
@@ -42,90 +42,26 @@ func runAudit(_ context.Context, e *env, args []string) int {
 	return e.errorf("audit: unknown verb %q (want filters, verify or export)", verb)
 }
 
-// auditFilters are the raw filter flags of `reconciler audit`.
-type auditFilters struct {
-	since, until, server, kind, outcome, plan, typ, pass string
-}
+// auditFilters are the raw filter flags of `reconciler audit`; package
+// auditfilter validates them (the web console's journal page uses it too).
+type auditFilters struct{ f auditfilter.Filters }
 
-func (f *auditFilters) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.since, "since", "", "records at or after this: a duration before now (2h) or an RFC 3339 time")
-	fs.StringVar(&f.until, "until", "", "records before this: a duration before now (30m) or an RFC 3339 time")
-	fs.StringVar(&f.server, "server", "", "records of this package server (case-insensitive)")
-	fs.StringVar(&f.kind, "kind", "", "records of this action kind")
-	fs.StringVar(&f.outcome, "outcome", "", "records with this outcome: applied, failed, deferred, skipped, indeterminate")
-	fs.StringVar(&f.plan, "plan", "", "records of this plan id")
-	fs.StringVar(&f.typ, "type", "", "records of this type: "+typeNames())
-	fs.StringVar(&f.pass, "pass", "", "records of this pass id")
+func (a *auditFilters) register(fs *flag.FlagSet) {
+	f := &a.f
+	fs.StringVar(&f.Since, "since", "", "records at or after this: a duration before now (2h) or an RFC 3339 time")
+	fs.StringVar(&f.Until, "until", "", "records before this: a duration before now (30m) or an RFC 3339 time")
+	fs.StringVar(&f.Server, "server", "", "records of this package server (case-insensitive)")
+	fs.StringVar(&f.Kind, "kind", "", "records of this action kind")
+	fs.StringVar(&f.Outcome, "outcome", "", "records with this outcome: applied, failed, deferred, skipped, indeterminate")
+	fs.StringVar(&f.Plan, "plan", "", "records of this plan id")
+	fs.StringVar(&f.Type, "type", "", "records of this type: "+auditfilter.TypeNames())
+	fs.StringVar(&f.Pass, "pass", "", "records of this pass id")
 }
 
 // query validates the filters and turns them into an audit.Query; errors
 // name the flag.
-func (f *auditFilters) query(now time.Time) (audit.Query, error) {
-	q := audit.Query{Server: f.server, Plan: f.plan, Pass: f.pass, Outcome: f.outcome}
-	var err error
-	if q.Since, err = parseWhen("since", f.since, now); err != nil {
-		return q, err
-	}
-	if q.Until, err = parseWhen("until", f.until, now); err != nil {
-		return q, err
-	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
-		return q, fmt.Errorf("--since %s is not before --until %s", stamp(q.Since), stamp(q.Until))
-	}
-	if f.kind != "" {
-		if _, err := actions.ParseKind(f.kind); err != nil {
-			return q, fmt.Errorf("--kind: %v", err)
-		}
-		q.Kind = f.kind
-	}
-	switch audit.Outcome(f.outcome) {
-	case "", audit.Applied, audit.Failed, audit.Deferred, audit.Skipped, audit.Indeterminate:
-	default:
-		return q, fmt.Errorf("--outcome %q: want applied, failed, deferred, skipped or indeterminate", vocab.Clip(f.outcome))
-	}
-	if f.typ != "" {
-		if !knownType(f.typ) {
-			return q, fmt.Errorf("--type %q: want one of %s", vocab.Clip(f.typ), typeNames())
-		}
-		q.Type = f.typ
-	}
-	return q, nil
-}
-
-// parseWhen reads a point in time: a positive Go duration counted back
-// from now, or an RFC 3339 time. Empty means no bound.
-func parseWhen(name, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return time.Time{}, fmt.Errorf("--%s %q: want a positive duration (how long ago)", name, vocab.Clip(s))
-		}
-		return now.Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("--%s %q: want a duration before now like 2h, or an RFC 3339 time like 2026-03-01T02:00:00Z", name, vocab.Clip(s))
-	}
-	return t, nil
-}
-
-func knownType(s string) bool {
-	for _, t := range audit.Types {
-		if string(t) == s {
-			return true
-		}
-	}
-	return false
-}
-
-func typeNames() string {
-	names := make([]string, len(audit.Types))
-	for i, t := range audit.Types {
-		names[i] = string(t)
-	}
-	return strings.Join(names, ", ")
+func (a *auditFilters) query(now time.Time) (audit.Query, error) {
+	return a.f.Query(now, auditfilter.Flag)
 }
 
 // auditList prints the records the filters select.

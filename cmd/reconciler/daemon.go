@@ -13,7 +13,9 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/audit/rfc5424"
+	"github.com/itms-tools/reconciler/console"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/estateview"
 	"github.com/itms-tools/reconciler/httpserve"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
@@ -59,18 +61,29 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 		return s.e.errorf("%v", err)
 	}
 	defer alerts.Close(context.Background()) // after an early return; the normal path drains below
+	var view *estateview.View                // the console's view: pushed after each pass, fed by the journal
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Clock: s.clk, Notify: alerts.Notify,
-		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: d.attach})
+		Logger: s.log, Metrics: metrics, JournalPath: s.pol.Audit.Path, Attach: d.attach,
+		AfterPass: func(res controller.PassResult) { view.Push(res) }})
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
 	d.ctl = ctl
 	defer ctl.Close()
-	srv, err := serveHTTP(s, ctl, metrics)
+	if view, err = estateview.New(ctl, s.clk, s.log); err != nil {
+		return s.e.errorf("%v", err)
+	}
+	d.view = view
+	s.onAppend = view.Ingest // the journal hands the view each record it stored
+	rebuildView(s, view)
+	srv, cons, err := serveHTTP(s, ctl, metrics, view)
 	if err != nil {
 		return s.e.errorf("%v", err)
 	}
 	defer stopHTTP(srv)
+	if cons != nil {
+		defer cons.Close() // ends the event streams, which stopping the server would wait for
+	}
 	lead, err := ctl.Start(ctx)
 	if err != nil {
 		return s.e.errorf("%v", err)
@@ -117,10 +130,11 @@ func readyStatus(p *policy.Policy, leader bool) string {
 // daemonJournal opens the journal when the controller becomes leader and
 // closes it, with a shutdown note, when the daemon stops.
 type daemonJournal struct {
-	s   *session
-	ctl *controller.Controller
-	mu  sync.Mutex
-	j   *audit.Journal
+	s    *session
+	ctl  *controller.Controller
+	view *estateview.View
+	mu   sync.Mutex
+	j    *audit.Journal
 }
 
 func (d *daemonJournal) attach(context.Context) (controller.Journal, error) {
@@ -134,7 +148,17 @@ func (d *daemonJournal) attach(context.Context) (controller.Journal, error) {
 	if err := d.ctl.Restore(d.s.pol.Audit.Path); err != nil {
 		d.s.log.Error("budgets", "error", err)
 	}
+	rebuildView(d.s, d.view)
+	d.view.Attach(j)
 	return j, nil
+}
+
+// rebuildView folds the journal into the view; a journal it cannot read
+// whole leaves the history read before the damage.
+func rebuildView(s *session, view *estateview.View) {
+	if err := view.Rebuild(s.pol.Audit.Path); err != nil {
+		s.log.Warn("console: history rebuilt from the journal in part", "error", err)
+	}
 }
 
 // journal is the journal open now, nil before the first attach.
@@ -157,24 +181,32 @@ func (d *daemonJournal) close() {
 	d.j.Close()
 }
 
-// serveHTTP starts the metrics and health endpoint when the policy asks,
-// within httpserve's default limits (timeouts, a connection cap).
-func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics) (*httpserve.Server, error) {
+// serveHTTP starts the console, metrics and health endpoint when the
+// policy asks, within httpserve's default limits (timeouts, a connection
+// cap).
+func serveHTTP(s *session, ctl *controller.Controller, m *controller.Metrics, view *estateview.View) (*httpserve.Server, *console.Server, error) {
 	addr := s.pol.HTTP.Listen
 	if addr == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("/healthz", healthz(ctl))
 	mux.HandleFunc("/readyz", readyz(ctl))
 	lim := httpserve.DefaultLimits()
+	// Event streams hold a connection each: leave a quarter of the cap to
+	// pages, scrapes and probes.
+	cons, err := mountConsole(mux, s, ctl, view, max(1, lim.MaxConns*3/4))
+	if err != nil {
+		return nil, nil, err
+	}
 	srv, err := httpserve.Start(addr, mux, lim, s.log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.log.Info("serving metrics and health", "addr", srv.Addr().String(), "max_connections", lim.MaxConns)
-	return srv, nil
+	s.log.Info("serving the console, metrics and health", "addr", srv.Addr().String(), "url", "http://"+srv.Addr().String()+"/",
+		"max_connections", lim.MaxConns)
+	return srv, cons, nil
 }
 
 func stopHTTP(srv *httpserve.Server) {

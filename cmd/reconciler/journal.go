@@ -60,7 +60,8 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 // journalOptions are the options of a journal opened for writing: the
 // site's secrets, the install's key (created at first start, readable by
 // the service account only) for anchors, the OS log as their witness,
-// rotation and retention, and the syslog forwarder.
+// rotation and retention, and the syslog forwarder and onAppend (the
+// console's view), which receive each record once it is durable.
 func (s *session) journalOptions() (audit.Options, error) {
 	a := s.pol.Audit
 	key, err := localkey.LoadOrCreate(audit.KeyPath(a.Path))
@@ -69,8 +70,19 @@ func (s *session) journalOptions() (audit.Options, error) {
 	}
 	opt := audit.Options{Clock: s.clk, Logger: s.log, Secrets: s.secrets.Values, Key: key,
 		Witness: s.witness(), Rotation: controller.RotationOf(a)}
+	var fwd []func(audit.Record)
 	if f := s.forwarder(); f != nil {
-		opt.Forward = f.Send
+		fwd = append(fwd, f.Send)
+	}
+	if s.onAppend != nil {
+		fwd = append(fwd, s.onAppend)
+	}
+	if len(fwd) > 0 {
+		opt.Forward = func(r audit.Record) {
+			for _, f := range fwd {
+				f(r)
+			}
+		}
 	}
 	return opt, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/controller"
 )
 
 func init() {
@@ -12,11 +13,22 @@ func init() {
 }
 
 // planJSON is `plan --json`: the plan (actions.Plan's documented schema)
-// and, per action id that will not run in this pass, the rule: a gate's or
-// a binding rule's, or "dependency ID" for an action waiting for held ID.
+// and, per held action id, the rule that would hold it now.
 type planJSON struct {
 	actions.Plan
 	Held map[string]actions.Hold `json:"held,omitempty"`
+}
+
+// evaluatePlan is the evaluation `reconciler plan` shows, and the web
+// console's plan page too: the pass's own evaluation (observe, plan, and
+// the gates as the controller rebuilt them from the journal), without
+// acting. It changes nothing.
+func evaluatePlan(ctx context.Context, ctl *controller.Controller) (controller.PassResult, map[string]actions.Hold, error) {
+	res, err := ctl.PlanOnly(ctx)
+	if err != nil {
+		return res, nil, err
+	}
+	return res, res.Holds, nil
 }
 
 func runPlan(ctx context.Context, e *env, args []string) int {
@@ -35,11 +47,10 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("%v", err)
 	}
-	res, err := ctl.PlanOnly(ctx)
+	res, holds, err := evaluatePlan(ctx, ctl)
 	if err != nil {
 		return e.errorf("plan: %v", err)
 	}
-	holds := res.Holds // the pass's own evaluation: the gates as the controller rebuilt them
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

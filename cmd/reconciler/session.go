@@ -24,6 +24,7 @@ type session struct {
 
 	// The journal's companions, opened on first use (journal.go).
 	fwd          *rfc5424.Forwarder
+	onAppend     func(audit.Record) // the daemon's console view (daemon.go)
 	osWitness    audit.Witness
 	witnessTried bool
 	// secrets scrubs logs, output and the journal: the site's secrets and
