@@ -67,7 +67,10 @@ type Step struct {
 }
 
 // Recorder writes the audit trail. Intent must be durable when it returns:
-// the action runs only after.
+// the action runs only after. An Intent error that wraps ErrUnrecordable
+// means that this one record cannot be written (it is too large for the
+// journal) while the journal itself is fine: the action fails, without
+// running, and the pass goes on. Any other error stops the pass.
 type Recorder interface {
 	Intent(ctx context.Context, s Step) error
 	Outcome(ctx context.Context, s Step) error
@@ -126,6 +129,11 @@ func (r Result) Touched(p Plan) []vocab.Host {
 // ErrJournal wraps a failure to write the audit trail: the pass stops,
 // since nothing may run unrecorded.
 var ErrJournal = errors.New("audit journal")
+
+// ErrUnrecordable marks a record that the journal refuses on its own (too
+// large), the journal staying usable: the action it announces fails
+// without running, and the pass goes on (see Recorder).
+var ErrUnrecordable = errors.New("record refused by the journal")
 
 // Run applies the plan in dependency order: one action at a time per
 // target, at most Concurrency at once. It returns when every action is

@@ -68,11 +68,13 @@ func (g *fakeGates) Spent(a Action, _ time.Time) {
 	g.spent = append(g.spent, a.Kind)
 }
 
-// fakeRecorder keeps steps; failIntent makes intents fail.
+// fakeRecorder keeps steps; failIntent makes intents fail, tooLarge
+// makes the intents of the actions it names unrecordable.
 type fakeRecorder struct {
 	mu         sync.Mutex
 	log        []string
 	failIntent bool
+	tooLarge   map[string]bool
 	driver     *fakeDriver
 }
 
@@ -81,6 +83,9 @@ func (r *fakeRecorder) Intent(_ context.Context, s Step) error {
 	defer r.mu.Unlock()
 	if r.failIntent {
 		return errors.New("disk full")
+	}
+	if r.tooLarge[s.Action.ID] {
+		return fmt.Errorf("%w: record of 2 MB", ErrUnrecordable)
 	}
 	r.log = append(r.log, "intent "+s.Action.ID)
 	return nil

@@ -38,6 +38,7 @@ type CredentialHistory map[int64]vocab.Credential
 // (DESIGN §3). It reads no clock (Now is passed in) and does no I/O.
 func Compute(in Input) Plan {
 	b := newBuilder()
+	conflictNotes(b, in.Obs)
 	if reason := blocked(in.Obs, in.Held); reason != "" {
 		b.note(Target{}, NoteNothingPlanned, reason)
 		return finish(b, in.Now)

@@ -2,10 +2,12 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/itms-tools/reconciler/crashpoint"
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -143,6 +145,9 @@ func (r *run) decide(ctx context.Context, i int) (bool, error) {
 	}
 	crashpoint.Hit(crashpoint.BeforeIntent)
 	if err := r.e.Recorder.Intent(ctx, r.step(a, "", "", nil)); err != nil {
+		if errors.Is(err, ErrUnrecordable) {
+			return false, r.unrecorded(ctx, i, err)
+		}
 		return false, fmt.Errorf("%w: intent %s: %w", ErrJournal, a.ID, err)
 	}
 	crashpoint.Hit(crashpoint.AfterIntent)
@@ -152,6 +157,19 @@ func (r *run) decide(ctx context.Context, i int) (bool, error) {
 		r.done <- completion{i: i, err: r.e.callDriver(ctx, a)}
 	}()
 	return true, nil
+}
+
+// unrecorded fails action i, which never ran because its intent could not
+// be recorded, as a terminal failure of its target: the same plan would
+// give the same record again.
+func (r *run) unrecorded(ctx context.Context, i int, cause error) error {
+	a := r.plan.Actions[i]
+	err := failure.MarkTerminal(fmt.Errorf("not run: its intent could not be recorded: %w", cause))
+	r.broken[a.Target.Server] = a.ID
+	if _, ok := r.res.Failures[a.Target.Server]; !ok {
+		r.res.Failures[a.Target.Server] = err
+	}
+	return r.resolve(ctx, i, StepResult{Outcome: Failed, Err: err})
 }
 
 // hold returns the outcome and rule that keep a from running, if any.

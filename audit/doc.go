@@ -18,7 +18,7 @@
 //	time     RFC 3339 with nanoseconds, UTC ("2026-03-01T02:00:00.5Z")
 //	type     intent outcome pass_start pass_end policy_reload policy_rejected
 //	         approval breaker recovered indeterminate startup note
-//	         notification
+//	         notification auth_failed
 //	pass     pass id
 //	plan     plan id
 //	action   action id

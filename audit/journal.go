@@ -49,6 +49,11 @@ type Options struct {
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("audit journal closed")
 
+// ErrTooLarge is returned (wrapped) by Append for a record whose line would
+// exceed MaxRecordSize. Nothing is written and the journal stays usable:
+// the caller may record something shorter instead.
+var ErrTooLarge = errors.New("record too large for the journal")
+
 // ErrInUse is returned by Open when another process holds the journal.
 var ErrInUse = errors.New("in use by another process")
 
@@ -258,7 +263,7 @@ func (j *Journal) appendLocked(r Record) (Record, error) {
 		return Record{}, fmt.Errorf("audit append: %w", err)
 	}
 	if len(line) > MaxRecordSize {
-		return Record{}, fmt.Errorf("audit append: record of %d bytes exceeds %d", len(line), MaxRecordSize)
+		return Record{}, fmt.Errorf("audit append: %w: %d bytes, more than %d", ErrTooLarge, len(line), MaxRecordSize)
 	}
 	crashpoint.TearWrite(j.f, line)
 	if n, err := j.f.Write(line); err != nil || n != len(line) {

@@ -94,7 +94,7 @@ func TestAppendRejects(t *testing.T) {
 		{"intent without action", intent("p", "", "k", "s"), "without action id"},
 		{"outcome without kind", outcome("p", "a", "", "s", Skipped), "without action id or kind"},
 		{"detail not JSON", Record{Type: TypeNote, Detail: json.RawMessage("{oops")}, "not valid JSON"},
-		{"too large", Record{Type: TypeNote, Error: strings.Repeat("x", MaxRecordSize)}, "exceeds"},
+		{"too large", Record{Type: TypeNote, Error: strings.Repeat("x", MaxRecordSize)}, "record too large for the journal"},
 	}
 	path, j, _ := testJournal(t, Options{})
 	defer j.Close()
@@ -111,6 +111,13 @@ func TestAppendRejects(t *testing.T) {
 	}
 	if seq, _ := j.Head(); seq != 0 {
 		t.Fatalf("head seq %d after rejections", seq)
+	}
+	_, err := j.Append(Record{Type: TypeNote, Error: strings.Repeat("x", MaxRecordSize)})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a record too large is %v, want ErrTooLarge", err)
+	}
+	if _, err := j.Append(Record{Type: TypeNote, Error: "short"}); err != nil {
+		t.Errorf("the journal is unusable after a record too large: %v", err)
 	}
 }
 

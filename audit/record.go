@@ -50,6 +50,12 @@ const (
 	// gave_up, dropped, superseded) and the attempt; Error why it failed.
 	// Server and Package name the event's subject.
 	TypeNotification Type = "notification"
+	// TypeAuthFailed records credentials the far side refused (WinRM 401
+	// after an NTLM logon, SQL Server login failed): which source and
+	// user, and a keyed fingerprint of the secret in Detail, never the
+	// secret. The controller stops every call with them; at start it
+	// rebuilds that from these records.
+	TypeAuthFailed Type = "auth_failed"
 )
 
 // Types lists every record type in a stable order.
@@ -57,6 +63,7 @@ var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
 	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention, TypeNotification,
+	TypeAuthFailed,
 }
 
 func (t Type) known() bool {

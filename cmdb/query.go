@@ -55,6 +55,14 @@ func versionText(t ColumnType, col string) string {
 // malformed, never acted on). GUIDs are converted to text in SQL so that
 // both drivers return the same form.
 //
+// It also yields every row of what the CMDB states two ways, so that the
+// reader sees both statements (package observed reports them as conflicts
+// and acts on neither): every row of a package with two _Latest rows in
+// SWDPackage, joined with each (a row at one version is in question under
+// the other, but a row at the first version would not show the second),
+// and every row of a server whose name another server with rows also
+// bears (case-insensitively).
+//
 // It reads only those rows, never the Ready ones, so that a pass costs
 // less than the KB query (which scans every row): each branch of q is a
 // range of an index, the primary key (PkgSvrId, PackageId) or
@@ -95,6 +103,20 @@ func inQuestionQuery(s Schema) string {
           ,LAG(v.[Guid]) OVER (ORDER BY v.[Guid])  AS Prev
     FROM vItem v
     WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), TwiceLatest AS (
+    SELECT d.[PackageId]
+    FROM SWDPackage d
+    WHERE d.[_Latest] = 1
+    GROUP BY d.[PackageId]
+    HAVING COUNT(*) > 1
+), Named AS (
+    SELECT v.[Guid], LOWER(v.[Name]) AS Name
+    FROM vItem v
+    WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), SharedName AS (
+    SELECT n.[Guid]
+    FROM Named n
+    WHERE n.Name IN (SELECT m.Name FROM Named m GROUP BY m.Name HAVING COUNT(*) > 1)
 ), q AS (
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
           ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
@@ -180,6 +202,24 @@ func inQuestionQuery(s Schema) string {
     CROSS JOIN SWDPackage pack
     WHERE c.n = 0
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND ` + ready + `
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM TwiceLatest d
+    CROSS JOIN SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[PackageId] = d.[PackageId] AND pack.[_Latest] = 1
+      AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND EXISTS (SELECT 1 FROM vItem k WHERE k.[Guid] = ps.[PkgSvrId])
+      AND ` + ready + `
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SharedName g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE ps.[PkgSvrId] = g.[Guid]
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND pack.[PackageId] NOT IN (SELECT t.[PackageId] FROM TwiceLatest t)
       AND ` + ready + `
 )
 SELECT

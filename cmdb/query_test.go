@@ -15,7 +15,9 @@ import (
 
 // referenceQuery is the rows in question in their plainest form: every
 // row of SWDPackageServer joined to its server and package, kept when not
-// Ready, at another version, or naming an unknown package or server. It
+// Ready, at another version, naming an unknown package or server, or
+// naming a package with two latest rows or a server whose name another
+// server with rows bears. It
 // reads every row; inQuestionQuery must yield exactly its rows. (The status
 // test is on the column, so that it keeps the column's case-insensitive
 // collation in SQLite as in SQL Server: through COALESCE, SQLite compared
@@ -41,7 +43,12 @@ LEFT JOIN SWDPackage pack
 WHERE ps.[Status] IS NULL OR ps.[Status] <> 'Ready'
    OR pack.[PackageId] IS NULL
    OR vi.[Guid] IS NULL
-   OR COALESCE(` + v("ps.[Version]") + `, '') <> ` + pv("pack.[Package Version]")
+   OR COALESCE(` + v("ps.[Version]") + `, '') <> ` + pv("pack.[Package Version]") + `
+   OR ps.[PackageId] IN (SELECT d.[PackageId] FROM SWDPackage d WHERE d.[_Latest] = 1
+                         GROUP BY d.[PackageId] HAVING COUNT(*) > 1)
+   OR LOWER(vi.[Name]) IN (SELECT LOWER(v.[Name]) FROM vItem v
+                           WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+                           GROUP BY LOWER(v.[Name]) HAVING COUNT(*) > 1)`
 }
 
 // relaxedSchema is SQLiteSchema with every column that is not a key
@@ -73,6 +80,7 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		n = min(n, 40)
 	}
 	ctx := context.Background()
+	conflictRows := 0 // healthy rows yielded because of a conflict
 	for seed := range n {
 		schema := []string{SQLiteSchema, relaxedSchema, integerSchema}[seed%3]
 		db := randomCMDB(t, uint64(seed), schema)
@@ -84,6 +92,11 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 			t.Fatalf("seed %d: version class %v, want %v", seed, checked.Version.Class, want)
 		}
 		want := readAll(t, ctx, db, referenceQuery(checked))
+		for _, row := range want {
+			if row.Status == "Ready" && row.Version == row.PackageVersion && row.PackageKnown && row.ServerName != "" {
+				conflictRows++
+			}
+		}
 		got := readAll(t, ctx, db, Build(checked).InQuestion)
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: %d rows in question, the reference %d:\ngot  %v\nwant %v", seed, len(got), len(want), got, want)
@@ -98,13 +111,17 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		}
 		db.Close()
 	}
+	if conflictRows == 0 {
+		t.Error("no random CMDB had a package with two latest rows or a name shared by two servers")
+	}
+	t.Logf("%d healthy rows yielded for conflicts", conflictRows)
 }
 
 // randomCMDB fills a CMDB with a few servers and packages and every kind
 // of row the query must tell apart: statuses in any case, NULL or odd;
 // versions equal, different, empty or NULL; packages latest, only older,
-// twice latest or unknown; servers in vItem or not; ids in either case or
-// not GUIDs at all.
+// twice latest or unknown; servers in vItem or not, some under the name of
+// another (in either case); ids in either case or not GUIDs at all.
 func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 	t.Helper()
 	integers := schema == integerSchema
@@ -128,7 +145,11 @@ func randomCMDB(t *testing.T, seed uint64, schema string) *sql.DB {
 		s := id("5", i)
 		servers = append(servers, s)
 		if r.IntN(4) > 0 {
-			exec(`INSERT INTO vItem VALUES (?, ?)`, s, fmt.Sprintf("PS%03d", i))
+			name := fmt.Sprintf("PS%03d", i)
+			if i > 0 && r.IntN(4) == 0 { // another server's name
+				name = pick(fmt.Sprintf("PS%03d", r.IntN(i)), fmt.Sprintf("ps%03d", r.IntN(i)))
+			}
+			exec(`INSERT INTO vItem VALUES (?, ?)`, s, name)
 		}
 	}
 	servers = append(servers, pick("zzz-not-a-guid", "00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"))

@@ -143,7 +143,9 @@ func inQuestion(ctx context.Context, conn *sql.Conn, query string, fn func(obser
 	return nil
 }
 
-// Servers lists package servers with pair counts by status.
+// Servers lists package servers with pair counts by status: one entry
+// per server id and name, so that an id under two names (a conflict that
+// package observed reports) shows as two entries, not one.
 func (r *Reader) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	var out []observed.RawServer
 	err := r.read(ctx, func(conn *sql.Conn, q Queries) error {
@@ -163,19 +165,21 @@ func servers(ctx context.Context, conn *sql.Conn, query string) (_ []observed.Ra
 		return nil, fmt.Errorf("query servers: %w", err)
 	}
 	defer closeRows(rows, &err)
-	byID := map[string]*observed.RawServer{}
-	var order []string
+	type idName struct{ id, name string }
+	byID := map[idName]*observed.RawServer{}
+	var order []idName
 	for rows.Next() {
 		var id, name, status string
 		var n int
 		if err := rows.Scan(&id, &name, &status, &n); err != nil {
 			return nil, fmt.Errorf("scan server: %w", err)
 		}
-		s, ok := byID[id]
+		k := idName{id, name}
+		s, ok := byID[k]
 		if !ok {
 			s = &observed.RawServer{ID: id, Name: name, Counts: map[string]int{}}
-			byID[id] = s
-			order = append(order, id)
+			byID[k] = s
+			order = append(order, k)
 		}
 		s.Counts[status] += n
 	}
@@ -183,8 +187,8 @@ func servers(ctx context.Context, conn *sql.Conn, query string) (_ []observed.Ra
 		return nil, fmt.Errorf("read servers: %w", err)
 	}
 	out := make([]observed.RawServer, 0, len(order))
-	for _, id := range order {
-		out = append(out, *byID[id])
+	for _, k := range order {
+		out = append(out, *byID[k])
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/leader"
@@ -29,6 +30,11 @@ type Site struct {
 	Driver actions.Driver
 	// Lock makes this controller the leader; nil means always leader.
 	Lock leader.Lock
+	// Logins, when set, returns the credentials each part logs in with
+	// now (re-reading their sources where the driver does); nil for a site
+	// without logins. A part it does not name is gated by the login its
+	// first refused logon names (see logins).
+	Logins func() map[Part]failure.Login
 }
 
 // Journal is the audit trail the controller writes.
@@ -85,6 +91,7 @@ type Controller struct {
 	approvals *guard.Approvals
 	ages      *observed.Ages
 	retry     *retries
+	logins    *logins
 	verify    map[vocab.Host]time.Time
 	actedLast bool
 	cycleOpen bool              // a reset cycle of ours left the NS on anonymous
@@ -112,7 +119,7 @@ func New(o Options) (*Controller, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := o.Policy
-	return &Controller{
+	c := &Controller{
 		site: o.Site, journal: o.Journal, clock: o.Clock, log: log, metrics: o.Metrics, attach: o.Attach, jpath: o.JournalPath, after: o.AfterPass,
 		notifyFn:  o.Notify,
 		policy:    p,
@@ -124,7 +131,9 @@ func New(o Options) (*Controller, error) {
 		verify:    map[vocab.Host]time.Time{},
 		holds:     map[string]string{},
 		sweep:     newSweeper(),
-	}, nil
+	}
+	c.logins = newLogins(log, c.loginsNow)
+	return c, nil
 }
 
 // Policy returns the policy in force.
@@ -147,7 +156,8 @@ func desiredOf(p *policy.Policy) desired.State {
 
 // observer builds the observer for a policy.
 func (c *Controller) observer(p *policy.Policy) *observed.Observer {
-	return &observed.Observer{CMDB: c.site.CMDB, NS: c.site.NS, Agents: c.site.Agents,
+	s := c.gated()
+	return &observed.Observer{CMDB: s.CMDB, NS: s.NS, Agents: s.Agents,
 		Concurrency: p.Reconcile.Concurrency, CallTimeout: p.Reconcile.CallTimeout,
 		Ages: c.ages, Logger: c.log}
 }

@@ -136,14 +136,17 @@ func RetentionHorizon(p *policy.Policy) time.Duration {
 // CarriedState is the state of the gates that outlives the records that
 // set it: written into the first record of each new journal segment and
 // replayed from there by Restore, so that retention can remove the
-// segment that tripped the breaker or opened a reset cycle without
-// forgetting either. Budgets and approvals are not carried: retention
-// keeps every record within RetentionHorizon. A new kind of lasting state
-// (say an authentication failure that holds until the credential changes)
-// belongs here.
+// segment that tripped the breaker, opened a reset cycle or refused a
+// login without forgetting any of them. Budgets and approvals are not
+// carried: retention keeps every record within RetentionHorizon. A new
+// kind of lasting state belongs here.
 type CarriedState struct {
 	Breaker   *guard.BreakerState `json:"breaker,omitempty"` // set when tripped
 	CycleOpen bool                `json:"cycle_open,omitempty"`
+	// Refused are the logins refused and not lifted since (see logins): a
+	// refusal holds until its secret changes or the policy is reloaded,
+	// however old its auth_failed record. Replayed by logins.replayRecord.
+	Refused []RefusedLogin `json:"refused,omitempty"`
 }
 
 func (c *Controller) carried() json.RawMessage {
@@ -154,6 +157,7 @@ func (c *Controller) carried() json.RawMessage {
 	c.mu.Lock()
 	s.CycleOpen = c.cycleOpen
 	c.mu.Unlock()
+	s.Refused = c.logins.carried()
 	return audit.JSON(s)
 }
 

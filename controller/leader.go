@@ -29,7 +29,7 @@ func (c *Controller) checkLeader(ctx context.Context) bool {
 }
 
 func (c *Controller) holdLock(ctx context.Context) bool {
-	l := c.site.Lock
+	l := c.gated().Lock
 	if l == nil {
 		return true
 	}

@@ -29,6 +29,8 @@ type Metrics struct {
 	rejects      prometheus.Gauge
 	lastPass     prometheus.Gauge
 	jm           journalMetrics
+	conflicts    prometheus.Gauge
+	refused      *prometheus.GaugeVec
 }
 
 // NewMetrics registers every metric (and the Go and process collectors).
@@ -50,6 +52,9 @@ func NewMetrics() *Metrics {
 		m.servers, m.leaderG, m.breakerG, m.rejects, m.lastPass,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.jm = newJournalMetrics(m.Registry)
+	m.conflicts = gauge("reconciler_cmdb_conflicts", "Facts the CMDB stated two ways at the last observation (nothing is planned for them).")
+	m.refused = gaugeVec("reconciler_credentials_refused", "1 while a login the far side refused is no longer tried, by source (winrm, cmdb).", "source")
+	m.Registry.MustRegister(m.conflicts, m.refused)
 	return m
 }
 
@@ -136,11 +141,23 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 	}
 	m.notReady.Set(float64(rep.Totals.NotReady))
 	m.rejects.Set(float64(len(obs.Rejects)))
+	m.conflicts.Set(float64(len(obs.Conflicts)))
 	m.servers.Reset()
 	for _, s := range rep.Servers {
 		for _, c := range s.Conditions {
 			m.servers.WithLabelValues(string(c.Type), string(c.Status)).Inc()
 		}
+	}
+}
+
+// credentials sets the refused-login gauges.
+func (m *Metrics) credentials(cs []health.Credential) {
+	if m == nil {
+		return
+	}
+	m.refused.Reset()
+	for _, c := range cs {
+		m.refused.WithLabelValues(c.Source).Set(1)
 	}
 }
 

@@ -73,16 +73,20 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 		}
 	}()
 	c.served(res.Start)
+	c.logins.refresh(c.site.Logins)
 	res.Leader = c.checkLeader(ctx)
 	if err := c.startPass(res); err != nil {
 		return res, err
 	}
+	c.recordLogins() // refused before this pass: as a follower, or taking the lock
+	defer c.recordLogins()
 	if res.Leader && c.jpath != "" {
 		if err := c.Ingest(c.jpath); err != nil {
 			c.log.Error("inbox", "error", err)
 		}
 	}
 	in, swept := c.observe(ctx, p, res.Start)
+	c.recordLogins()
 	res.Obs, res.Swept = in.Obs, swept
 	c.afterObserve(p, in, swept, res.Start)
 	if testHookAfterObserve != nil {
@@ -177,6 +181,7 @@ func (c *Controller) afterObserve(p *policy.Policy, in actions.Input, swept bool
 	acted := c.actedLast
 	c.mu.Unlock()
 	rep := health.Evaluate(desiredOf(p), obs, prev, now)
+	rep.Credentials = c.logins.health()
 	ok := obs.CMDBErr == nil && obs.NSErr == nil
 	c.mu.Lock()
 	c.report = &rep
@@ -189,6 +194,7 @@ func (c *Controller) afterObserve(p *policy.Policy, in actions.Input, swept bool
 	c.sweep.observed(desiredOf(p), obs, swept, in.Also, now)
 	c.mu.Unlock()
 	c.metrics.observed(obs, rep)
+	c.metrics.credentials(rep.Credentials)
 	if !ok {
 		return
 	}
@@ -212,7 +218,7 @@ func actionable(obs *observed.Observation) int {
 func (c *Controller) executor(p *policy.Policy) *actions.Executor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &actions.Executor{Driver: c.site.Driver,
+	return &actions.Executor{Driver: c.gated().Driver,
 		Gates:    guardGates(p, c),
 		Recorder: recorder{c}, Clock: c.clock,
 		Concurrency: p.Reconcile.Concurrency, CallTimeout: p.Reconcile.CallTimeout, Logger: c.log}

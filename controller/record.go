@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
@@ -16,13 +18,22 @@ type recorder struct{ c *Controller }
 
 var _ actions.Recorder = recorder{}
 
+// Intent records an intent. One the journal refuses as too large (its
+// reasons hold more than a record may) is reported as unrecordable: the
+// executor fails that action and goes on.
 func (r recorder) Intent(_ context.Context, s actions.Step) error {
 	if s.Action.Kind == actions.SetCredentialMode && s.Action.Round == 1 {
 		r.c.mu.Lock()
 		r.c.cycleOpen = true // from now on the NS may be on anonymous
 		r.c.mu.Unlock()
 	}
-	return r.c.append(stepRecord(audit.TypeIntent, s))
+	err := r.c.append(stepRecord(audit.TypeIntent, s))
+	if errors.Is(err, audit.ErrTooLarge) {
+		r.c.log.Error("intent too large for the journal; the action fails without running",
+			"action", s.Action.ID, "kind", s.Action.Kind, "server", s.Action.Target.String(), "error", err)
+		return fmt.Errorf("%w: %w", actions.ErrUnrecordable, err)
+	}
+	return err
 }
 
 // Outcome records an outcome. A deferral or skip that repeats the one
@@ -79,9 +90,25 @@ func stepRecord(t audit.Type, s actions.Step) audit.Record {
 		rec.Reasons = reasons(a.Reasons)
 	}
 	if s.Err != nil {
-		rec.Error = s.Err.Error()
+		rec.Error = clipText(s.Err.Error(), maxErrorText)
 	}
 	return rec
+}
+
+// maxErrorText bounds the error text of an outcome record, so that a
+// driver error of any size can be recorded.
+const maxErrorText = 4 << 10
+
+// clipText cuts s to at most n bytes on a rune boundary, marking the cut.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (cut)"
 }
 
 func reasons(rs []actions.Reason) []audit.Reason {

@@ -8,7 +8,10 @@ import (
 
 // Reload puts a new, already validated policy in force between passes.
 // Budgets, approvals and the breaker carry over; terminal errors are
-// forgotten (the admin may have fixed their cause). It is audited.
+// forgotten (the admin may have fixed their cause), and so are refused
+// credentials: each is tried once more (the admin may have unlocked the
+// account or reset its password to the one configured). It is audited,
+// and the policy_reload record lifts the refusals before it at Restore.
 func (c *Controller) Reload(p *policy.Policy) {
 	c.passMu.Lock()
 	defer c.passMu.Unlock()
@@ -20,6 +23,7 @@ func (c *Controller) Reload(p *policy.Policy) {
 	c.retry.base, c.retry.cap = p.Reconcile.BackoffBase, p.Reconcile.BackoffCap
 	c.retry.clearTerminal()
 	c.mu.Unlock()
+	c.logins.clear()
 	c.log.Info("policy reloaded", "policy", p.File, "mode", p.Mode)
 	c.notify(notify.PolicyLoadedEvent(c.clock.Now(), p.File))
 	detail := map[string]any{"policy": p.File, "mode": p.Mode, "schedule": p.Reconcile.Schedule}

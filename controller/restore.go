@@ -32,23 +32,28 @@ type BreakerDetail struct {
 	Reason string `json:"reason"`
 }
 
-// Restore rebuilds budgets, approvals and the breaker from the journal at
-// path, so a restart never grants a fresh budget or forgets an approval or
-// a tripped breaker. A journal that cannot be read spends the whole budget
+// Restore rebuilds budgets, approvals, the breaker and the refused
+// credentials from the journal at path, so a restart never grants a fresh
+// budget, forgets an approval or a tripped breaker, or tries a refused
+// password again. A journal that cannot be read spends the whole budget
 // of every destructive limited kind, and the error says so.
 //
 // It reads across the journal's segments. The gates are rebuilt from
 // nothing, so that restoring again (a journal reopened after it was
 // replaced) counts no spend twice. A segment record sets the long-lived
 // state it carries (CarriedState), so a journal whose oldest segments
-// retention removed still restores a tripped breaker or an open cycle.
+// retention removed still restores a tripped breaker, an open cycle or a
+// refused login.
 func (c *Controller) Restore(path string) error {
 	now := c.clock.Now()
 	c.resetGates()
+	c.logins.beginReplay()
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		c.replay(r, now)
+		c.logins.replayRecord(r)
 		return nil
 	})
+	c.logins.endReplay()
 	if err == nil {
 		return nil
 	}

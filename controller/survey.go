@@ -16,6 +16,7 @@ import (
 func (c *Controller) Survey(ctx context.Context) (*observed.Observation, health.Report) {
 	p := c.Policy()
 	now := c.clock.Now()
+	c.logins.refresh(c.site.Logins)
 	o := c.observer(p)
 	obs := o.ReadSite(ctx, now, true)
 	d := desiredOf(p)
@@ -28,7 +29,9 @@ func (c *Controller) Survey(ctx context.Context) (*observed.Observation, health.
 		}
 		o.ObserveAgents(ctx, obs, need, packagesOf(need))
 	}
-	return obs, health.Evaluate(d, obs, nil, now)
+	rep := health.Evaluate(d, obs, nil, now)
+	rep.Credentials = c.logins.health()
+	return obs, rep
 }
 
 func packagesOf(need map[vocab.Host][]vocab.GUID) []vocab.GUID {
@@ -70,6 +73,7 @@ func (c *Controller) PlanOnly(ctx context.Context) (PassResult, error) {
 	defer c.passMu.Unlock()
 	p := c.Policy()
 	now := c.clock.Now()
+	c.logins.refresh(c.site.Logins)
 	in, swept := c.observe(ctx, p, now)
 	ev := c.evaluate(p, in, now)
 	return PassResult{Start: now, End: c.clock.Now(), Obs: in.Obs, Plan: ev.Plan, Holds: ev.Holds, Swept: swept}, nil

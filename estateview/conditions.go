@@ -67,15 +67,6 @@ func (m *model) setCondition(st *serverState, c Condition, pass string, at time.
 	return change{}, false
 }
 
-// isConditionsNote reports whether r is one of the view's own notes.
-func isConditionsNote(r audit.Record) bool {
-	if r.Type != audit.TypeNote {
-		return false
-	}
-	var n conditionsNote
-	return json.Unmarshal(r.Detail, &n) == nil && n.Event == NoteEvent
-}
-
 // note folds a conditions note of the journal (at Rebuild).
 func (m *model) note(r audit.Record) {
 	var n conditionsNote

@@ -37,8 +37,10 @@ type View struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	inMu    sync.Mutex // guards pending: Ingest never waits on a Push
+	inMu    sync.Mutex // guards pending, inPass and noting: Ingest never waits on a Push
 	pending []audit.Record
+	inPass  bool
+	noting  string // the pass whose condition notes the view is journaling ("" none)
 
 	mu      sync.Mutex // the writer: guards m and journal
 	m       *model
@@ -76,26 +78,36 @@ func (v *View) Attach(j Journal) {
 }
 
 // Ingest takes one record as the journal stored it (the daemon passes it
-// as the journal's audit.Options.Forward). It only queues: the journal
-// calls it while it holds its own lock, and the view's Push appends to the
-// journal while it holds the view's, so folding here could deadlock. The
-// records are folded at the next Push, the end of the pass they belong to
-// (a reload or an inbox request between passes shows at the next pass).
+// as the journal's audit.Options.Forward). Records of a pass wait
+// for its Push; others (a policy reload between passes) are applied now.
+// It only queues inside a pass: the executor's appends never wait on the
+// view.
 func (v *View) Ingest(r audit.Record) {
-	if isConditionsNote(r) {
-		return // written by this view from its own model: nothing to fold
-	}
 	v.inMu.Lock()
+	if v.noting != "" && r.Type == audit.TypeNote && r.Pass == v.noting {
+		v.inMu.Unlock()
+		return // the view's own note: it holds these changes already
+	}
 	v.pending = append(v.pending, r)
+	if r.Type == audit.TypePassStart {
+		v.inPass = true
+	}
+	now := !v.inPass
 	v.inMu.Unlock()
+	if now {
+		v.commit(nil)
+	}
 }
 
-// takePending returns the queued records.
-func (v *View) takePending() []audit.Record {
+// takePending returns the queued records and ends the pass.
+func (v *View) takePending(endPass bool) []audit.Record {
 	v.inMu.Lock()
 	defer v.inMu.Unlock()
 	rs := v.pending
 	v.pending = nil
+	if endPass {
+		v.inPass = false
+	}
 	return rs
 }
 
@@ -107,16 +119,37 @@ func (v *View) Push(res controller.PassResult) {
 	v.commit(&res)
 }
 
-// commit folds the queued records (and res, when set) and publishes.
+// commit folds the queued records (and res, when set), publishes, then
+// journals the conditions the pass changed. It journals them after
+// releasing the view's lock, since the journal hands each note straight
+// back through Ingest (its Forward hook), which leaves them out: the view
+// holds those changes already (Rebuild folds them after a restart).
 func (v *View) commit(res *controller.PassResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("estate view: update failed", "panic", p)
 		}
 	}()
+	changes := v.fold(res)
+	if res != nil && res.Leader && v.journal != nil && len(changes) > 0 {
+		v.setNoting(res.ID)
+		defer v.setNoting("")
+		v.recordChanges(res.ID, changes)
+	}
+}
+
+func (v *View) setNoting(pass string) {
+	v.inMu.Lock()
+	v.noting = pass
+	v.inMu.Unlock()
+}
+
+// fold is commit's part under the view's lock: it returns the changes of
+// res's pass.
+func (v *View) fold(res *controller.PassResult) []change {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, r := range v.takePending() {
+	for _, r := range v.takePending(res != nil) {
 		v.m.fold(r)
 	}
 	now := v.clock.Now()
@@ -128,7 +161,5 @@ func (v *View) commit(res *controller.PassResult) {
 		v.m.gates(v.src, now)
 	}
 	v.publish(now)
-	if res != nil && res.Leader && v.journal != nil && len(changes) > 0 {
-		v.recordChanges(res.ID, changes)
-	}
+	return changes
 }

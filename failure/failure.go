@@ -3,9 +3,13 @@
 // shown to the admin; a waiting error retries after a given delay; any other
 // error is transient and backs off exponentially.
 //
-// Drivers wrap their errors with Terminal or Waiting; the controller reads
-// them with Classify in one switch. The package holds no state and decides
-// no policy.
+// A refused login (AuthError, MarkAuth) is terminal too, and names the
+// credentials (Login) so that the controller can stop every call that
+// would use them, not only retries of the one target.
+//
+// Drivers wrap their errors with Terminal, Waiting or Auth; the controller
+// reads them with Classify and AuthOf. The package holds no state and
+// decides no policy.
 package failure
 
 import (

@@ -37,3 +37,35 @@ func TestClassify(t *testing.T) {
 		t.Error("nil must stay nil")
 	}
 }
+
+func TestAuth(t *testing.T) {
+	l := Login{Source: "winrm", User: `CORP\svc`, Fingerprint: "ab"}
+	err := fmt.Errorf("create shell: %w", MarkAuth(errors.New("HTTP 401"), l))
+	if c, _ := Classify(err); c != Terminal {
+		t.Errorf("a refused login is %v, want terminal", c)
+	}
+	got, ok := AuthOf(err)
+	if !ok || got != l {
+		t.Fatalf("AuthOf = %+v %v", got, ok)
+	}
+	if _, ok := AuthOf(MarkTerminal(errors.New("x"))); ok {
+		t.Error("a plain terminal error is not a refused login")
+	}
+	if MarkAuth(nil, l) != nil {
+		t.Error("nil must stay nil")
+	}
+	for _, tc := range []struct {
+		m    Login
+		same bool
+	}{
+		{l, true},
+		{Login{Source: "winrm", User: `CORP\svc`, Fingerprint: "cd"}, false},
+		{Login{Source: "winrm", User: `CORP\svc`}, true},
+		{Login{Source: "cmdb", User: `CORP\svc`, Fingerprint: "ab"}, false},
+		{Login{Source: "winrm", User: `CORP\other`, Fingerprint: "ab"}, false},
+	} {
+		if l.Same(tc.m) != tc.same {
+			t.Errorf("Same(%+v) = %v", tc.m, !tc.same)
+		}
+	}
+}

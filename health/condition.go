@@ -53,6 +53,7 @@ const (
 	ReasonDownloadsInGrace        = "DownloadsInGrace"
 	ReasonRowsNotReady            = "RowsNotReady"
 	ReasonCMDBUnreadable          = "CMDBUnreadable"
+	ReasonCMDBConflict            = "CMDBConflict"
 )
 
 // Condition is one aspect of a server's health.

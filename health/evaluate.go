@@ -26,6 +26,15 @@ func evaluateServer(want desired.Server, obs *observed.Observation, now time.Tim
 		aclInPlace(want, agent, reach),
 		packagesReady(want, obs, now, &s),
 	}
+	if obs.Conflicted(want.Name) {
+		// nothing is observed or planned for it: say why in every
+		// condition left Unknown, so that its main reason is the conflict
+		for i := range s.Conditions {
+			if s.Conditions[i].Status == Unknown {
+				s.Conditions[i].Reason = ReasonCMDBConflict
+			}
+		}
+	}
 	return s
 }
 
@@ -140,6 +149,12 @@ func packagesReady(want desired.Server, obs *observed.Observation, now time.Time
 	if obs.CMDBErr != nil {
 		s.Counts = map[string]int{}
 		c.Status, c.Reason, c.Message = Unknown, ReasonCMDBUnreadable, "CMDB could not be read"
+		return c
+	}
+	if obs.Conflicted(want.Name) {
+		s.Counts = map[string]int{}
+		c.Status, c.Reason = Unknown, ReasonCMDBConflict
+		c.Message = "the CMDB names this server two ways (see conflicts); its rows are left alone"
 		return c
 	}
 	pairs := obs.PairsOf(want.Name)

@@ -25,6 +25,7 @@ type TableOptions struct {
 func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	ew := &errWriter{w: w}
 	header(ew, r)
+	credentials(ew, r)
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tREACHABLE\tCREDENTIAL\tACL\tPACKAGES\tNOT READY\tREASON")
 	for _, s := range r.Servers {
@@ -39,9 +40,25 @@ func RenderTable(w io.Writer, r Report, opt TableOptions) error {
 	problems(ew, r)
 	unknowns(ew, r)
 	rejects(ew, r)
-	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected\n",
+	conflicts(ew, r)
+	fmt.Fprintf(ew, "\nTotals: %d servers in scope, %d healthy; %d rows not Ready, %d in grace; %d out of scope; %d rejected",
 		r.Totals.Servers, r.Totals.Healthy, r.Totals.NotReady, r.Totals.InGrace, r.Totals.OutOfScope, r.Totals.Rejects)
+	if r.Totals.Conflicts > 0 {
+		fmt.Fprintf(ew, "; %d CMDB conflicts", r.Totals.Conflicts)
+	}
+	fmt.Fprintln(ew)
 	return ew.err
+}
+
+// conflicts lists what the CMDB states two ways, and says what to do.
+func conflicts(w io.Writer, r Report) {
+	if len(r.Conflicts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nCMDB conflicts (nothing is planned for them until the CMDB states one fact; correct SWDPackage or vItem):")
+	for _, c := range r.Conflicts {
+		fmt.Fprintf(w, "  %s: %s (%d rows held back)\n", c.Kind, safe(c.Message()), c.Held)
+	}
 }
 
 func header(w io.Writer, r Report) {
@@ -176,8 +193,13 @@ func (e *errWriter) Write(p []byte) (int, error) {
 //	                               "reason", "message"?, "last_transition"?}],
 //	               "counts": {status: n}, "not_ready", "in_grace"}],
 //	  "totals": {"servers", "healthy", "pairs": {status: n}, "not_ready",
-//	             "in_grace", "out_of_scope", "rejects"},
-//	  "rejects": [{"server_id", "server", "package_id", "reason"}]
+//	             "in_grace", "out_of_scope", "rejects", "conflicts"?},
+//	  "rejects": [{"server_id", "server", "package_id", "reason"}],
+//	  "credentials_refused"?: [{"source": "winrm"|"cmdb", "user"?, "from"?,
+//	                           "refused_at", "error", "action"}],
+//	  "conflicts"?: [{"kind": "package_versions"|"server_ids"|"server_names"|"pair_rows",
+//	                 "server"?, "server_id"?, "package"?, "package_name"?,
+//	                 "values": [string], "held": n}]
 //	}
 //
 // Servers are sorted by name, conditions in ConditionTypes order, map keys

@@ -30,6 +30,12 @@ type Report struct {
 	Servers []ServerHealth    `json:"servers"`
 	Totals  Totals            `json:"totals"`
 	Rejects []observed.Reject `json:"rejects"`
+	// Conflicts are facts the CMDB states two ways; nothing is planned for
+	// what they name (observed.Conflict).
+	Conflicts []observed.Conflict `json:"conflicts,omitempty"`
+	// Credentials are the logins refused and no longer tried; the
+	// controller fills them in (Evaluate sees only the observation).
+	Credentials []Credential `json:"credentials_refused,omitempty"`
 }
 
 // NSHealth is the NS side: its credential setting against the policy's.
@@ -54,6 +60,7 @@ type Totals struct {
 	// they are not reported.
 	OutOfScope int `json:"out_of_scope"`
 	Rejects    int `json:"rejects"`
+	Conflicts  int `json:"conflicts,omitempty"`
 }
 
 // Evaluate judges every server seen in obs (listed, with rows in question,
@@ -68,6 +75,7 @@ func Evaluate(d desired.State, obs *observed.Observation, prev *Report, now time
 		Servers:       []ServerHealth{},
 		Totals:        Totals{Pairs: map[string]int{}},
 		Rejects:       append([]observed.Reject{}, obs.Rejects...),
+		Conflicts:     slices.Clone(obs.Conflicts),
 	}
 	if obs.CMDBErr != nil {
 		r.CMDBError = obs.CMDBErr.Error()
@@ -83,6 +91,7 @@ func Evaluate(d desired.State, obs *observed.Observation, prev *Report, now time
 		r.add(s)
 	}
 	r.Totals.Rejects = len(r.Rejects)
+	r.Totals.Conflicts = len(r.Conflicts)
 	return r
 }
 
@@ -135,6 +144,16 @@ func serversSeen(obs *observed.Observation) []vocab.Host {
 	}
 	for _, a := range obs.Agents() {
 		add(a.Server)
+	}
+	for _, c := range obs.Conflicts {
+		switch c.Kind {
+		case observed.ConflictServerIDs:
+			add(c.Server)
+		case observed.ConflictServerNames:
+			for _, v := range c.Values {
+				add(vocab.Host(v))
+			}
+		}
 	}
 	keys := slices.Sorted(maps.Keys(seen))
 	out := make([]vocab.Host, len(keys))

@@ -2,6 +2,7 @@ package observed
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,10 +12,11 @@ import (
 // Ages is the observer's memory across the passes of one process. It
 // remembers when each pair was first seen in its current status, so that
 // the planner can tell a download that just started from one stuck for
-// hours, and which rows the last complete CMDB read rejected, so that a
-// malformed row is reported when it appears and when it goes rather than
-// at every pass. The zero value is ready to use and it is safe for
-// concurrent use. A nil *Ages does nothing (and every reject is new).
+// hours, and which rows the last complete CMDB read rejected or found in
+// conflict, so that a malformed row or a conflict is reported when it
+// appears and when it goes rather than at every pass. The zero value is
+// ready to use and it is safe for concurrent use. A nil *Ages does nothing
+// (and every reject and conflict is new).
 //
 // Since is zero (unknown) for a pair first seen by this call when no
 // earlier pass was observed, since the pair may have been in its status for
@@ -32,6 +34,9 @@ type Ages struct {
 	unrecorded   map[ageKey]struct{}
 	inProgress   int  // in-progress pairs in first
 	mayHaveEnded bool // an in-progress pair left since the last delta
+	// conflicted are the conflicts found by the last complete read of the
+	// rows and of the server list (a pass reads the list only now and then).
+	conflicted [2]map[conflictKey]Conflict
 }
 
 // ageKey identifies a pair in one status; a status change starts anew.
@@ -130,5 +135,59 @@ func (a *Ages) rejects(rs []Reject) (appeared, gone []Reject) {
 	}
 	slices.SortFunc(gone, compareReject)
 	a.rejected = next
+	return appeared, gone
+}
+
+// conflictKey identifies a conflict (compareConflict's fields): its rows
+// held back may change without making it another.
+type conflictKey struct {
+	kind    ConflictKind
+	server  vocab.Host
+	id, pkg vocab.GUID
+	values  string
+}
+
+func keyOfConflict(c Conflict) conflictKey {
+	return conflictKey{c.Kind, c.Server, c.ServerID, c.Package, strings.Join(c.Values, "\x00")}
+}
+
+// conflicts returns, of the conflicts a complete read of the rows (or,
+// fromList, of the server list) found, those that neither the last read of
+// the rows nor that of the list had, and those of the last reads that
+// neither has any more; it then remembers this read's. A read of the rows
+// alone leaves the list's conflicts as they were, so that a conflict only
+// the list shows is not gone between two reads of it. Appeared come back
+// in found's order, gone sorted.
+func (a *Ages) conflicts(found []Conflict, fromList bool) (appeared, gone []Conflict) {
+	if a == nil {
+		return found, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	side := 0
+	if fromList {
+		side = 1
+	}
+	other := a.conflicted[1-side]
+	before := a.conflicted[side]
+	next := make(map[conflictKey]Conflict, len(found))
+	for _, c := range found {
+		k := keyOfConflict(c)
+		_, was := before[k]
+		_, elsewhere := other[k]
+		if _, dup := next[k]; !was && !elsewhere && !dup {
+			appeared = append(appeared, c)
+		}
+		next[k] = c
+	}
+	for k, c := range before {
+		_, still := next[k]
+		_, elsewhere := other[k]
+		if !still && !elsewhere {
+			gone = append(gone, c)
+		}
+	}
+	slices.SortFunc(gone, compareConflict)
+	a.conflicted[side] = next
 	return appeared, gone
 }

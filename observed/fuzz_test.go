@@ -54,6 +54,12 @@ func FuzzParseRow(f *testing.F) {
 		if utf8.ValidString(name) && !utf8.ValidString(p.PackageName) {
 			t.Fatalf("clipping made a valid name invalid UTF-8: %q", p.PackageName)
 		}
+		// [2/9] item 4: every field bounded, so any record stays small.
+		if len(p.Version) > maxVersionLen || len(p.PackageVersion) > maxVersionLen || len(p.Status) > maxStatusLen ||
+			len(name) > maxPackageNameLen || !utf8.ValidString(p.PackageName) {
+			t.Fatalf("accepted an unbounded field: version %d, package version %d, status %d, name %d bytes",
+				len(p.Version), len(p.PackageVersion), len(p.Status), len(name))
+		}
 	})
 }
 

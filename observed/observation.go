@@ -47,6 +47,11 @@ type Observation struct {
 	// Rejects are rows and answers kept out of the tables because a value in
 	// them is not well-formed, sorted by server, package and reason.
 	Rejects []Reject
+	// Conflicts are facts the CMDB states two ways (two latest versions
+	// of a package, two ids under one server name...), sorted. The pairs
+	// and listed servers they name are left out of the tables: nothing is
+	// planned for them.
+	Conflicts []Conflict
 	// ServersListed is set when the server list was read (SetServers).
 	ServersListed bool
 
@@ -187,6 +192,25 @@ func (o *Observation) read(fn func(*tables)) bool {
 	defer o.mu.RUnlock()
 	fn(o.t)
 	return true
+}
+
+// dropServers takes out the pairs of the servers named (hostKey), and
+// returns how many each had.
+func (o *Observation) dropServers(names map[string]bool) map[string]int {
+	held := map[string]int{}
+	if len(names) == 0 {
+		return held
+	}
+	_ = o.write(func(t *tables) {
+		t.pairs.filter(func(k pairKey) bool {
+			if names[k.server] {
+				held[k.server]++
+				return false
+			}
+			return true
+		})
+	})
+	return held
 }
 
 func insertPairs(t *tables, ps []Pair) {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/itms-tools/reconciler/vocab"
 )
 
 // Observer reads a site through its drivers into Observations. Its fields
@@ -37,20 +39,21 @@ type Observer struct {
 
 // cmdbRead is what one CMDB read yields once validated.
 type cmdbRead struct {
-	read    []Pair  // as the rows came
-	pairs   pairSet // then one per (server, package): the table the Observation will hold
-	servers []Server
-	rejects []Reject
-	parser  rowParser
+	read      []Pair  // as the rows came
+	pairs     pairSet // then one per (server, package): the table the Observation will hold
+	servers   []RawServer
+	rejects   []Reject
+	conflicts []Conflict
+	parser    rowParser
 }
 
 // ReadSite reads the NS setting, the CMDB rows in question and, when
 // listServers is set, the CMDB's server list, into a new Observation taken
 // at now. A CMDB read that fails or is cut short leaves CMDBErr set and no
 // pairs, servers or rejects: never a partial set. Ages, when set, is
-// updated only from a complete read; with it, a rejected row is logged in
-// the read where it first appears and in the first complete read without
-// it, not in every read between.
+// updated only from a complete read; with it, a rejected row or a
+// conflict is logged in the read where it first appears and in the first
+// complete read without it, not in every read between.
 func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool) *Observation {
 	obs := NewObservation(now)
 	obs.NS, obs.NSErr = o.readNS(ctx)
@@ -62,23 +65,53 @@ func (o *Observer) ReadSite(ctx context.Context, now time.Time, listServers bool
 	}
 	read, err := o.readCMDB(ctx, listServers)
 	if err == nil {
-		o.Ages.observe(now, read.pairs.t.rows)
-		err = obs.store(read, listServers)
+		err = obs.store(read)
+	}
+	var listed []Conflict // found in the server list
+	if err == nil && listServers {
+		listed, err = o.addServers(obs, read.servers)
 	}
 	if err != nil {
 		obs.CMDBErr = err
+		obs.Rejects, obs.Conflicts, obs.ServersListed = nil, nil, false
+		obs.t = newTables()
 		o.log().Warn("CMDB not read; nothing will be planned", "error", err)
 		return obs
 	}
-	obs.AddRejects(read.rejects...)
-	appeared, gone := o.Ages.rejects(read.rejects)
+	obs.read(func(t *tables) { o.Ages.observe(now, t.pairs.rows) })
+	o.logRejects(obs.Rejects)
+	o.logConflicts(read.conflicts, false)
+	if listServers {
+		o.logConflicts(listed, true)
+	}
+	return obs
+}
+
+// logRejects warns about the rejected rows of a complete read that the
+// last one did not have, and about those of the last one that are gone.
+func (o *Observer) logRejects(rs []Reject) {
+	appeared, gone := o.Ages.rejects(rs)
 	for _, r := range appeared {
 		o.log().Warn("CMDB row rejected", "server", r.Server, "package_id", r.PackageID, "reason", r.Reason)
 	}
 	for _, r := range gone {
 		o.log().Warn("CMDB row no longer rejected (fixed or removed)", "server", r.Server, "package_id", r.PackageID, "reason", r.Reason)
 	}
-	return obs
+}
+
+// logConflicts warns about the conflicts a complete read of the rows (or,
+// fromList, of the server list) found that no earlier read had, and about
+// those it no longer finds, as logRejects does for rejects.
+func (o *Observer) logConflicts(found []Conflict, fromList bool) {
+	appeared, gone := o.Ages.conflicts(found, fromList)
+	for _, c := range appeared {
+		o.log().Warn("CMDB states a fact two ways; nothing is planned for it until it states one",
+			"conflict", c.Kind, "server", c.Server, "server_id", c.ServerID, "package_id", c.Package, "message", c.Message())
+	}
+	for _, c := range gone {
+		o.log().Warn("CMDB no longer states a fact two ways (fixed or removed)",
+			"conflict", c.Kind, "server", c.Server, "server_id", c.ServerID, "package_id", c.Package, "values", c.Values)
+	}
 }
 
 // readNS reads and checks the NS credential setting.
@@ -115,14 +148,7 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 		if err != nil {
 			return cmdbRead{}, fmt.Errorf("read CMDB rows: %w", err)
 		}
-		r.pairs.t = newTable[pairKey, Pair](comparePairKeys)
-		r.pairs.t.reserve(len(r.read))
-		for _, p := range r.read {
-			r.pairs.add(p)
-		}
-		r.read = nil
-		r.pairs.t.sort()
-		r.rejects = append(r.rejects, r.pairs.rejects...)
+		r.collect()
 		if !listServers {
 			return r, nil
 		}
@@ -130,11 +156,62 @@ func (o *Observer) readCMDB(ctx context.Context, listServers bool) (cmdbRead, er
 		if err != nil {
 			return cmdbRead{}, fmt.Errorf("list CMDB servers: %w", err)
 		}
-		var bad []Reject
-		r.servers, bad = parseServers(raw)
-		r.rejects = append(r.rejects, bad...)
+		r.servers = raw
 		return r, nil
 	})
+}
+
+// collect builds the pairs table from the rows read: one pair per (server,
+// package), leaving out the pairs that a conflict names (every pair of a
+// package with two latest versions, of a server name with two ids or of a
+// server id with two names, and a pair whose rows disagree).
+func (r *cmdbRead) collect() {
+	conflicts, pkgs, names := r.parser.ids.conflicts()
+	r.pairs.t = newTable[pairKey, Pair](comparePairKeys)
+	r.pairs.t.reserve(len(r.read))
+	var heldPkg map[vocab.GUID]int
+	var heldName map[string]int
+	if len(conflicts) > 0 {
+		heldPkg, heldName = map[vocab.GUID]int{}, map[string]int{}
+	}
+	for _, p := range r.read {
+		if len(conflicts) > 0 {
+			if pkgs[p.Package] {
+				heldPkg[p.Package]++
+				continue
+			}
+			if k := hostKey(p.Server); names[k] {
+				heldName[k]++
+				continue
+			}
+		}
+		r.pairs.add(p)
+	}
+	r.read = nil
+	conflicts = append(conflicts, r.pairs.conflicts()...)
+	r.pairs.t.sort()
+	r.rejects = append(r.rejects, r.pairs.rejects...)
+	for i := range conflicts {
+		conflicts[i].Held += heldBy(conflicts[i], heldPkg, heldName)
+	}
+	r.conflicts = conflicts
+}
+
+// heldBy counts the rows a package or server conflict left out.
+func heldBy(c Conflict, pkgs map[vocab.GUID]int, names map[string]int) int {
+	switch c.Kind {
+	case ConflictPackageVersions:
+		return pkgs[c.Package]
+	case ConflictServerIDs:
+		return names[hostKey(c.Server)]
+	case ConflictServerNames:
+		n := 0
+		for _, v := range c.Values {
+			n += names[hostKey(vocab.Host(v))]
+		}
+		return n
+	}
+	return 0
 }
 
 // readRows reads the rows in question into r. The driver's goroutine
@@ -213,13 +290,11 @@ func (r *cmdbRead) addRow(row RawRow) {
 	}
 }
 
-// store writes a complete read at once: all or nothing. The pairs come
-// from parseRow, well-formed by construction: unlike AddPair's, they are
-// not checked again. Into a new Observation the read's table goes whole.
-func (obs *Observation) store(r cmdbRead, listServers bool) error {
-	if err := checkServers(r.servers); err != nil {
-		return fmt.Errorf("store CMDB rows: %w", err)
-	}
+// store writes the rows of a complete read at once, with their rejects
+// and conflicts. The pairs come from parseRow, well-formed by
+// construction: unlike AddPair's, they are not checked again. Into a new
+// Observation the read's table goes whole.
+func (obs *Observation) store(r cmdbRead) error {
 	err := obs.write(func(t *tables) {
 		if len(t.pairs.rows) == 0 {
 			t.pairs = r.pairs.t
@@ -228,13 +303,32 @@ func (obs *Observation) store(r cmdbRead, listServers bool) error {
 				t.pairs.put(e.key, e.val)
 			}
 		}
-		insertServers(t, r.servers)
 	})
 	if err != nil {
 		return fmt.Errorf("store CMDB rows: %w", err)
 	}
-	obs.ServersListed = listServers
+	obs.AddRejects(r.rejects...)
+	obs.AddConflicts(r.conflicts...)
 	return nil
+}
+
+// addServers validates a server list and stores it: the servers, their
+// rejects and conflicts. The servers that a conflict names (from the list
+// or from the rows) are left out, and so are their pairs. It returns the
+// conflicts the list shows.
+func (o *Observer) addServers(obs *Observation, raw []RawServer) ([]Conflict, error) {
+	servers, rejects, conflicts, blocked := parseServers(raw)
+	held := obs.dropServers(blocked)
+	for i := range conflicts {
+		conflicts[i].Held += heldBy(conflicts[i], nil, held)
+	}
+	obs.AddConflicts(conflicts...)
+	servers = slices.DeleteFunc(servers, func(s Server) bool { return obs.Conflicted(s.Name) })
+	if err := obs.SetServers(servers...); err != nil {
+		return nil, fmt.Errorf("store CMDB servers: %w", err)
+	}
+	obs.AddRejects(rejects...)
+	return conflicts, nil
 }
 
 func (o *Observer) log() *slog.Logger {

@@ -2,6 +2,7 @@ package observed
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -10,8 +11,8 @@ import (
 func TestRowParserIsParseRow(t *testing.T) {
 	ids := []string{"11111111-0000-0000-0000-000000000001", "{11111111-0000-0000-0000-000000000001}",
 		"AAAAAAAA-0000-0000-0000-000000000001", "PS001", "", `..\..\Windows`}
-	names := []string{"PS001", "ps001", "", `PS001\c$`, "COM1", "PS-002.corp.example"}
-	statuses := []string{"Invalid", " ready ", "Pending", "Corrupt", "  ", ""}
+	names := []string{"PS001", "ps001", "", `PS001\c$`, "COM1", "PS-002.corp.example", strings.Repeat("n", 1025), "\xff"}
+	statuses := []string{"Invalid", " ready ", "Pending", "Corrupt", "  ", "", strings.Repeat("s", 65), "a\x00", "\xff", "1\n2"}
 	r := rand.New(rand.NewPCG(3, 4))
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
 	var rp rowParser

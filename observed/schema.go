@@ -121,6 +121,23 @@ func (t *table[K, V]) sort() {
 	t.sorted = true
 }
 
+// filter keeps the rows whose key keep accepts, in their order.
+func (t *table[K, V]) filter(keep func(K) bool) {
+	kept := t.rows[:0]
+	for _, e := range t.rows {
+		if keep(e.key) {
+			kept = append(kept, e)
+		} else {
+			delete(t.index, e.key)
+		}
+	}
+	clear(t.rows[len(kept):])
+	t.rows = kept
+	for i := range t.rows {
+		t.index[t.rows[i].key] = i
+	}
+}
+
 func (t *table[K, V]) get(k K) (V, bool) {
 	if i, ok := t.index[k]; ok {
 		return t.rows[i].val, true

@@ -25,10 +25,10 @@ func (o *Observer) ListServers(ctx context.Context, obs *Observation) {
 		o.log().Warn("CMDB server list not read; nothing will be planned", "error", err)
 		return
 	}
-	servers, bad := parseServers(raw)
-	if err := obs.SetServers(servers...); err != nil {
-		obs.CMDBErr = fmt.Errorf("store CMDB servers: %w", err)
+	listed, err := o.addServers(obs, raw)
+	if err != nil {
+		obs.CMDBErr = err
 		return
 	}
-	obs.AddRejects(bad...)
+	o.logConflicts(listed, true)
 }

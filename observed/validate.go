@@ -43,16 +43,19 @@ func parseRow(r RawRow) (Pair, string) {
 	if !r.PackageKnown {
 		return Pair{}, reasonPackageUnknown
 	}
-	status := vocab.NormalizeStatus(r.Status)
-	if status == "" {
-		return Pair{}, reasonEmptyStatus
+	status, reason := checkStatus(r.Status)
+	if reason != "" {
+		return Pair{}, reason
+	}
+	if reason := checkRowText(r); reason != "" {
+		return Pair{}, reason
 	}
 	return Pair{
 		Server:         host,
 		ServerID:       sid,
 		Package:        pkg,
 		PackageName:    vocab.Clip(r.PackageName),
-		Status:         vocab.Status(vocab.Clip(string(status))),
+		Status:         status,
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
@@ -61,10 +64,19 @@ func parseRow(r RawRow) (Pair, string) {
 // rowParser is parseRow remembering how it parsed each server, package id
 // and status: a read holds tens of thousands of rows naming a few thousand
 // of each. The zero value is ready.
+//
+// It also collects what the rows say about each package and server
+// (identities), for the conflicts the read reports.
 type rowParser struct {
 	servers  map[[2]string]parsedServer // (ServerID, ServerName)
 	packages map[string]parsedGUID
-	statuses map[string]vocab.Status
+	statuses map[string]parsedStatus
+	ids      identities
+}
+
+type parsedStatus struct {
+	status vocab.Status
+	reason string
 }
 
 type parsedServer struct {
@@ -76,6 +88,10 @@ type parsedServer struct {
 type parsedGUID struct {
 	id     vocab.GUID
 	reason string
+	facts  int // index of the package's facts in identities, shared by every spelling of the id
+	// name and version are the last package name and version checked
+	// and found valid for this id: every row of a package repeats them.
+	name, version string
 }
 
 // parse is parseRow(r).
@@ -83,12 +99,15 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 	if rp.servers == nil {
 		rp.servers = map[[2]string]parsedServer{}
 		rp.packages = map[string]parsedGUID{}
-		rp.statuses = map[string]vocab.Status{}
+		rp.statuses = map[string]parsedStatus{}
 	}
 	srv, ok := rp.servers[[2]string{r.ServerID, r.ServerName}]
 	if !ok {
 		srv = parseServerOf(r)
 		rp.servers[[2]string{r.ServerID, r.ServerName}] = srv
+		if srv.reason == "" {
+			rp.ids.noteServer(srv.id, srv.host)
+		}
 	}
 	if srv.reason != "" {
 		return Pair{}, srv.reason
@@ -99,6 +118,8 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 		pkg = parsedGUID{id: g}
 		if err != nil {
 			pkg.reason = "package id: " + err.Error()
+		} else {
+			pkg.facts = rp.ids.packageFacts(g)
 		}
 		rp.packages[r.PackageID] = pkg
 	}
@@ -108,23 +129,46 @@ func (rp *rowParser) parse(r RawRow) (Pair, string) {
 	if !r.PackageKnown {
 		return Pair{}, reasonPackageUnknown
 	}
-	status, ok := rp.statuses[r.Status]
+	st, ok := rp.statuses[r.Status]
 	if !ok {
-		status = vocab.Status(vocab.Clip(string(vocab.NormalizeStatus(r.Status))))
-		rp.statuses[r.Status] = status
+		st.status, st.reason = checkStatus(r.Status)
+		rp.statuses[r.Status] = st
 	}
-	if status == "" {
-		return Pair{}, reasonEmptyStatus
+	if st.reason != "" {
+		return Pair{}, st.reason
 	}
+	if reason := rp.checkText(r, pkg); reason != "" {
+		return Pair{}, reason
+	}
+	rp.ids.facts[pkg.facts].note(r.PackageName, r.PackageVersion)
 	return Pair{
 		Server:         srv.host,
 		ServerID:       srv.id,
 		Package:        pkg.id,
 		PackageName:    vocab.Clip(r.PackageName),
-		Status:         status,
+		Status:         st.status,
 		Version:        r.Version,
 		PackageVersion: r.PackageVersion,
 	}, ""
+}
+
+// checkText is checkRowText(r), skipping the package's name and version
+// when they are the ones last found valid for its id.
+func (rp *rowParser) checkText(r RawRow, pkg parsedGUID) string {
+	if r.PackageName != pkg.name || r.PackageVersion != pkg.version {
+		if reason := checkPackageName(r.PackageName); reason != "" {
+			return reason
+		}
+		if reason := checkVersion("package version", r.PackageVersion); reason != "" {
+			return reason
+		}
+		pkg.name, pkg.version = r.PackageName, r.PackageVersion
+		rp.packages[r.PackageID] = pkg
+	}
+	if r.Version == r.PackageVersion {
+		return ""
+	}
+	return checkVersion("version", r.Version)
 }
 
 // parseServerOf checks a row's server as parseRow does.
@@ -179,64 +223,38 @@ func dedupePairs(ps []Pair) ([]Pair, []Reject) {
 	return keep, set.rejects
 }
 
-// pairSet collects the pairs of a read as they come, one per (server,
-// package): a second pair for one replaces the first when it comes first
-// in comparePairs' order; the one left out is rejected as a duplicate.
-type pairSet struct {
-	t       table[pairKey, Pair]
-	hk      hostKeys
-	rejects []Reject
-}
-
-func (s *pairSet) add(p Pair) {
-	if s.t.index == nil {
-		s.t = newTable[pairKey, Pair](comparePairKeys)
-	}
-	k := pairKey{server: s.hk.of(p.Server), pkg: p.Package}
-	i, seen := s.t.index[k]
-	if !seen {
-		s.t.put(k, p)
-		return
-	}
-	dup := p
-	if old := &s.t.rows[i].val; comparePairs(&p, old) < 0 {
-		dup, *old = *old, p
-	}
-	s.rejects = append(s.rejects, Reject{ServerID: string(dup.ServerID), Server: string(dup.Server),
-		PackageID: string(dup.Package), Reason: reasonDuplicatePair})
-}
-
-func comparePairs(a, b *Pair) int {
-	return cmp.Or(compareHost(a.Server, b.Server), cmp.Compare(a.Package, b.Package),
-		cmp.Compare(a.ServerID, b.ServerID), cmp.Compare(a.Status, b.Status),
-		cmp.Compare(a.Version, b.Version))
-}
-
 // parseServers validates the CMDB's server list. Status names in counts
-// are normalised and counts under one name merged.
-func parseServers(raw []RawServer) ([]Server, []Reject) {
+// are normalised and counts under one name merged. A name listed under
+// two server ids, or an id listed under two names, is a conflict: its
+// servers are left out of the list, and blocked names (hostKey) holds
+// every name a conflict names, for the caller to leave their pairs out too.
+func parseServers(raw []RawServer) (keep []Server, rejects []Reject, conflicts []Conflict, blocked map[string]bool) {
 	var out []Server
-	var rejects []Reject
+	var ids identities
 	for _, r := range raw {
 		s, reason := parseServer(r)
 		if reason != "" {
 			rejects = append(rejects, Reject{ServerID: vocab.Clip(r.ID), Server: vocab.Clip(r.Name), Reason: reason})
 			continue
 		}
+		ids.noteServer(s.ID, s.Name)
 		out = append(out, s)
 	}
+	conflicts, _, blocked = ids.conflicts()
 	slices.SortFunc(out, func(a, b Server) int {
 		return cmp.Or(compareHost(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
-	var keep []Server
 	for i, s := range out {
-		if i > 0 && hostKey(s.Name) == hostKey(out[i-1].Name) {
+		switch {
+		case blocked[hostKey(s.Name)]:
+		case i > 0 && hostKey(s.Name) == hostKey(out[i-1].Name):
+			// the same server under two spellings of its name
 			rejects = append(rejects, Reject{ServerID: string(s.ID), Server: string(s.Name), Reason: reasonDuplicateServer})
-			continue
+		default:
+			keep = append(keep, s)
 		}
-		keep = append(keep, s)
 	}
-	return keep, rejects
+	return keep, rejects, conflicts, blocked
 }
 
 func parseServer(r RawServer) (Server, string) {

@@ -39,6 +39,23 @@ func TestParseRow(t *testing.T) {
 		{"device name", row(func(r *RawRow) { r.ServerName = "COM1" }), "server name: host name is a Windows device name", ""},
 		{"unknown package", row(func(r *RawRow) { r.PackageKnown = false }), "package not in SWDPackage", ""},
 		{"empty status", row(func(r *RawRow) { r.Status = "  " }), "empty status", ""},
+		// [2/9] item 4: every text field is bounded, so that any action's
+		// journal record stays far below the journal's limit.
+		{"2 MB package version", row(func(r *RawRow) { r.PackageVersion = strings.Repeat("9", 2<<20) }),
+			"package version: 2097152 bytes, more than 64", ""},
+		{"2 MB version", row(func(r *RawRow) { r.Version = strings.Repeat("9", 2<<20) }), "version: 2097152 bytes, more than 64", ""},
+		{"version of 65 bytes", row(func(r *RawRow) { r.Version = strings.Repeat("1", 65) }), "version: 65 bytes", ""},
+		{"version of 64 bytes", row(func(r *RawRow) { r.Version = strings.Repeat("1", 64) }), "", vocab.Invalid},
+		{"empty versions (NULL columns)", row(func(r *RawRow) { r.Version, r.PackageVersion = "", "" }), "", vocab.Invalid},
+		{"version with a newline", row(func(r *RawRow) { r.Version = "1\n+ [1] delete" }), "version: not printable ASCII", ""},
+		{"version not ASCII", row(func(r *RawRow) { r.PackageVersion = "1é" }), "package version: not printable ASCII", ""},
+		{"2 MB status", row(func(r *RawRow) { r.Status = strings.Repeat("x", 2<<20) }), "status: 2097152 bytes, more than 64", ""},
+		{"status with an escape", row(func(r *RawRow) { r.Status = "Invalid\x1b[2J" }), "status: not printable text", ""},
+		{"status not UTF-8", row(func(r *RawRow) { r.Status = "Inv\xffalid" }), "status: not printable text", ""},
+		{"2 MB package name", row(func(r *RawRow) { r.PackageName = strings.Repeat("n", 2<<20) }),
+			"package name: 2097152 bytes, more than 1024", ""},
+		{"package name not UTF-8", row(func(r *RawRow) { r.PackageName = "7-Zip \xff" }), "package name: not valid UTF-8", ""},
+		{"long package name clipped", row(func(r *RawRow) { r.PackageName = strings.Repeat("n", 1024) }), "", vocab.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,11 +130,19 @@ func TestParseServers(t *testing.T) {
 		{ID: "nope", Name: "PS003"},
 		{ID: "44444444-0000-0000-0000-000000000004", Name: ""},
 	}
-	got, rejects := parseServers(raw)
-	if len(got) != 2 || got[0].Name != "PS001" || got[1].Counts["Ready"] != 3 || got[1].Counts["Invalid"] != 4 {
+	got, rejects, conflicts, blocked := parseServers(raw)
+	if len(got) != 1 || got[0].Name != "PS002" || got[0].Counts["Ready"] != 3 || got[0].Counts["Invalid"] != 4 {
 		t.Errorf("servers %+v", got)
 	}
-	if len(rejects) != 3 {
-		t.Errorf("rejects %+v; want duplicate name, bad id, no vItem", rejects)
+	if len(rejects) != 2 {
+		t.Errorf("rejects %+v; want bad id, no vItem", rejects)
+	}
+	// PS001 and ps001 are one host name under two ids: a conflict, and
+	// neither is listed (before, the first id was kept and the other
+	// rejected as a duplicate: actions went to a host whose rows may have
+	// been the other id's).
+	if len(conflicts) != 1 || conflicts[0].Kind != ConflictServerIDs || conflicts[0].Server != "PS001" ||
+		len(conflicts[0].Values) != 2 || !blocked["ps001"] {
+		t.Errorf("conflicts %+v, blocked %v", conflicts, blocked)
 	}
 }

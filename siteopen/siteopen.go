@@ -48,7 +48,7 @@ func Open(ctx context.Context, p *policy.Policy, clk clock.Clock, log *slog.Logg
 	case "sim":
 		return openSim(ctx, p.Site.Sim, clk)
 	case "itms":
-		return openITMS(ctx, p.Site.ITMS, log)
+		return openITMS(ctx, p.Site.ITMS, KeyPath(p), log)
 	}
 	return nil, fmt.Errorf("site kind %q: want sim or itms", p.Site.Kind)
 }

@@ -234,6 +234,12 @@ func recordNote(r audit.Record) string {
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return fmt.Sprintf("%s %s %s (%s), attempt %d", d.Receiver, d.Outcome, d.Kind, d.Status, d.Attempt)
 		}
+	case audit.TypeAuthFailed:
+		var d controller.AuthDetail
+		if json.Unmarshal(r.Detail, &d) == nil {
+			return fmt.Sprintf("%s user %s refused (secret from %s): no call uses it until it changes or the policy is reloaded",
+				d.Source, d.User, d.From)
+		}
 	}
 	var d struct{ Message string }
 	if json.Unmarshal(r.Detail, &d) == nil && d.Message != "" {

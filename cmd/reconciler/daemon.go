@@ -70,6 +70,11 @@ func runDaemon(ctx context.Context, s *session, hup <-chan os.Signal) int {
 	}
 	d.ctl = ctl
 	defer ctl.Close()
+	// Refused credentials first: the first pass takes the leader lock,
+	// itself a login, before the journal is opened and restored.
+	if err := ctl.RestoreLogins(s.pol.Audit.Path); err != nil {
+		s.log.Warn("refused credentials not rebuilt from the journal", "error", err)
+	}
 	if view, err = estateview.New(ctl, s.clk, s.log); err != nil {
 		return s.e.errorf("%v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/leader"
 )
 
@@ -36,6 +37,7 @@ SELECT @r;`
 type appLock struct {
 	db      *sql.DB
 	timeout time.Duration // per statement
+	login   failure.Login // the DSN's, for login failures
 
 	mu   sync.Mutex
 	conn *sql.Conn // non-nil while held
@@ -57,6 +59,9 @@ func (l *appLock) TryAcquire(ctx context.Context) (bool, error) {
 	defer cancel()
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
+		if class, num := classifySQL(err); class == sqlTerminal {
+			return false, terminalSQL("leader lock: connect", num, err, l.login)
+		}
 		return false, fmt.Errorf("leader lock: connect: %w", err)
 	}
 	var rc int

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/cmdb"
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/observed"
 )
 
@@ -18,14 +19,16 @@ import (
 // deadlock victim (1205) or NOLOCK data movement (601) reruns the whole read
 // once, discarding what the first attempt read; terminal errors (login
 // failed, no such database, permission denied) are marked terminal, a
-// failed login as an *AuthError. Before its first read the reader checks
-// the schema (a *cmdb.SchemaError: terminal, nothing read), and before
-// every read that the database is the primary (a *cmdb.ReadOnlyError).
+// failed login as a failure.AuthError naming the DSN's login. Before its
+// first read the reader checks the schema (a *cmdb.SchemaError: terminal,
+// nothing read), and before every read that the database is the primary
+// (a *cmdb.ReadOnlyError).
 type cmdbSource struct {
 	reader  *cmdb.Reader
 	timeout time.Duration
 	log     *slog.Logger
-	logged  atomic.Bool // the checked schema was logged
+	logged  atomic.Bool   // the checked schema was logged
+	login   failure.Login // the DSN's, for login failures
 }
 
 var _ observed.CMDB = (*cmdbSource)(nil)
@@ -76,7 +79,7 @@ func (c *cmdbSource) read(ctx context.Context, what string, attempt func(context
 		class, num := classifySQL(err)
 		switch {
 		case class == sqlTerminal:
-			return terminalSQL(what, num, err)
+			return terminalSQL(what, num, err, c.login)
 		case class == sqlRerun && try == 1 && ctx.Err() == nil:
 			c.log.Warn("CMDB read interrupted; rerunning it whole", "read", what, "sql_error", num)
 			continue

@@ -77,10 +77,17 @@ func TestCMDBLoginFailureIsTerminalWithoutPassword(t *testing.T) {
 	login := mssql.Error{Number: 18456, Message: "login error: Login failed for user 'svc-reader'."}
 	_, db := newFakeSQL(t, sqlStep{contains: "GROUP BY", err: login})
 	site := &Site{secrets: secretForms(sentinel)}
+	dsnLogin := failure.Login{Source: "cmdb", User: "svc-reader", Fingerprint: "f"}
 	site.cmdb = newSource(db, time.Minute)
+	site.cmdb.login = dsnLogin
 	_, err := site.Servers(context.Background())
 	if c, _ := failure.Classify(err); c != failure.Terminal {
 		t.Fatalf("class = %v (%v), want terminal", c, err)
+	}
+	// [2/9] item 2: a refused login names the DSN's login, for the
+	// controller to stop every call with it.
+	if l, ok := failure.AuthOf(err); !ok || l != dsnLogin {
+		t.Errorf("login failure %v names login %+v, %v", err, l, ok)
 	}
 	for _, want := range []string{"18456", "check the user and password", "svc-reader"} {
 		if !strings.Contains(err.Error(), want) {

@@ -38,7 +38,7 @@ func openWinRM(c policy.WinRMConfig, opt Options) (*wsman, []string, []string, e
 	if c.UserEnv == "" || user == "" {
 		return nil, nil, nil, fmt.Errorf("WinRM user: environment variable %q is not set", c.UserEnv)
 	}
-	auth, authNote, secrets, err := winrmAuth(c, opt, user)
+	creds, authNote, secrets, err := winrmAuth(c, opt, user)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -56,8 +56,9 @@ func openWinRM(c policy.WinRMConfig, opt Options) (*wsman, []string, []string, e
 	}
 	ws := &wsman{
 		http:   httpSettings{insecureSkipVerify: c.HTTPS && c.InsecureSkipVerify, rootCAs: roots, base: opt.transport},
-		scheme: scheme, port: c.Port, auth: auth, timeout: timeout,
+		scheme: scheme, port: c.Port, timeout: timeout,
 	}
+	ws.setCreds(creds)
 	return ws, notes, secrets, nil
 }
 
@@ -82,16 +83,19 @@ func winrmScheme(c policy.WinRMConfig) (string, []string, error) {
 	return scheme, notes, nil
 }
 
-// winrmAuth prepares NTLM or Kerberos for user and returns it with its
-// startup note and secrets.
-func winrmAuth(c policy.WinRMConfig, opt Options, user string) (wsAuth, string, []string, error) {
+// winrmAuth prepares NTLM or Kerberos for user, reading its secret, and
+// returns it with the login it makes, its startup note and secrets. It is
+// run again before every pass (Site.refreshWinRM) to notice a new secret.
+func winrmAuth(c policy.WinRMConfig, opt Options, user string) (winrmCreds, string, []string, error) {
 	switch c.Auth {
 	case "", "ntlm":
 		password, err := readSecret(opt, "WinRM password", c.PasswordEnv, c.PasswordFile)
 		if err != nil {
-			return nil, "", nil, err
+			return winrmCreds{}, "", nil, err
 		}
-		return ntlmAuth{user: user, password: password}, "WinRM auth: NTLM as " + user, secretForms(password), nil
+		creds := winrmCreds{auth: ntlmAuth{user: user, password: password}, secret: password,
+			login: winrmLogin(c, opt, user, password)}
+		return creds, "WinRM auth: NTLM as " + user, secretForms(password), nil
 	case "kerberos":
 		ks := kerberosSettings{user: user, realm: c.Realm, krb5Conf: c.Krb5Conf, keytab: c.Keytab}
 		if ks.krb5Conf == "" {
@@ -100,18 +104,19 @@ func winrmAuth(c policy.WinRMConfig, opt Options, user string) (wsAuth, string, 
 		if c.Keytab == "" {
 			password, err := readSecret(opt, "WinRM password", c.PasswordEnv, c.PasswordFile)
 			if err != nil {
-				return nil, "", nil, err
+				return winrmCreds{}, "", nil, err
 			}
 			ks.password = password
 		}
 		a, how, err := newKerberosAuth(ks, opt.ReadFile)
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("kerberos: %w", err)
+			return winrmCreds{}, "", nil, fmt.Errorf("kerberos: %w", err)
 		}
+		a.login = winrmLogin(c, opt, user, a.secret)
 		note := fmt.Sprintf("WinRM auth: Kerberos as %s (%s, krb5.conf %s), SPN HTTP/<host>", a.principal, how, ks.krb5Conf)
-		return a, note, secretForms(ks.password), nil
+		return winrmCreds{auth: a, secret: a.secret, login: a.login}, note, secretForms(ks.password), nil
 	}
-	return nil, "", nil, fmt.Errorf("unknown auth %q (want ntlm or kerberos)", c.Auth)
+	return winrmCreds{}, "", nil, fmt.Errorf("unknown auth %q (want ntlm or kerberos)", c.Auth)
 }
 
 // loadCAFile reads a PEM file of CA certificates into a pool. Errors name

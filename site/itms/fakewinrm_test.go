@@ -40,6 +40,11 @@ type fakeWinRM struct {
 	auth func(w http.ResponseWriter, r *http.Request) bool
 	// createFault answers Create with this testdata/wsman fault file.
 	createFault string
+	// oneShell makes a Create wait until the shell before it is deleted:
+	// the server keeps one shell's state, so runs that may overlap (the
+	// NS snapshots read beside an agent's, both on 127.0.0.1) take turns.
+	oneShell bool
+	shell    sync.Mutex
 
 	mu       sync.Mutex
 	actions  []string
@@ -146,7 +151,12 @@ func (f *fakeWinRM) dispatch(w http.ResponseWriter, r *http.Request, req wsReque
 	}
 	switch req.Action {
 	case wsTransfer + "Create":
-		f.create(w, req)
+		if f.oneShell {
+			f.shell.Lock() // until this shell's Delete
+		}
+		if !f.create(w, req) && f.oneShell {
+			f.shell.Unlock() // no shell, no Delete to come
+		}
 	case wsAction + "Command":
 		f.command(w, req)
 	case wsAction + "Send":
@@ -161,21 +171,25 @@ func (f *fakeWinRM) dispatch(w http.ResponseWriter, r *http.Request, req wsReque
 		f.respond(w, http.StatusOK, "signal_response.xml", nil)
 	case wsTransfer + "Delete":
 		f.respond(w, http.StatusOK, "delete_response.xml", nil)
+		if f.oneShell {
+			f.shell.Unlock()
+		}
 	default:
 		f.fail(w, "unexpected action %q", req.Action)
 	}
 }
 
-func (f *fakeWinRM) create(w http.ResponseWriter, req wsRequest) {
+func (f *fakeWinRM) create(w http.ResponseWriter, req wsRequest) bool {
 	if option(req, "WINRS_CODEPAGE") != "65001" || strings.TrimSpace(req.Streams) != "stdin" {
 		f.fail(w, "create: options %+v, streams %q", req.Options, req.Streams)
-		return
+		return false
 	}
 	if f.createFault != "" {
 		f.respond(w, http.StatusInternalServerError, f.createFault, nil)
-		return
+		return false
 	}
 	f.respond(w, http.StatusOK, "create_response.xml", map[string]string{"ADDRESS": req.To})
+	return true
 }
 
 func (f *fakeWinRM) command(w http.ResponseWriter, req wsRequest) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -27,6 +28,11 @@ type Options struct {
 	Getenv   func(string) string          // os.Getenv in production (nil: os.Getenv)
 	ReadFile func(string) ([]byte, error) // os.ReadFile (nil: os.ReadFile)
 	Logger   *slog.Logger                 // nil: discard
+	// Fingerprint returns a keyed fingerprint of a secret under a label
+	// (localkey.Key.Fingerprint), so that the controller recognises a
+	// refused password again without keeping it; nil: no fingerprints
+	// (a refused login is then matched by its user alone).
+	Fingerprint func(label, secret string) string
 
 	// Test hooks at the protocol boundary (unexported: tests only).
 	rootCAs   *x509.CertPool    // trust these for WinRM TLS instead of the system pool
@@ -40,6 +46,7 @@ type Options struct {
 // Site is the driver for a real ITMS 8.x estate.
 type Site struct {
 	cfg         policy.ITMSSite
+	opt         Options
 	log         *slog.Logger
 	read, lockd *sql.DB
 	cmdb        *cmdbSource
@@ -47,8 +54,11 @@ type Site struct {
 	ws          *wsman
 	credCommand string // base64 of the admin's credential command; "" when not configured
 	notes       []string
-	secrets     []string
+	cmdbLogin   failure.Login
 	loc         locator
+
+	secretsMu sync.Mutex
+	secrets   []string
 }
 
 var (
@@ -70,7 +80,7 @@ func Open(ctx context.Context, cfg policy.ITMSSite, opt Options) (*Site, error) 
 	if err != nil {
 		return nil, fmt.Errorf("site itms: %w", err)
 	}
-	s := &Site{cfg: cfg, log: opt.Logger.With("component", "site/itms"), loc: locator{now: opt.now}}
+	s := &Site{cfg: cfg, opt: opt, log: opt.Logger.With("component", "site/itms"), loc: locator{now: opt.now}}
 	ws, wsNotes, wsSecrets, err := openWinRM(cfg.WinRM, opt)
 	if err != nil {
 		return nil, fmt.Errorf("site itms: winrm: %w", err)
@@ -207,6 +217,7 @@ func (s *Site) openCMDB(c policy.SQLConfig, opt Options) error {
 	}
 	s.notes = append(s.notes, setup.notes...)
 	s.secrets = append(s.secrets, setup.secrets...)
+	s.cmdbLogin = cmdbLogin(c, opt, setup.read.User, dsn)
 	s.read, s.lockd = opt.sqlRead, opt.sqlLock
 	if s.read == nil {
 		s.read = sql.OpenDB(connectTimeout{newConnector(setup.read, opt.sqlDialer), c.ConnectTimeout})
@@ -216,8 +227,8 @@ func (s *Site) openCMDB(c policy.SQLConfig, opt Options) error {
 		s.lockd = sql.OpenDB(connectTimeout{newConnector(setup.lock, opt.sqlDialer), c.ConnectTimeout})
 	}
 	s.lockd.SetMaxIdleConns(0) // closing the lock's connection must end its session
-	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read, Dialect: cmdb.SQLServer}, timeout: c.QueryTimeout, log: s.log}
-	s.lock = &appLock{db: s.lockd, timeout: c.QueryTimeout}
+	s.cmdb = &cmdbSource{reader: &cmdb.Reader{DB: s.read, Dialect: cmdb.SQLServer}, timeout: c.QueryTimeout, log: s.log, login: s.cmdbLogin}
+	s.lock = &appLock{db: s.lockd, timeout: c.QueryTimeout, login: s.cmdbLogin}
 	return nil
 }
 
@@ -257,7 +268,7 @@ func (s *Site) StartupNotes() []string { return append([]string(nil), s.notes...
 
 // Secrets lists the secret values (the DSN's password, the WinRM
 // password, and their URL-escaped forms) for the audit journal's scrubber.
-func (s *Site) Secrets() []string { return append([]string(nil), s.secrets...) }
+func (s *Site) Secrets() []string { return s.secretList() }
 
 // Lock returns the sp_getapplock leader lock.
 func (s *Site) Lock() leader.Lock { return s.lock }
@@ -293,20 +304,19 @@ func (s *Site) call(ctx context.Context, host vocab.Host, o op, params, dst any)
 
 // scrub removes secrets from an error's text. Errors are not expected to
 // hold any; should one, its chain is dropped (only the scrubbed text, its
-// terminal class and its being an *AuthError survive).
+// terminal class and the login it says was refused survive).
 func (s *Site) scrub(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := redact(msg, s.secrets)
+	clean := redact(msg, s.secretList())
 	if clean == msg {
 		return err
 	}
 	out := errors.New(clean)
-	var auth *AuthError
-	if errors.As(err, &auth) {
-		return &AuthError{Service: auth.Service, Err: out}
+	if l, ok := failure.AuthOf(err); ok {
+		return failure.MarkAuth(out, l)
 	}
 	if c, _ := failure.Classify(err); c == failure.Terminal {
 		return failure.MarkTerminal(out)

@@ -50,31 +50,12 @@ func classifySQL(err error) (sqlClass, int32) {
 	return class, num
 }
 
-// AuthError is a refused login: SQL Server's 18456 (login failed) or
-// WinRM's HTTP 401. Retrying with the same credentials cannot succeed and
-// counts against the account's lockout threshold, so it is terminal; its
-// AuthFailure method lets the controller tell it from other terminal
-// errors without importing this package (interface{ AuthFailure() bool }).
-type AuthError struct {
-	Service string // "CMDB" or "WinRM"
-	Err     error
-}
-
-func (e *AuthError) Error() string { return e.Err.Error() }
-
-// Unwrap returns the error the login failed with.
-func (e *AuthError) Unwrap() error { return e.Err }
-
-// Terminal marks the error terminal for package failure.
-func (e *AuthError) Terminal() bool { return true }
-
-// AuthFailure says the credentials were refused.
-func (e *AuthError) AuthFailure() bool { return true }
-
 // terminalSQL wraps a terminal SQL Server error with what the admin should
-// check; a failed login is an *AuthError. The driver's message never holds the DSN; SQL Server's own
-// message names the login, never its password.
-func terminalSQL(what string, num int32, err error) error {
+// check; a failed login (18456) is a failure.AuthError naming l, the
+// DSN's login, so that the controller stops every call with the DSN. The
+// driver's message never holds the DSN; SQL Server's own message names
+// the login, never its password.
+func terminalSQL(what string, num int32, err error, l failure.Login) error {
 	hint := map[int32]string{
 		sqlLoginFailed:   "check the user and password in the CMDB DSN",
 		sqlCannotOpenDB:  "check the database named in the CMDB DSN and the login's access to it",
@@ -83,7 +64,7 @@ func terminalSQL(what string, num int32, err error) error {
 	}[num]
 	wrapped := fmt.Errorf("%s: SQL Server error %d (%s): %w", what, num, hint, err)
 	if num == sqlLoginFailed {
-		return &AuthError{Service: "CMDB", Err: wrapped}
+		return failure.MarkAuth(wrapped, l)
 	}
 	return failure.MarkTerminal(wrapped)
 }

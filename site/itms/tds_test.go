@@ -241,8 +241,9 @@ func TestCMDBDeadlockRerunThroughTDS(t *testing.T) {
 	}
 }
 
-// TestCMDBLoginFailedThroughTDS: SQL Server's 18456 at login is an
-// AuthError (terminal), and the password is nowhere in it.
+// TestCMDBLoginFailedThroughTDS: SQL Server's 18456 at login is a
+// failure.AuthError (terminal) naming the DSN's login, and the password is
+// nowhere in it.
 func TestCMDBLoginFailedThroughTDS(t *testing.T) {
 	peer := newPeer(t, &peerCMDB{})
 	peer.Login = func(l tdspeer.Login) *tdspeer.Error {
@@ -250,8 +251,8 @@ func TestCMDBLoginFailedThroughTDS(t *testing.T) {
 	}
 	s, env := tdsSite(t, peer, "")
 	_, err := inQuestion(s)
-	var auth *AuthError
-	if !errors.As(err, &auth) || auth.Service != "CMDB" || !strings.Contains(err.Error(), "18456") ||
+	var auth *failure.AuthError
+	if !errors.As(err, &auth) || auth.Login.Source != "cmdb" || auth.Login.User != "svc-reader" || !strings.Contains(err.Error(), "18456") ||
 		!strings.Contains(err.Error(), "Login failed for user 'svc-reader'") {
 		t.Fatalf("err %v", err)
 	}

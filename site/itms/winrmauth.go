@@ -16,10 +16,12 @@ import (
 )
 
 // wsAuth authenticates WS-Management requests. Whatever the scheme, the
-// credentials never leave as Basic authentication (noBasic sits below it).
+// credentials never leave as Basic authentication (the wireWatch sits
+// below it).
 type wsAuth interface {
-	// roundTripper wraps base, the network, for one script run.
-	roundTripper(base http.RoundTripper) http.RoundTripper
+	// roundTripper wraps wire, the network behind its watch, for one
+	// script run.
+	roundTripper(wire *wireWatch) http.RoundTripper
 	// authorize sets the credentials for host on r.
 	authorize(r *http.Request, host vocab.Host) error
 	// hint says what to check after an HTTP 401.
@@ -31,8 +33,8 @@ type wsAuth interface {
 // exchange on one connection.
 type ntlmAuth struct{ user, password string }
 
-func (a ntlmAuth) roundTripper(base http.RoundTripper) http.RoundTripper {
-	return ntlmssp.Negotiator{RoundTripper: noBasic{base}}
+func (a ntlmAuth) roundTripper(wire *wireWatch) http.RoundTripper {
+	return ntlmssp.Negotiator{RoundTripper: wire}
 }
 
 func (a ntlmAuth) authorize(r *http.Request, _ vocab.Host) error {
@@ -51,17 +53,19 @@ func (a ntlmAuth) hint() string {
 // no context: each KDC is tried with its own 5 s dial timeout.
 type kerberosAuth struct {
 	cl        *client.Client
-	principal string // user@REALM, for messages
+	principal string        // user@REALM, for messages
+	secret    string        // the password or the keytab's bytes: what login's fingerprint is of
+	login     failure.Login // named by the refusals of the KDC
 }
 
-func (a *kerberosAuth) roundTripper(base http.RoundTripper) http.RoundTripper { return noBasic{base} }
+func (a *kerberosAuth) roundTripper(wire *wireWatch) http.RoundTripper { return wire }
 
 func (a *kerberosAuth) authorize(r *http.Request, host vocab.Host) error {
 	if err := a.cl.AffirmLogin(); err != nil {
-		return kerberosError("Kerberos login as "+a.principal, err)
+		return kerberosError("Kerberos login as "+a.principal, err, a.login)
 	}
 	if err := spnego.SetSPNEGOHeader(a.cl, r, spnFor(host)); err != nil {
-		return kerberosError("Kerberos service ticket for "+spnFor(host), err)
+		return kerberosError("Kerberos service ticket for "+spnFor(host), err, a.login)
 	}
 	return nil
 }
@@ -77,17 +81,18 @@ func (a *kerberosAuth) hint() string {
 func spnFor(host vocab.Host) string { return "HTTP/" + strings.ToLower(string(host)) }
 
 // kerberosError classifies a gokrb5 error by the KDC error it names:
-// refused credentials are an *AuthError (terminal: retrying counts
-// against the lockout threshold), an unknown SPN or a clock skew are
-// terminal (configuration), anything else (an unreachable KDC) transient.
-// gokrb5 flattens KDC errors into text, so the codes are matched there.
-func kerberosError(what string, err error) error {
+// refused credentials are a failure.AuthError naming l (terminal:
+// retrying counts against the lockout threshold; the controller stops
+// every call with them), an unknown SPN or a clock skew are terminal
+// (configuration), anything else (an unreachable KDC) transient. gokrb5
+// flattens KDC errors into text, so the codes are matched there.
+func kerberosError(what string, err error, l failure.Login) error {
 	msg := err.Error()
 	wrapped := fmt.Errorf("%s: %w", what, err)
 	for _, code := range []string{"KDC_ERR_PREAUTH_FAILED", "KDC_ERR_C_PRINCIPAL_UNKNOWN", "KDC_ERR_CLIENT_REVOKED",
 		"KDC_ERR_KEY_EXPIRED", "password/keytab incorrect"} {
 		if strings.Contains(msg, code) {
-			return &AuthError{Service: "WinRM", Err: wrapped}
+			return failure.MarkAuth(wrapped, l)
 		}
 	}
 	for _, code := range []string{"KDC_ERR_S_PRINCIPAL_UNKNOWN", "KRB_AP_ERR_SKEW", "KDC_ERR_ETYPE_NOSUPP"} {
@@ -129,7 +134,7 @@ func newKerberosAuth(s kerberosSettings, readFile func(string) ([]byte, error)) 
 	settings := []func(*client.Settings){client.DisablePAFXFAST(true)} // Active Directory does not offer FAST
 	if s.keytab == "" {
 		cl := client.NewWithPassword(user, realm, s.password, cfg, settings...)
-		return &kerberosAuth{cl: cl, principal: principal}, "password", nil
+		return &kerberosAuth{cl: cl, principal: principal, secret: s.password}, "password", nil
 	}
 	kb, err := readFile(s.keytab)
 	if err != nil {
@@ -143,7 +148,7 @@ func newKerberosAuth(s kerberosSettings, readFile func(string) ([]byte, error)) 
 		return nil, "", fmt.Errorf("keytab %s holds no key for %s", s.keytab, principal)
 	}
 	cl := client.NewWithKeytab(user, realm, kt, cfg, settings...)
-	return &kerberosAuth{cl: cl, principal: principal}, "keytab " + s.keytab, nil
+	return &kerberosAuth{cl: cl, principal: principal, secret: string(kb)}, "keytab " + s.keytab, nil
 }
 
 // kerberosPrincipal splits the WinRM user into a Kerberos user and realm:

@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/vocab"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
@@ -41,8 +43,32 @@ type wsman struct {
 	http    httpSettings
 	scheme  string
 	port    int
-	auth    wsAuth
 	timeout time.Duration // per run
+
+	mu    sync.RWMutex
+	creds winrmCreds
+}
+
+// winrmCreds are what a run logs on with: NTLM or Kerberos with its
+// secret, and the login they make, which a refused logon names.
+type winrmCreds struct {
+	auth   wsAuth
+	secret string        // the password or the keytab's bytes: a change is a new login
+	login  failure.Login // the user and the secret's fingerprint
+}
+
+// current returns the credentials in use.
+func (w *wsman) current() winrmCreds {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.creds
+}
+
+// setCreds replaces the credentials for the runs that start after.
+func (w *wsman) setCreds(c winrmCreds) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.creds = c
 }
 
 // runResult is what a command left behind.
@@ -57,9 +83,10 @@ type runResult struct {
 func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin []byte) (runResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
-	client, closeIdle := w.http.newHTTPClient(w.auth)
+	creds := w.current() // one account for the whole run
+	client, watch, closeIdle := w.http.newHTTPClient(creds.auth)
 	defer closeIdle()
-	s := &wsSession{w: w, client: client, host: host,
+	s := &wsSession{w: w, creds: creds, client: client, watch: watch, host: host,
 		url: w.scheme + "://" + net.JoinHostPort(string(host), strconv.Itoa(w.port)) + "/wsman"}
 	resp, err := s.post(ctx, "create shell", winrm.NewOpenShellRequest(s.url, wsParams))
 	if err == nil {
@@ -85,7 +112,9 @@ func (w *wsman) run(ctx context.Context, host vocab.Host, command string, stdin 
 // wsSession is one shell on one host.
 type wsSession struct {
 	w              *wsman
+	creds          winrmCreds // one account for the whole run
 	client         *http.Client
+	watch          *wireWatch
 	host           vocab.Host
 	url            string
 	shell, command string
@@ -156,8 +185,8 @@ var errOperationTimeout = errors.New("WS-Management operation timeout")
 
 // post sends one envelope and returns the response body. The credentials
 // are set by the run's wsAuth (for NTLM, as Basic credentials on the
-// request, which the negotiator turns into an NTLM exchange; noBasic keeps
-// them from ever being sent as such).
+// request, which the negotiator turns into an NTLM exchange; the wireWatch
+// keeps them from ever being sent as such).
 func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage) (string, error) {
 	body := msg.String()
 	msg.Free()
@@ -166,9 +195,10 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	if err := s.w.auth.authorize(req, s.host); err != nil {
+	if err := s.creds.auth.authorize(req, s.host); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
+	logons := s.watch.logons.Load()
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
@@ -183,7 +213,7 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 	case resp.StatusCode == http.StatusOK:
 		return string(data), nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", &AuthError{Service: "WinRM", Err: fmt.Errorf("%s: WinRM authentication failed (HTTP 401): %s", what, s.w.auth.hint())}
+		return "", s.unauthorized(what, resp.Header, s.watch.logons.Load() > logons)
 	}
 	if f, ok := parseFault(data); ok {
 		if f.timedOut() {
@@ -192,6 +222,26 @@ func (s *wsSession) post(ctx context.Context, what string, msg *soap.SoapMessage
 		return "", fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, f)
 	}
 	return "", fmt.Errorf("%s: HTTP %d", what, resp.StatusCode)
+}
+
+// unauthorized words a final 401. After an NTLM AUTHENTICATE or a
+// Kerberos ticket it is a refused logon (a wrong password, a locked or
+// disabled account, a ticket the server does not accept): a
+// failure.AuthError, on which the controller stops every call with these
+// credentials. Without one no logon was attempted: the endpoint offers
+// no NTLM (Basic only, or nothing the negotiator can use) or sent a
+// challenge the negotiator refused; that is terminal for this server but
+// says nothing about the password.
+func (s *wsSession) unauthorized(what string, h http.Header, loggedOn bool) error {
+	switch {
+	case loggedOn:
+		return failure.MarkAuth(fmt.Errorf("%s: WinRM authentication failed (HTTP 401): %s refused the logon of %s: %s",
+			what, s.host, s.creds.login.User, s.creds.auth.hint()), s.creds.login)
+	case offersOnlyBasic(h):
+		return fmt.Errorf("%s: %w", what, errBasicRefused)
+	}
+	return failure.MarkTerminal(fmt.Errorf("%s: WinRM authentication failed (HTTP 401) before any logon was attempted: "+
+		"%s offers no NTLM exchange the reconciler can complete (check that its listener accepts Negotiate/NTLM)", what, s.host))
 }
 
 // wsFault is a SOAP 1.2 fault as WinRM sends it.

@@ -10,6 +10,20 @@ WITH KnownPackage AS (
           ,LAG(v.[Guid]) OVER (ORDER BY v.[Guid])  AS Prev
     FROM vItem v
     WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), TwiceLatest AS (
+    SELECT d.[PackageId]
+    FROM SWDPackage d
+    WHERE d.[_Latest] = 1
+    GROUP BY d.[PackageId]
+    HAVING COUNT(*) > 1
+), Named AS (
+    SELECT v.[Guid], LOWER(v.[Name]) AS Name
+    FROM vItem v
+    WHERE EXISTS (SELECT 1 FROM SWDPackageServer s WHERE s.[PkgSvrId] = v.[Guid])
+), SharedName AS (
+    SELECT n.[Guid]
+    FROM Named n
+    WHERE n.Name IN (SELECT m.Name FROM Named m GROUP BY m.Name HAVING COUNT(*) > 1)
 ), q AS (
     SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
           ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
@@ -104,6 +118,30 @@ WITH KnownPackage AS (
     CROSS JOIN SWDPackage pack
     WHERE c.n = 0
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND pack.[Package Version] = ''))
+          THEN 1 ELSE 0 END = 1
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM TwiceLatest d
+    CROSS JOIN SWDPackage pack
+    CROSS JOIN SWDPackageServer ps
+    WHERE pack.[PackageId] = d.[PackageId] AND pack.[_Latest] = 1
+      AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
+      AND EXISTS (SELECT 1 FROM vItem k WHERE k.[Guid] = ps.[PkgSvrId])
+      AND CASE WHEN ps.[Status] = 'Ready'
+               AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
+                    OR (ps.[Version] IS NULL AND pack.[Package Version] = ''))
+          THEN 1 ELSE 0 END = 1
+    UNION ALL
+    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+    FROM SharedName g
+    CROSS JOIN SWDPackageServer ps
+    CROSS JOIN SWDPackage pack
+    WHERE ps.[PkgSvrId] = g.[Guid]
+      AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+      AND pack.[PackageId] NOT IN (SELECT t.[PackageId] FROM TwiceLatest t)
       AND CASE WHEN ps.[Status] = 'Ready'
                AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
                     OR (ps.[Version] IS NULL AND pack.[Package Version] = ''))
