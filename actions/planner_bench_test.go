@@ -13,6 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -32,7 +33,7 @@ func benchCauses(b *testing.B, servers, causes int) actions.Input {
 		{"kind": "stale_ns_snapshot", "count": %d, "packages": %d},
 		{"kind": "status_lost", "count": %d, "packages": %d}]}`,
 		servers, max(100, 10*k), n[0], k, n[1], k, n[2], k, n[3], k)
-	sc, err := sim.ParseScenario("bench.json", []byte(js))
+	sc, err := scenario.Parse("bench.json", []byte(js))
 	if err != nil {
 		b.Fatal(err)
 	}

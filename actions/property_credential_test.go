@@ -13,6 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -26,7 +27,7 @@ var credentialFaults = []string{"credential_stuck", "credential_stuck", "credent
 // faults on distinct servers (stuck servers among them, mixed with the
 // drift), and, when unreachable is set, one more server that cannot be
 // reached for the first hour, with a fault of its own or none.
-func driftEstate(seed uint64, unreachable bool) (*sim.Scenario, vocab.Credential, vocab.Host) {
+func driftEstate(seed uint64, unreachable bool) (*scenario.Scenario, vocab.Credential, vocab.Host) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	want := vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}
 	ns := vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-old`}
@@ -42,11 +43,11 @@ func driftEstate(seed uint64, unreachable bool) (*sim.Scenario, vocab.Credential
 	}
 	for i := range min(n, servers) {
 		k := credentialFaults[r.IntN(len(credentialFaults))]
-		faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, sim.ServerName(order[i], servers)))
+		faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, scenario.ServerName(order[i], servers)))
 	}
 	var off vocab.Host
 	if unreachable {
-		off = vocab.Host(sim.ServerName(order[servers-1], servers))
+		off = vocab.Host(scenario.ServerName(order[servers-1], servers))
 		if k := []string{"", "credential_stuck", "stale_ps_snapshot"}[r.IntN(3)]; k != "" {
 			faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, off))
 		}
@@ -55,7 +56,7 @@ func driftEstate(seed uint64, unreachable bool) (*sim.Scenario, vocab.Credential
 	js := fmt.Sprintf(`{"name": "prop-drift", "seed": %d, "servers": %d, "packages": 2,
 	  "credential": {"mode": %q, "account": %q}, "faults": [%s]}`,
 		seed, servers, ns.Mode, ns.Account, strings.Join(faults, ","))
-	sc, err := sim.ParseScenario("prop-drift.json", []byte(js))
+	sc, err := scenario.Parse("prop-drift.json", []byte(js))
 	if err != nil {
 		panic(err)
 	}
@@ -98,7 +99,7 @@ func TestPlannerUnreachableDuringCredentialChange(t *testing.T) {
 	}
 }
 
-func checkAcrossOutage(t *testing.T, sc *sim.Scenario, want vocab.Credential, off vocab.Host) {
+func checkAcrossOutage(t *testing.T, sc *scenario.Scenario, want vocab.Credential, off vocab.Host) {
 	ctx := context.Background()
 	clk := clock.NewFake(propT0)
 	site, err := sim.NewMemory(sc, sc.Seed, sim.Options{Clock: clk})

@@ -15,6 +15,7 @@ import (
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -47,7 +48,7 @@ func TestPlannerIsShortest(t *testing.T) {
 	}
 }
 
-func checkShortest(t *testing.T, sc *sim.Scenario, want vocab.Credential) {
+func checkShortest(t *testing.T, sc *scenario.Scenario, want vocab.Credential) {
 	ctx := context.Background()
 	site, err := sim.NewMemory(sc, sc.Seed, sim.Options{Clock: clock.NewFake(propT0)})
 	if err != nil {
@@ -83,7 +84,7 @@ func checkMinimal(ctx context.Context, t *testing.T, site *sim.Site, plan action
 // randomEstate draws a small estate: 2 or 3 servers, 2 packages, one to
 // three faults on distinct servers, and sometimes an NS credential that
 // differs from the policy's.
-func randomEstate(seed uint64) (*sim.Scenario, vocab.Credential) {
+func randomEstate(seed uint64) (*scenario.Scenario, vocab.Credential) {
 	r := rand.New(rand.NewPCG(seed, 99))
 	want := vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}
 	nsCred := want
@@ -100,12 +101,12 @@ func randomEstate(seed uint64) (*sim.Scenario, vocab.Credential) {
 		if nsCred != want && (k == "credential_not_received" || k == "credential_stuck" || k == "acl_missing") {
 			k = "status_lost"
 		}
-		faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, sim.ServerName(order[i], servers)))
+		faults = append(faults, fmt.Sprintf(`{"kind": %q, "servers": [%q]}`, k, scenario.ServerName(order[i], servers)))
 	}
 	js := fmt.Sprintf(`{"name": "prop", "seed": %d, "servers": %d, "packages": 2,
 	  "credential": {"mode": %q, "account": %q}, "faults": [%s]}`,
 		seed, servers, nsCred.Mode, nsCred.Account, strings.Join(faults, ","))
-	sc, err := sim.ParseScenario("prop.json", []byte(js))
+	sc, err := scenario.Parse("prop.json", []byte(js))
 	if err != nil {
 		panic(err)
 	}
@@ -367,7 +368,7 @@ func ids(p actions.Plan) []string {
 	return out
 }
 
-func describe(sc *sim.Scenario, want vocab.Credential) string {
+func describe(sc *scenario.Scenario, want vocab.Credential) string {
 	var fs []string
 	for _, f := range sc.Faults {
 		fs = append(fs, fmt.Sprintf("%s%v", f.Kind, f.Servers))

@@ -14,6 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
+	simscenario "github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -56,16 +57,16 @@ func parsePolicy(t *testing.T, dir, extra string) *policy.Policy {
 	return p
 }
 
-func scenario(t *testing.T, js string) *sim.Scenario {
+func scenario(t *testing.T, js string) *simscenario.Scenario {
 	t.Helper()
-	sc, err := sim.ParseScenario("test.json", []byte(js))
+	sc, err := simscenario.Parse("test.json", []byte(js))
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}
 	return sc
 }
 
-func newRig(t *testing.T, sc *sim.Scenario, extra string) *rig {
+func newRig(t *testing.T, sc *simscenario.Scenario, extra string) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: t.TempDir(), clk: clock.NewFake(t0)}
 	r.pol = parsePolicy(t, r.dir, extra)

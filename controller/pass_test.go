@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/site/sim"
+	simscenario "github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 func TestDemoConvergesWithinLimits(t *testing.T) {
-	sc, err := sim.Builtin("demo")
+	sc, err := simscenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ reconcile {
 }
 
 func TestDryRunChangesNothing(t *testing.T) {
-	sc, err := sim.Builtin("demo")
+	sc, err := simscenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}

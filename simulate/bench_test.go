@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // BenchmarkLargeEstate simulates examples/scenarios/large-estate.json
@@ -20,7 +20,7 @@ func BenchmarkLargeEstate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sc, err := sim.LoadScenario("../examples/scenarios/large-estate.json")
+	sc, err := scenario.Load("../examples/scenarios/large-estate.json")
 	if err != nil {
 		b.Fatal(err)
 	}

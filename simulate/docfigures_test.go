@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // docPath is the guide whose figures TestDocFigures generates.
@@ -72,7 +72,7 @@ type docRun struct {
 
 func docSimulate(t *testing.T, pol *policy.Policy, name string) docRun {
 	t.Helper()
-	sc, err := sim.LoadScenario(filepath.Join("..", "examples", "scenarios", name+".json"))
+	sc, err := scenario.Load(filepath.Join("..", "examples", "scenarios", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 var allExamples = flag.Bool("examples", false, "TestExampleScenarios simulates every example but large-estate (a minute or more)")
@@ -31,7 +31,7 @@ func TestExampleScenarios(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".json")
 		t.Run(name, func(t *testing.T) {
-			sc, err := sim.LoadScenario(file)
+			sc, err := scenario.Load(file)
 			if err != nil {
 				t.Fatal(err)
 			}

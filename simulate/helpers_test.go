@@ -10,7 +10,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -39,9 +39,9 @@ func parsePolicy(t testing.TB, extra string) *policy.Policy {
 	return p
 }
 
-func parseScenario(t testing.TB, js string) *sim.Scenario {
+func parseScenario(t testing.TB, js string) *scenario.Scenario {
 	t.Helper()
-	sc, err := sim.ParseScenario("test.json", []byte(js))
+	sc, err := scenario.Parse("test.json", []byte(js))
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}
@@ -49,7 +49,7 @@ func parseScenario(t testing.TB, js string) *sim.Scenario {
 }
 
 // run simulates and returns the result and the journal's path.
-func run(t testing.TB, pol *policy.Policy, sc *sim.Scenario) (Result, string) {
+func run(t testing.TB, pol *policy.Policy, sc *scenario.Scenario) (Result, string) {
 	t.Helper()
 	path, cleanup, err := TempJournal()
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // DefaultStart is the virtual start when Options.Start is zero: a Monday,
@@ -26,7 +26,7 @@ type Options struct {
 	// ignored (the scenario defines the site).
 	Policy *policy.Policy
 	// Scenario is the simulated site and its faults; its Seed seeds it.
-	Scenario *sim.Scenario
+	Scenario *scenario.Scenario
 	// Start is the virtual start; zero means DefaultStart.
 	Start time.Time
 	// AuditPath is the journal file. It must not exist or be empty, so that

@@ -12,7 +12,7 @@ import (
 // Series is what the HTML charts draw.
 type Series struct {
 	Start, End time.Time
-	// Summary describes the scenario, one fault a line (sim.Scenario.Summary).
+	// Summary describes the scenario, one fault a line (scenario.Scenario.Summary).
 	Summary string
 	// Schedule is the policy's reconcile schedule, as written.
 	Schedule string

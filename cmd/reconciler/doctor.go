@@ -13,7 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/doctor"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/redact"
-	"github.com/itms-tools/reconciler/site"
+	site "github.com/itms-tools/reconciler/siteopen"
 )
 
 func init() {

@@ -11,7 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/redact"
-	"github.com/itms-tools/reconciler/site"
+	"github.com/itms-tools/reconciler/siteopen"
 )
 
 // session is what most commands need: the policy, a logger and the site.
@@ -19,7 +19,7 @@ type session struct {
 	e    *env
 	pol  *policy.Policy
 	log  *slog.Logger
-	site *site.Opened
+	site *siteopen.Opened
 	clk  clock.Clock
 
 	// The journal's companions, opened on first use (journal.go).
@@ -49,7 +49,7 @@ func open(ctx context.Context, e *env, c *common) (*session, int) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	s, err := site.Open(ctx, pol, clk, log)
+	s, err := siteopen.Open(ctx, pol, clk, log)
 	if err != nil {
 		return nil, e.errorf("%v", err)
 	}

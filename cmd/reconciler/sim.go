@@ -14,7 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/simulate"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 func init() {
@@ -40,7 +40,7 @@ func runSim(ctx context.Context, e *env, args []string) int {
 		_ = lvl.Value.Set("error")
 	}
 	var f simFlags
-	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (format: docs/design.md#11-scenarios-and-the-simulation-report) or a built-in name ("+strings.Join(sim.BuiltinNames(), ", ")+")")
+	fs.StringVar(&f.scenario, "scenario", "", "scenario: a JSON file (format: docs/design.md#11-scenarios-and-the-simulation-report) or a built-in name ("+strings.Join(scenario.BuiltinNames(), ", ")+")")
 	fs.StringVar(&f.report, "report", "", "write the report JSON to this file instead of stdout")
 	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report with charts to this file")
 	fs.StringVar(&f.audit, "audit", "", "keep the simulation's journal in this file (new or empty); default: a temporary file, removed")
@@ -113,15 +113,15 @@ func simOptions(e *env, c *common, f simFlags) (simulate.Options, int) {
 
 // loadScenario reads a scenario file, or a built-in scenario when name is
 // one and no such file exists. Errors name the file, and for a file that
-// does not parse, the line and column (sim.ParseScenario).
-func loadScenario(name string) (*sim.Scenario, error) {
-	builtins := sim.BuiltinNames()
+// does not parse, the line and column (scenario.Parse).
+func loadScenario(name string) (*scenario.Scenario, error) {
+	builtins := scenario.BuiltinNames()
 	if slices.Contains(builtins, name) {
 		if fi, err := os.Stat(name); err != nil || fi.IsDir() {
-			return sim.Builtin(name)
+			return scenario.Builtin(name)
 		}
 	}
-	sc, err := sim.LoadScenario(name)
+	sc, err := scenario.Load(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w (built-in scenarios: %s)", err, strings.Join(builtins, ", "))
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/itms-tools/reconciler/estateview"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // T0 is when the rig's clock starts.
@@ -55,7 +56,7 @@ func New(t testing.TB, scenario, extra string) *Rig {
 }
 
 // NewWrapped is New with the controller's site wrapped.
-func NewWrapped(t testing.TB, scenario, extra string, wrap func(*sim.Site) controller.Site) *Rig {
+func NewWrapped(t testing.TB, scenarioJSON, extra string, wrap func(*sim.Site) controller.Site) *Rig {
 	t.Helper()
 	r := &Rig{T: t, Dir: t.TempDir(), Clock: clock.NewFake(T0), Wrap: wrap}
 	path := filepath.Join(r.Dir, "policy.hcl")
@@ -68,7 +69,7 @@ func NewWrapped(t testing.TB, scenario, extra string, wrap func(*sim.Site) contr
 		t.Fatalf("policy: %v", err)
 	}
 	r.Policy = p
-	sc, err := sim.ParseScenario("test.json", []byte(scenario))
+	sc, err := scenario.Parse("test.json", []byte(scenarioJSON))
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}

@@ -38,8 +38,9 @@ type sqlSetup struct {
 //
 // The certificate check in force is listed in the startup notes. It also
 // refuses "guid conversion=true" (go-mssqldb would then reorder the bytes
-// of every uniqueidentifier it reads, and the driver's own conversion,
-// guidFromWire, would reorder them a second time) and
+// of every uniqueidentifier it reads, so that a GUID read as that type
+// would come out as another GUID; the queries cast GUIDs to text in SQL)
+// and
 // "ApplicationIntent=ReadOnly" (see sqlSetup).
 //
 // Errors never hold the password: go-mssqldb's messages are scrubbed of

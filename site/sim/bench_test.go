@@ -7,11 +7,12 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // benchScenario is servers x packages with faults on share percent of the
 // pairs (status_lost on whole servers).
-func benchScenario(b *testing.B, servers, packages, percent int) *Scenario {
+func benchScenario(b *testing.B, servers, packages, percent int) *scenario.Scenario {
 	lost := servers * percent / 100
 	js := fmt.Sprintf(`{"seed": 1, "servers": %d, "packages": %d, "credential": {"mode": "acc", "account": "CORP\\svc"},
 		"faults": [{"kind": "status_lost", "count": %d}]}`, servers, packages, lost)
@@ -89,7 +90,7 @@ func BenchmarkResendStatus(b *testing.B) {
 
 // BenchmarkDiskResendStatus: the same report on the demo's disk site.
 func BenchmarkDiskResendStatus(b *testing.B) {
-	sc, err := Builtin("demo")
+	sc, err := scenario.Builtin("demo")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -53,7 +54,7 @@ func (d *desiredTrack) touched(s *Site, a actions.Action) {
 	case actions.SetCredentialMode:
 		d.ns = true
 	case actions.UpdateConfiguration, actions.GrantACL:
-		if srv, ok := s.cat.server(a.Target.Server); ok {
+		if srv, ok := s.w.Cat.Server(a.Target.Server); ok {
 			d.dirty = append(d.dirty, srv)
 		}
 	}
@@ -70,7 +71,7 @@ func (d *desiredTrack) sample(s *Site, at time.Time) error {
 		return nil
 	}
 	if d.ns {
-		ns, err := s.st.ns()
+		ns, err := s.w.Store.NS()
 		if err != nil {
 			return err
 		}
@@ -103,11 +104,11 @@ func (d *desiredTrack) sample(s *Site, at time.Time) error {
 func (d *desiredTrack) judge(s *Site, srv int) error {
 	off := false
 	if s.inScope[srv] {
-		a, err := s.st.agent(srv)
+		a, err := s.w.Store.Agent(srv)
 		if err != nil {
 			return err
 		}
-		off = !a.Applied.Equal(d.want) || d.want.Mode.NeedsAccount() && !hasPrincipal(a.FullControl, d.want.Account)
+		off = !a.Applied.Equal(d.want) || d.want.Mode.NeedsAccount() && !world.HasPrincipal(a.FullControl, d.want.Account)
 	}
 	if off != d.off[srv] {
 		d.off[srv] = off

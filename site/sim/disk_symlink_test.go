@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/layout"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -53,23 +54,23 @@ func TestSymlinksOutOfTheSiteAreRefused(t *testing.T) {
 		acts func(gs []vocab.GUID) []actions.Action
 	}{
 		{"snapshot GUID folder", func(gs []vocab.GUID) (string, string) {
-			return filepath.Dir(pathSnapshot("PS001", string(gs[0]))), "snapshot.xml"
+			return filepath.Dir(layout.Snapshot("PS001", string(gs[0]))), "snapshot.xml"
 		}, func(gs []vocab.GUID) []actions.Action {
 			return []actions.Action{act(actions.DeletePSSnapshot, "PS001", gs[0]), act(actions.UpdateConfiguration, "PS001", ""),
 				act(actions.ResendStatus, "PS001", "")}
 		}},
 		{"status GUID folder", func(gs []vocab.GUID) (string, string) {
-			return filepath.Dir(pathStatus("PS001", string(gs[1]))), "PackageStatus.xml"
+			return filepath.Dir(layout.Status("PS001", string(gs[1]))), "PackageStatus.xml"
 		}, func(gs []vocab.GUID) []actions.Action {
 			return []actions.Action{act(actions.DeletePSStatus, "PS001", gs[1]), act(actions.ResendStatus, "PS001", "")}
 		}},
 		{"status file", func(gs []vocab.GUID) (string, string) {
-			return pathStatus("PS001", string(gs[2])), ""
+			return layout.Status("PS001", string(gs[2])), ""
 		}, func(gs []vocab.GUID) []actions.Action {
 			return []actions.Action{act(actions.ResendStatus, "PS001", "")}
 		}},
 		{"NS snapshot", func(gs []vocab.GUID) (string, string) {
-			return pathNSSnapshot(string(gs[3])), ""
+			return layout.NSSnapshot(string(gs[3])), ""
 		}, func(gs []vocab.GUID) []actions.Action {
 			return []actions.Action{act(actions.DeleteNSSnapshot, "", gs[3]), act(actions.RunPackageRefresh, "", "")}
 		}},

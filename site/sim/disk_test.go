@@ -13,12 +13,14 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
-func demoOnDisk(t *testing.T) (stores, *Scenario) {
+func demoOnDisk(t *testing.T) (stores, *scenario.Scenario) {
 	t.Helper()
-	sc, err := Builtin("demo")
+	sc, err := scenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,13 +35,13 @@ func TestDiskLayout(t *testing.T) {
 	if len(files) != want-1 {                                        // tree leaves cmdb.sqlite out
 		t.Errorf("%d files, want %d", len(files), want-1)
 	}
-	stale := faultOf(t, b.mem, StalePSSnapshot)
+	stale := faultOf(t, b.mem, scenario.StalePSSnapshot)
 	h, g := string(stale.Servers[0]), string(stale.Packages[0])
-	refused := string(faultOf(t, b.mem, CredentialNotReceived).Servers[0])
+	refused := string(faultOf(t, b.mem, scenario.CredentialNotReceived).Servers[0])
 	var out strings.Builder
 	for _, rel := range []string{
-		siteFile, nsSettingsFile, pathNSSnapshot(g), pathAgentJSON(refused), pathAgentLog(refused),
-		pathSnapshot(h, g), pathStatus(h, g), pathAgentJSON(h),
+		layout.SiteFile, layout.NSSettingsFile, layout.NSSnapshot(g), layout.AgentJSON(refused), layout.AgentLog(refused),
+		layout.Snapshot(h, g), layout.Status(h, g), layout.AgentJSON(h),
 	} {
 		data, err := os.ReadFile(filepath.Join(b.dir, filepath.FromSlash(rel)))
 		if err != nil {
@@ -52,7 +54,7 @@ func TestDiskLayout(t *testing.T) {
 
 func TestDiskCMDB(t *testing.T) {
 	b, sc := demoOnDisk(t)
-	db, err := sql.Open("sqlite", filepath.Join(b.dir, cmdbFile))
+	db, err := sql.Open("sqlite", filepath.Join(b.dir, layout.CMDBFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestDiskCMDB(t *testing.T) {
 
 func TestDiskReopen(t *testing.T) {
 	b, _ := demoOnDisk(t)
-	steps := []actions.Action{act(actions.ResendStatus, string(faultOf(t, b.mem, StatusLost).Servers[0]), ""), grant("PS008", acct)}
+	steps := []actions.Action{act(actions.ResendStatus, string(faultOf(t, b.mem, scenario.StatusLost).Servers[0]), ""), grant("PS008", acct)}
 	for _, a := range steps {
 		for _, st := range b.each() {
 			if err := st.s.Apply(ctx, a); err != nil {
@@ -101,7 +103,7 @@ func TestDiskReopen(t *testing.T) {
 	if err := b.disk.Close(); err != nil {
 		t.Fatal(err)
 	}
-	other, _ := Builtin("healthy")
+	other, _ := scenario.Builtin("healthy")
 	reopened, err := Open(ctx, b.dir, other, 5, Options{Clock: b.clk})
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +182,7 @@ func TestDiskShared(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 3 {
-				if err := s.Apply(ctx, act(actions.ResendStatus, ServerName(i, 3), "")); err != nil {
+				if err := s.Apply(ctx, act(actions.ResendStatus, scenario.ServerName(i, 3), "")); err != nil {
 					t.Error(err)
 				}
 			}
@@ -206,11 +208,11 @@ func TestDiskUntrustedFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	edit(pathSnapshot("PS001", string(gs[0])), `<Snapshot PackageId="{`+string(gs[1])+`}" Version="3"/>`)
-	edit(pathStatus("PS001", string(gs[2])), `<PackageStatus PackageId="{`+string(gs[2])+`}" Status="Ready" Version="3; DROP TABLE"/>`)
-	edit(pathNSSnapshot(string(gs[3])), `<Snapshot PackageId="{`+string(gs[3])+`}" Version="3"><x/></Snapshot>`)
-	edit(pathAgentLog("PS002"), "<event date='x' severity='2'><![CDATA[fine]]></event>\nrm -rf /\n")
-	edit(pathAgentJSON("PS003"), `{"applied": {"mode": "acc", "account": "CORP\\svc"}, "policy_version": 1, "full_control": [], "downloading": [], "password": "x"}`)
+	edit(layout.Snapshot("PS001", string(gs[0])), `<Snapshot PackageId="{`+string(gs[1])+`}" Version="3"/>`)
+	edit(layout.Status("PS001", string(gs[2])), `<PackageStatus PackageId="{`+string(gs[2])+`}" Status="Ready" Version="3; DROP TABLE"/>`)
+	edit(layout.NSSnapshot(string(gs[3])), `<Snapshot PackageId="{`+string(gs[3])+`}" Version="3"><x/></Snapshot>`)
+	edit(layout.AgentLog("PS002"), "<event date='x' severity='2'><![CDATA[fine]]></event>\nrm -rf /\n")
+	edit(layout.AgentJSON("PS003"), `{"applied": {"mode": "acc", "account": "CORP\\svc"}, "policy_version": 1, "full_control": [], "downloading": [], "password": "x"}`)
 	tests := []struct {
 		name string
 		call func() error
@@ -218,15 +220,15 @@ func TestDiskUntrustedFiles(t *testing.T) {
 	}{
 		{"another package's snapshot is not read", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[1:2]); return err }, ""},
 		{"snapshot of another package", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[:1]); return err },
-			pathSnapshot("PS001", string(gs[0])) + ": PackageId " + string(gs[1]) + " is not the folder's " + string(gs[0])},
+			layout.Snapshot("PS001", string(gs[0])) + ": PackageId " + string(gs[1]) + " is not the folder's " + string(gs[0])},
 		{"status with a bad version", func() error { _, err := b.disk.Agent(ctx, "PS001", gs[2:3]); return err },
 			`PackageStatus.xml: Version "3; DROP TABLE" is not a decimal number`},
 		{"NS snapshot with a child", func() error { _, err := b.disk.Snapshots(ctx, gs[3:]); return err }, `.xml: unexpected element <x>`},
 		{"other NS snapshots are not read", func() error { _, err := b.disk.Snapshots(ctx, gs[:3]); return err }, ""},
 		{"agent.log garbage", func() error { _, err := b.disk.Agent(ctx, "PS002", nil); return err },
-			pathAgentLog("PS002") + ": line 1 from the end: not an <event> line"},
+			layout.AgentLog("PS002") + ": line 1 from the end: not an <event> line"},
 		{"agent.json with a password", func() error { _, err := b.disk.Agent(ctx, "PS003", nil); return err },
-			pathAgentJSON("PS003") + `: json: unknown field "password"`},
+			layout.AgentJSON("PS003") + `: json: unknown field "password"`},
 	}
 	for _, tc := range tests {
 		err := tc.call()
@@ -253,7 +255,7 @@ func TestConcurrentApply(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				h := ServerName(i, 8)
+				h := scenario.ServerName(i, 8)
 				for _, a := range []actions.Action{grant(h, `CORP\app`), act(actions.ResendStatus, h, "")} {
 					if err := st.s.Apply(ctx, a); err != nil {
 						t.Error(err)
@@ -287,7 +289,7 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	data, err := os.ReadFile(filepath.Join(dir, siteFile))
+	data, err := os.ReadFile(filepath.Join(dir, layout.SiteFile))
 	if err != nil || !strings.Contains(string(data), `"server": "PS003"`) {
 		t.Fatalf("site.json holds no queued report: %v\n%s", err, data)
 	}
@@ -306,37 +308,11 @@ func TestDiskQueueSurvivesReopen(t *testing.T) {
 	}
 }
 
-// TestDiskLogRotation: agent.log is cut back to its last events when it
-// grows past maxLogBytes.
-func TestDiskLogRotation(t *testing.T) {
-	b := newStores(t, small(t, ""))
-	rel := pathAgentLog("PS001")
-	line := formatLogEvent("PS001", t0, logEvent{t0, logTrust})
-	big := strings.Repeat(line, maxLogBytes/len(line)+1)
-	if err := os.WriteFile(filepath.Join(b.dir, filepath.FromSlash(rel)), []byte(big), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.disk.Apply(ctx, act(actions.ResendStatus, "PS001", "")); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(b.dir, filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(data), "\n"); n != logTailEvents {
-		t.Fatalf("%d lines after rotation", n)
-	}
-	f, err := b.disk.Agent(ctx, "PS001", nil)
-	if err != nil || len(f.LogSignatures) != 0 {
-		t.Fatalf("signatures %v %v", f.LogSignatures, err)
-	}
-}
-
 // TestFaultsOfTheDemo lists the demo's scripted faults with the servers
 // and times its seed resolved to, and Created tells a new site from a
 // reopened one.
 func TestFaultsOfTheDemo(t *testing.T) {
-	sc, err := Builtin("demo")
+	sc, err := scenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,45 +1,36 @@
-// Package sim is the simulated ITMS site: a Notification Server with its
-// Package Service credential setting and snapshot files, a CMDB with the
-// SWDPackageServer, SWDPackage and vItem tables, and package servers whose
-// agents hold applied credentials, Package Delivery ACLs, snapshot.xml and
-// PackageStatus.xml files and an agent.log. It is the embedded default
-// driver of the reconciler and the ground truth of its tests, benchmarks
-// and virtual-time simulator.
+// Package sim is the simulated ITMS site as a driver: a Notification
+// Server with its Package Service credential setting and snapshot files,
+// a CMDB with the SWDPackageServer, SWDPackage and vItem tables, and
+// package servers whose agents hold applied credentials, Package Delivery
+// ACLs, snapshot.xml and PackageStatus.xml files and an agent.log. It is
+// the embedded default driver of the reconciler and the ground truth of
+// its tests, benchmarks and virtual-time simulator.
 //
-// A site is built from a Scenario (DESIGN §7) and a seed, and reacts to
-// actions exactly as DESIGN §6 says. The effects are written once, against
-// an internal state interface with two implementations: a disk store (Open)
-// that lays the site out as on Windows with a SQLite CMDB, so that a file
-// browser and any SQLite client can inspect it while the daemon runs, and
-// a memory store (NewMemory) that keeps only what deviates from a healthy
-// site, for millions of pairs. Both show the same observations.
+// Site implements observed.CMDB, observed.NSSource, observed.AgentSource
+// and actions.Driver over one of two stores: Open keeps the site in a
+// folder (package disk: the demo, laid out as on Windows with a SQLite
+// CMDB, so that a file browser and any SQLite client can inspect it while
+// the daemon runs), NewMemory in memory (package memory: only what
+// deviates from a healthy site, for millions of pairs). Both show the same
+// observations after the same operations.
 //
-// The disk site's folder:
+// The parts beneath it, each a package:
 //
-//	site.json                 the sim's bookkeeping: scenario, seed, epoch,
-//	                          resolved faults and their windows, queued
-//	                          reports, stuck flags, counters
-//	cmdb.sqlite               vItem, SWDPackage, SWDPackageServer (WAL)
-//	ns/settings.json          credential mode, account, policy version
-//	ns/ProgramData/Symantec/SMP/Snapshots/{guid}.xml
-//	servers/PS001/agent.json  applied credential, policy version received,
-//	                          Full Control principals, downloads
-//	servers/PS001/ProgramData/Symantec/Symantec Agent/
-//	    Package Delivery/{guid}/snapshot.xml
-//	    Package Server Agent/PackageStatus/{guid}/PackageStatus.xml
-//	    Logs/agent.log
+//	scenario  the scenario file (DESIGN §7): format, decoding, limits, built-ins
+//	faults    a scenario's faults resolved against a site, and their timetable
+//	world     the model and its rules: the effects of actions (DESIGN §6),
+//	          of faults and of time, written once against the Store contract
+//	layout    the site's file paths and the one guard every file operation passes
+//	disk      the disk store
+//	memory    the memory store
 //
-// Snapshot files hold <Snapshot PackageId="{guid}" Version="7"/>, status
-// files <PackageStatus PackageId="{guid}" Status="Ready" Version="7"/>,
-// agent.log one <event ...><![CDATA[...]]></event> per line. Each
-// operation holds the folder's file lock (.site.lock), so that a daemon
-// and a CLI can share it; files are replaced atomically.
-//
-// The package owns the simulated site's state, its fault schedule and its
-// time-driven events (downloads ending, the CMDB coming back). It must not
-// decide what to do about what it holds (that is the planner's job), must
-// not sleep or read the wall clock (time comes from the injected clock),
-// and must never let an untrusted value (an action target, a row, a file's
-// content) reach a file path unchecked: every file operation goes through
-// one guard that refuses and counts anything outside the allowed set.
+// This package validates every untrusted value before the rules see it
+// (an action's target, a server or package asked about), passes every
+// would-be path through the guard and counts what it refuses
+// (UnsafePathsTouched), serializes operations (a mutex and, on disk, the
+// folder's file lock), runs the events due before each operation, and
+// keeps the timelines the simulation report draws. It must not decide
+// what to do about what the site holds (that is the planner's job), and
+// must not sleep or read the wall clock: time comes from the injected
+// clock.
 package sim

@@ -10,13 +10,15 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
 const acct = `CORP\svc-itms-acc`
 
 // small is a 3 x 4 acc site with the given faults (a JSON list's body).
-func small(t testing.TB, faults string) *Scenario {
+func small(t testing.TB, faults string) *scenario.Scenario {
 	return mustParse(t, `{"name": "small", "seed": 11, "servers": 3, "packages": 4,
 		"credential": {"mode": "acc", "account": "CORP\\svc-itms-acc"}, "faults": [`+faults+`]}`)
 }
@@ -165,7 +167,7 @@ func reportCases() []effectCase {
 				t.Fatalf("PackageStatus.xml changed: %+v", f)
 			}
 		}
-		if got := agentOf(t, after, "PS001").Facts.LogSignatures; !reflect.DeepEqual(got, []string{SigAccessDenied, SigTrust}) {
+		if got := agentOf(t, after, "PS001").Facts.LogSignatures; !reflect.DeepEqual(got, []string{world.SigAccessDenied, world.SigTrust}) {
 			t.Fatalf("signatures %v", got)
 		}
 	}
@@ -212,14 +214,14 @@ func reportCases() []effectCase {
 		name:   "a stale status file keeps the row Invalid until it is deleted",
 		faults: `{"kind": "stale_status_file", "servers": ["PS001"]}`,
 		steps: func(t testing.TB, s *Site) []actions.Action {
-			g := faultOf(t, s, StaleStatusFile).Packages[0]
+			g := faultOf(t, s, scenario.StaleStatusFile).Packages[0]
 			return []actions.Action{
 				act(actions.ResendStatus, "PS001", ""),
 				act(actions.DeletePSStatus, "PS001", g), act(actions.ResendStatus, "PS001", ""),
 			}
 		},
 		check: func(t *testing.T, s *Site, before, after view) {
-			g := faultOf(t, s, StaleStatusFile).Packages[0]
+			g := faultOf(t, s, scenario.StaleStatusFile).Packages[0]
 			f := files(t, before, "PS001", g)
 			ver, _ := s.PackageVersion(g)
 			if f.StatusRecorded != vocab.Invalid || f.SnapshotVersion != ver || before.NotReady != 1 {
@@ -236,7 +238,7 @@ func reportCases() []effectCase {
 			return []actions.Action{act(actions.ResendStatus, "PS003", "")}
 		},
 		check: func(t *testing.T, s *Site, before, after view) {
-			f := faultOf(t, s, Downloading)
+			f := faultOf(t, s, scenario.Downloading)
 			for _, v := range []view{before, after} {
 				rows := rowsOf(v, "PS003")
 				for _, g := range f.Packages {
@@ -316,21 +318,21 @@ func snapshotCases() []effectCase {
 		name:   "the stale PS snapshot remedy",
 		faults: `{"kind": "stale_ps_snapshot", "servers": ["PS003"]}`,
 		steps: func(t testing.TB, s *Site) []actions.Action {
-			g := faultOf(t, s, StalePSSnapshot).Packages[0]
+			g := faultOf(t, s, scenario.StalePSSnapshot).Packages[0]
 			return []actions.Action{act(actions.DeletePSSnapshot, "PS003", g), act(actions.DeletePSStatus, "PS003", g),
 				act(actions.UpdateConfiguration, "PS003", ""), act(actions.ResendStatus, "PS003", "")}
 		},
-		check: staleRemedied(StalePSSnapshot, "PS003"),
+		check: staleRemedied(scenario.StalePSSnapshot, "PS003"),
 	}, {
 		name:   "the stale NS snapshot remedy",
 		faults: `{"kind": "stale_ns_snapshot", "servers": ["PS001"]}`,
 		steps: func(t testing.TB, s *Site) []actions.Action {
-			g := faultOf(t, s, StaleNSSnapshot).Packages[0]
+			g := faultOf(t, s, scenario.StaleNSSnapshot).Packages[0]
 			return []actions.Action{act(actions.DeleteNSSnapshot, "", g), act(actions.RunPackageRefresh, "", ""),
 				act(actions.DeletePSSnapshot, "PS001", g), act(actions.DeletePSStatus, "PS001", g),
 				act(actions.UpdateConfiguration, "PS001", ""), act(actions.ResendStatus, "PS001", "")}
 		},
-		check: staleRemedied(StaleNSSnapshot, "PS001"),
+		check: staleRemedied(scenario.StaleNSSnapshot, "PS001"),
 	}}
 }
 

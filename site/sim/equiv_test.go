@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -24,13 +25,13 @@ func doAt(d time.Duration, a actions.Action) step { return step{wait: d, a: &a} 
 // and compares what they show after every step: the CMDB, the NS and the
 // counters each time, every agent's files every fifth step and at the end.
 func TestStoresAgree(t *testing.T) {
-	demo, err := Builtin("demo")
+	demo, err := scenario.Builtin("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name     string
-		sc       *Scenario
+		sc       *scenario.Scenario
 		steps    func(t testing.TB, s *Site) []step
 		notReady int // at the end; -1: any
 	}{
@@ -80,31 +81,31 @@ const allFaults = `{"kind": "credential_not_received", "servers": ["PS001"]},
 func repairDemo(t testing.TB, s *Site) []step {
 	f := func(kind string) ResolvedFault { return faultOf(t, s, kind) }
 	h := func(kind string) string { return string(f(kind).Servers[0]) }
-	stuck := h(CredentialStuck)
+	stuck := h(scenario.CredentialStuck)
 	steps := []step{
-		do(act(actions.ResendStatus, h(Unreachable), "")), // fails: unreachable
+		do(act(actions.ResendStatus, h(scenario.Unreachable), "")), // fails: unreachable
 		do(setMode(vocab.Anonymous, "")), do(act(actions.UpdateConfiguration, stuck, "")),
 		do(setMode(vocab.ACC, acct)), do(act(actions.UpdateConfiguration, stuck, "")), do(act(actions.ResendStatus, stuck, "")),
-		do(act(actions.UpdateConfiguration, h(CredentialNotReceived), "")), do(act(actions.ResendStatus, h(CredentialNotReceived), "")),
-		do(grant(h(ACLMissing), acct)),
-		doAt(90*time.Second, act(actions.ResendStatus, h(ACLMissing), "")), // queued: the CMDB is down
-		do(act(actions.ResendStatus, h(StatusLost), "")),
+		do(act(actions.UpdateConfiguration, h(scenario.CredentialNotReceived), "")), do(act(actions.ResendStatus, h(scenario.CredentialNotReceived), "")),
+		do(grant(h(scenario.ACLMissing), acct)),
+		doAt(90*time.Second, act(actions.ResendStatus, h(scenario.ACLMissing), "")), // queued: the CMDB is down
+		do(act(actions.ResendStatus, h(scenario.StatusLost), "")),
 	}
-	for _, g := range f(StaleStatusFile).Packages {
-		steps = append(steps, do(act(actions.DeletePSStatus, h(StaleStatusFile), g)))
+	for _, g := range f(scenario.StaleStatusFile).Packages {
+		steps = append(steps, do(act(actions.DeletePSStatus, h(scenario.StaleStatusFile), g)))
 	}
-	steps = append(steps, do(act(actions.ResendStatus, h(StaleStatusFile), "")))
-	for _, g := range f(StaleNSSnapshot).Packages {
+	steps = append(steps, do(act(actions.ResendStatus, h(scenario.StaleStatusFile), "")))
+	for _, g := range f(scenario.StaleNSSnapshot).Packages {
 		steps = append(steps, do(act(actions.DeleteNSSnapshot, "", g)))
 	}
 	steps = append(steps, do(act(actions.RunPackageRefresh, "", "")))
-	for _, kind := range []string{StalePSSnapshot, StaleNSSnapshot} {
+	for _, kind := range []string{scenario.StalePSSnapshot, scenario.StaleNSSnapshot} {
 		for _, g := range f(kind).Packages {
 			steps = append(steps, do(act(actions.DeletePSSnapshot, h(kind), g)), do(act(actions.DeletePSStatus, h(kind), g)))
 		}
 		steps = append(steps, do(act(actions.UpdateConfiguration, h(kind), "")), do(act(actions.ResendStatus, h(kind), "")))
 	}
-	return append(steps, wait(time.Minute), wait(2*time.Minute), do(act(actions.ResendStatus, h(Unreachable), "")))
+	return append(steps, wait(time.Minute), wait(2*time.Minute), do(act(actions.ResendStatus, h(scenario.Unreachable), "")))
 }
 
 // randomSteps draws a seeded sequence of clock moves and actions, bad

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -94,8 +95,8 @@ func TestQueuedReportsKeepTheirOrder(t *testing.T) {
 func TestDownloadEndReportsOnlyThosePackages(t *testing.T) {
 	b := newStores(t, small(t, `{"kind": "downloading", "servers": ["PS001"], "for": "30m"},
 		{"kind": "status_lost", "servers": ["PS001"], "packages": 1}`))
-	dl := faultOf(t, b.mem, Downloading).Packages[0]
-	lost := faultOf(t, b.mem, StatusLost).Packages[0]
+	dl := faultOf(t, b.mem, scenario.Downloading).Packages[0]
+	lost := faultOf(t, b.mem, scenario.StatusLost).Packages[0]
 	if dl == lost {
 		t.Fatal("the seed gave both faults the same package")
 	}

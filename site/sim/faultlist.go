@@ -5,22 +5,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
 // faultWords says, for people, what each fault kind does to the site.
 var faultWords = map[string]string{
-	CredentialNotReceived: "the credential was not received",
-	CredentialStuck:       "the credential is stuck",
-	ACLMissing:            "the account lacks Full Control on Package Delivery",
-	StatusLost:            "the status report was lost",
-	StalePSSnapshot:       "a stale snapshot.xml",
-	StaleNSSnapshot:       "a stale NS snapshot (and the PS copies)",
-	StaleStatusFile:       "a stale PackageStatus.xml",
-	Unreachable:           "the agent does not answer",
-	CMDBDown:              "every CMDB query fails (status then shows the last known state)",
-	Downloading:           "packages downloading (rows Pending)",
-	BadRow:                "a malformed row (reported, never acted on)",
+	scenario.CredentialNotReceived: "the credential was not received",
+	scenario.CredentialStuck:       "the credential is stuck",
+	scenario.ACLMissing:            "the account lacks Full Control on Package Delivery",
+	scenario.StatusLost:            "the status report was lost",
+	scenario.StalePSSnapshot:       "a stale snapshot.xml",
+	scenario.StaleNSSnapshot:       "a stale NS snapshot (and the PS copies)",
+	scenario.StaleStatusFile:       "a stale PackageStatus.xml",
+	scenario.Unreachable:           "the agent does not answer",
+	scenario.CMDBDown:              "every CMDB query fails (status then shows the last known state)",
+	scenario.Downloading:           "packages downloading (rows Pending)",
+	scenario.BadRow:                "a malformed row (reported, never acted on)",
 }
 
 // FaultLines describes the site's scripted faults for people, one line
@@ -59,7 +60,7 @@ func (s *Site) FaultLines() []string {
 func (s *Site) duration() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.Duration
+	return s.w.Meta.Duration
 }
 
 // short renders a duration without trailing zero units: 1m, 3m, 1h30m.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -59,7 +60,7 @@ func refusedRows(t *testing.T, s *Site, v view, server string) {
 			t.Errorf("row %+v", r)
 		}
 	}
-	if got := agentOf(t, v, server).Facts.LogSignatures; !reflect.DeepEqual(got, []string{SigAccessDenied, SigTrust}) {
+	if got := agentOf(t, v, server).Facts.LogSignatures; !reflect.DeepEqual(got, []string{world.SigAccessDenied, world.SigTrust}) {
 		t.Errorf("signatures %v", got)
 	}
 }
@@ -151,7 +152,7 @@ func agentFaultCases() []faultCase {
 	}, {
 		name: "bad_row", fault: `{"kind": "bad_row", "servers": ["PS002"], "package_id": "..\\..\\Windows\\System32"}`,
 		check: func(t *testing.T, s *Site, v view, f ResolvedFault) {
-			id := strings.ToUpper(string(s.cat.servers[1].id))
+			id := strings.ToUpper(string(s.w.Cat.Servers[1].ID))
 			want := []observed.RawRow{{ServerID: id, ServerName: "PS002", PackageID: `..\..\Windows\System32`, Status: "Invalid"}}
 			if !reflect.DeepEqual(v.Rows, want) {
 				t.Errorf("rows %+v", v.Rows)

@@ -14,6 +14,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -23,9 +24,9 @@ var t0 = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 var ctx = context.Background()
 
 // mustParse parses an inline scenario.
-func mustParse(t testing.TB, js string) *Scenario {
+func mustParse(t testing.TB, js string) *scenario.Scenario {
 	t.Helper()
-	sc, err := ParseScenario("test.json", []byte(js))
+	sc, err := scenario.Parse("test.json", []byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func (b stores) each() []struct {
 	}{{"memory", b.mem}, {"disk", b.disk}}
 }
 
-func newStores(t testing.TB, sc *Scenario) stores {
+func newStores(t testing.TB, sc *scenario.Scenario) stores {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	mem, err := NewMemory(sc, sc.Seed, Options{Clock: clk})

@@ -16,7 +16,7 @@ func (s *Site) NotReady() int {
 	var n int
 	err := s.do(context.Background(), func(time.Time) error {
 		var err error
-		n, err = s.st.notReady()
+		n, err = s.w.Store.NotReady()
 		return err
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func (s *Site) Applied() map[actions.Kind]int {
 	out := make(map[actions.Kind]int, len(actions.Kinds))
 	_ = s.do(context.Background(), func(time.Time) error {
 		for _, k := range actions.Kinds {
-			out[k] = s.m.Applied[k]
+			out[k] = s.w.Meta.Applied[k]
 		}
 		return nil
 	})
@@ -52,7 +52,7 @@ func (s *Site) Applied() map[actions.Kind]int {
 func (s *Site) UnsafePathsTouched() int {
 	n := 0
 	_ = s.do(context.Background(), func(time.Time) error {
-		n = s.m.Unsafe
+		n = s.w.Meta.Unsafe
 		return nil
 	})
 	return n
@@ -61,29 +61,29 @@ func (s *Site) UnsafePathsTouched() int {
 // Hosts lists the package servers in name order. (observed.CMDB's
 // Servers(ctx) takes the name Servers.)
 func (s *Site) Hosts() []vocab.Host {
-	out := make([]vocab.Host, len(s.cat.servers))
-	for i, sv := range s.cat.servers {
-		out[i] = sv.name
+	out := make([]vocab.Host, len(s.w.Cat.Servers))
+	for i, sv := range s.w.Cat.Servers {
+		out[i] = sv.Name
 	}
 	return out
 }
 
 // Packages lists the package GUIDs in GUID order.
 func (s *Site) Packages() []vocab.GUID {
-	out := make([]vocab.GUID, len(s.cat.packages))
-	for i, p := range s.cat.packages {
-		out[i] = p.id
+	out := make([]vocab.GUID, len(s.w.Cat.Packages))
+	for i, p := range s.w.Cat.Packages {
+		out[i] = p.ID
 	}
 	return out
 }
 
 // PackageVersion returns the NS version of a package.
 func (s *Site) PackageVersion(g vocab.GUID) (string, bool) {
-	p, ok := s.cat.pkg(g)
+	p, ok := s.w.Cat.Package(g)
 	if !ok {
 		return "", false
 	}
-	return s.cat.packages[p].version, true
+	return s.w.Cat.Packages[p].Version, true
 }
 
 // TruthServer is the hidden state of a package server, which no
@@ -96,13 +96,13 @@ type TruthServer struct {
 
 // Truth returns a server's hidden state now.
 func (s *Site) Truth(server vocab.Host) (TruthServer, bool) {
-	srv, ok := s.cat.server(server)
+	srv, ok := s.w.Cat.Server(server)
 	if !ok {
 		return TruthServer{}, false
 	}
 	var t TruthServer
 	err := s.do(context.Background(), func(now time.Time) error {
-		t = TruthServer{Server: s.cat.servers[srv].name, Stuck: s.m.Stuck[srv], Reachable: s.reachable(srv, now)}
+		t = TruthServer{Server: s.w.Cat.Servers[srv].Name, Stuck: s.w.Meta.Stuck[srv], Reachable: s.w.Reachable(srv, now)}
 		return nil
 	})
 	return t, err == nil
@@ -122,14 +122,14 @@ type ResolvedFault struct {
 func (s *Site) Faults() []ResolvedFault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]ResolvedFault, 0, len(s.m.Faults))
-	for _, f := range s.m.Faults {
+	out := make([]ResolvedFault, 0, len(s.w.Meta.Faults))
+	for _, f := range s.w.Meta.Faults {
 		r := ResolvedFault{Kind: f.Kind, From: f.From, End: f.End, PackageID: f.PackageID}
 		for _, i := range f.Servers {
-			r.Servers = append(r.Servers, s.cat.servers[i].name)
+			r.Servers = append(r.Servers, s.w.Cat.Servers[i].Name)
 		}
 		for _, p := range f.Packages {
-			r.Packages = append(r.Packages, s.cat.packages[p].id)
+			r.Packages = append(r.Packages, s.w.Cat.Packages[p].ID)
 		}
 		out = append(out, r)
 	}
@@ -140,5 +140,5 @@ func (s *Site) Faults() []ResolvedFault {
 func (s *Site) Epoch() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.Epoch
+	return s.w.Meta.Epoch
 }

@@ -2,141 +2,69 @@ package sim
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
+	"time"
+
+	"github.com/itms-tools/reconciler/site/sim/memory"
+	"github.com/itms-tools/reconciler/site/sim/world"
 )
 
-// memStore keeps a site in Go structures, sized for millions of pairs: a
-// pair costs nothing while it is healthy (its snapshot and PackageStatus
-// file at the package version, its row Ready at the package version, not
-// downloading); only deviations are stored, in per-server maps.
-type memStore struct {
-	cat     *catalog
-	inScope []bool
-	m       *meta
-	check   func(fileOp, string) error
-	nsSet   nsSetting
-	nsSnaps map[int]fileVer // NS snapshots that deviate from the package version
-	srv     []memServer
-	vers    *interner
-	notRdy  int // in-scope valid pairs not Ready at the package version
-}
+// What only a memory site can do: be copied, be keyed, write its CMDB.
 
-// memServer is one package server's state.
-type memServer struct {
-	agent agentRec
-	pairs map[int32]pairDelta // deviating pairs, by package index
-	inQ   map[int32]struct{}  // pairs whose row is in question
-	nonRd [numStatus]int32    // rows by status, Ready aside
-	bad   []string            // PackageIds of bad rows (Invalid, version "")
-	log   []logEvent          // the last logTailEvents events
-}
-
-func newMemStore(cat *catalog, inScope []bool, m *meta, ns nsSetting, check func(fileOp, string) error) *memStore {
-	st := &memStore{
-		cat: cat, inScope: inScope, m: m, check: check, nsSet: ns,
-		nsSnaps: map[int]fileVer{}, srv: make([]memServer, len(cat.servers)), vers: newInterner(),
+// Clone returns a deep copy of a memory site, for brute-force searches
+// over action sequences. The copy shares the clock and the immutable
+// catalog, nothing else. It panics on a disk site, whose state is its
+// folder.
+func (s *Site) Clone() *Site {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mst, ok := s.w.Store.(*memory.Store)
+	if !ok {
+		panic("sim: Clone needs a memory site")
 	}
-	acl := defaultACL(ns.Cred)
-	for i := range st.srv {
-		st.srv[i].agent = agentRec{Applied: ns.Cred, Received: ns.Version, FullControl: acl}
+	c := &Site{
+		clk: s.clk, w: &world.World{Cat: s.w.Cat, Sched: s.w.Sched, Meta: s.w.Meta.Clone()}, inScope: s.inScope,
+		timeline: slices.Clone(s.timeline), last: s.last, notes: slices.Clone(s.notes),
 	}
-	for _, p := range cat.packages {
-		st.vers.id(p.version)
-		st.vers.id(p.prev)
-	}
-	return st
-}
-
-func (st *memStore) begin(context.Context) (*meta, error) { return st.m, nil }
-func (st *memStore) end(*meta) error                      { return nil }
-func (st *memStore) close() error                         { return nil }
-
-func (st *memStore) ns() (nsSetting, error) { return st.nsSet, nil }
-
-func (st *memStore) putNS(ns nsSetting) error {
-	if err := st.check(opWrite, nsSettingsFile); err != nil {
-		return err
-	}
-	st.nsSet = ns
-	return nil
-}
-
-func (st *memStore) nsSnapshot(p int) (fileVer, error) {
-	if f, ok := st.nsSnaps[p]; ok {
-		return f, nil
-	}
-	return fileVer{true, st.cat.packages[p].version}, nil
-}
-
-func (st *memStore) putNSSnapshot(p int, f fileVer) error {
-	if err := st.check(writeOrDelete(f.Present), pathNSSnapshot(string(st.cat.packages[p].id))); err != nil {
-		return err
-	}
-	if f == (fileVer{true, st.cat.packages[p].version}) {
-		delete(st.nsSnaps, p)
-	} else {
-		st.nsSnaps[p] = f
-	}
-	return nil
-}
-
-func (st *memStore) agent(s int) (agentRec, error) { return st.srv[s].agent, nil }
-
-func (st *memStore) putAgent(s int, a agentRec) error {
-	if err := st.check(opWrite, pathAgentJSON(string(st.cat.servers[s].name))); err != nil {
-		return err
-	}
-	st.srv[s].agent = a
-	return nil
-}
-
-func (st *memStore) appendLog(s int, evs []logEvent) error {
-	if err := st.check(opWrite, pathAgentLog(string(st.cat.servers[s].name))); err != nil {
-		return err
-	}
-	sv := &st.srv[s]
-	sv.log = append(sv.log, evs...)
-	if n := len(sv.log); n > logTailEvents {
-		sv.log = slices.Clone(sv.log[n-logTailEvents:])
-	}
-	return nil
-}
-
-func (st *memStore) logTail(s int) ([]logEvent, error) { return slices.Clone(st.srv[s].log), nil }
-
-func writeOrDelete(present bool) fileOp {
-	if present {
-		return opWrite
-	}
-	return opDelete
-}
-
-// interner numbers version strings, so that a pair stores 4-byte ids.
-type interner struct {
-	strs []string
-	ids  map[string]uint32
-}
-
-func newInterner() *interner {
-	return &interner{strs: []string{""}, ids: map[string]uint32{"": 0}}
-}
-
-func (in *interner) id(s string) uint32 {
-	if id, ok := in.ids[s]; ok {
-		return id
-	}
-	id := uint32(len(in.strs))
-	in.strs = append(in.strs, s)
-	in.ids[s] = id
-	return id
-}
-
-func (in *interner) str(id uint32) string { return in.strs[id] }
-
-func (in *interner) clone() *interner {
-	c := &interner{strs: slices.Clone(in.strs), ids: make(map[string]uint32, len(in.ids))}
-	for k, v := range in.ids {
-		c.ids[k] = v
-	}
+	c.w.Store = mst.Clone(c.w.Meta, c.check)
 	return c
+}
+
+// StateKey returns a canonical string of a memory site's complete state:
+// the NS, every deviation of every server and pair, the hidden stuck
+// flags, the queued reports and how far the schedule has run. Equal
+// states give equal keys. Counters (applied actions, unsafe paths, the
+// timeline) are not state and are left out; of agent.log only what an
+// observation reads (the signatures) counts. It panics on a disk site.
+func (s *Site) StateKey() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.w.Store.(*memory.Store)
+	if !ok {
+		panic("sim: StateKey needs a memory site")
+	}
+	return st.StateKey()
+}
+
+// WriteCMDB writes a memory site's CMDB, as it stands now, into db (an
+// empty SQLite database): cmdb.SQLiteSchema's tables with every row,
+// healthy ones included, spelled as the disk site spells them. Read back
+// through cmdb.Reader it yields the rows the site's own InQuestion yields,
+// so that benchmarks can time the production query on an estate of
+// millions of pairs while the same site answers for the agents and the NS.
+// It writes whatever the CMDB holds even while a cmdb_down fault is on.
+// It fails on a disk site, whose CMDB is already a file.
+func (s *Site) WriteCMDB(ctx context.Context, db *sql.DB) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.w.Store.(*memory.Store)
+	if !ok {
+		return errors.New("sim: WriteCMDB needs a memory site")
+	}
+	if err := s.doLocked(ctx, func(time.Time) error { return nil }); err != nil {
+		return err
+	}
+	return st.WriteCMDB(ctx, db)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 func TestCloneIsIndependent(t *testing.T) {
@@ -117,7 +118,7 @@ func TestLargeMemorySite(t *testing.T) {
 	if err := s.InQuestion(ctx, func(observed.RawRow) error { rows++; return nil }); err != nil || rows != want+1 {
 		t.Fatalf("%d rows in question, %v", rows, err)
 	}
-	for _, h := range faultOf(t, s, ACLMissing).Servers {
+	for _, h := range faultOf(t, s, scenario.ACLMissing).Servers {
 		if err := s.Apply(ctx, grant(string(h), `CORP\svc`)); err != nil {
 			t.Fatal(err)
 		}

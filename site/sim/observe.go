@@ -10,6 +10,9 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/disk"
+	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -21,11 +24,11 @@ import (
 func (s *Site) InQuestion(ctx context.Context, fn func(observed.RawRow) error) error {
 	var rows []observed.RawRow
 	err := s.do(ctx, func(now time.Time) error {
-		if s.cmdbDown(now) {
+		if s.w.CMDBDown(now) {
 			return ErrCMDBDown
 		}
 		var err error
-		rows, err = s.st.inQuestion(ctx)
+		rows, err = s.w.Store.InQuestion(ctx)
 		return err
 	})
 	if err != nil {
@@ -44,11 +47,11 @@ func (s *Site) InQuestion(ctx context.Context, fn func(observed.RawRow) error) e
 func (s *Site) Servers(ctx context.Context) ([]observed.RawServer, error) {
 	var out []observed.RawServer
 	err := s.do(ctx, func(now time.Time) error {
-		if s.cmdbDown(now) {
+		if s.w.CMDBDown(now) {
 			return ErrCMDBDown
 		}
 		var err error
-		out, err = s.st.servers(ctx)
+		out, err = s.w.Store.Servers(ctx)
 		return err
 	})
 	if err != nil {
@@ -62,7 +65,7 @@ func (s *Site) Servers(ctx context.Context) ([]observed.RawServer, error) {
 func (s *Site) Setting(ctx context.Context) (observed.NSState, error) {
 	var out observed.NSState
 	err := s.do(ctx, func(time.Time) error {
-		ns, err := s.st.ns()
+		ns, err := s.w.Store.NS()
 		out = observed.NSState{Credential: ns.Cred, PolicyVersion: ns.Version}
 		return err
 	})
@@ -78,12 +81,12 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 	out := make([]observed.Snapshot, 0, len(packages))
 	err := s.do(ctx, func(time.Time) error {
 		for _, g := range packages {
-			if err := s.check(opRead, pathNSSnapshot(string(g))); err != nil {
+			if err := s.check(layout.Read, layout.NSSnapshot(string(g))); err != nil {
 				return err
 			}
 			snap := observed.Snapshot{Package: g}
-			if p, ok := s.cat.pkg(g); ok {
-				f, err := s.st.nsSnapshot(p)
+			if p, ok := s.w.Cat.Package(g); ok {
+				f, err := s.w.Store.NSSnapshot(p)
 				if err != nil {
 					return err
 				}
@@ -106,7 +109,7 @@ func (s *Site) Snapshots(ctx context.Context, packages []vocab.GUID) ([]observed
 func (s *Site) Agent(ctx context.Context, server vocab.Host, packages []vocab.GUID) (observed.AgentFacts, error) {
 	var out observed.AgentFacts
 	err := s.do(ctx, func(now time.Time) error {
-		srv, err := s.psTarget(now, observeTarget(server), pathAgentJSON(string(server)), opRead)
+		srv, err := s.psTarget(now, observeTarget(server), layout.AgentJSON(string(server)), layout.Read)
 		if err != nil {
 			return err
 		}
@@ -120,36 +123,36 @@ func (s *Site) Agent(ctx context.Context, server vocab.Host, packages []vocab.GU
 }
 
 func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, error) {
-	name := s.cat.servers[srv].name
-	a, err := s.st.agent(srv)
+	name := s.w.Cat.Servers[srv].Name
+	a, err := s.w.Store.Agent(srv)
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
-	tail, err := s.st.logTail(srv)
+	tail, err := s.w.Store.LogTail(srv)
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
-	ns, err := s.st.ns()
+	ns, err := s.w.Store.NS()
 	if err != nil {
 		return observed.AgentFacts{}, err
 	}
 	out := observed.AgentFacts{
 		Server: name, Applied: a.Applied, PolicyVersion: a.Received,
-		FullControl: slices.Clone(a.FullControl), LogSignatures: signatures(tail),
+		FullControl: slices.Clone(a.FullControl), LogSignatures: world.Signatures(tail),
 	}
 	if s.hide {
 		out.Applied, out.AppliedUnknown = vocab.Credential{}, hiddenApplied
 		out.PolicyVersion, out.PolicyVersionUnknown = 0, hiddenVersion
 	}
-	bare := folderBare(a, ns)
+	bare := world.FolderBare(a, ns)
 	for _, g := range packages {
-		if _, ok := s.cat.pkg(g); ok {
+		if _, ok := s.w.Cat.Package(g); ok {
 			out.Evidence.FoldersRead++
 			if bare {
 				out.Evidence.BareFolders++
 			}
 		}
-		if err := s.check(opRead, pathSnapshot(string(name), string(g))); err != nil {
+		if err := s.check(layout.Read, layout.Snapshot(string(name), string(g))); err != nil {
 			return observed.AgentFacts{}, err
 		}
 		pf, err := s.packageFiles(srv, a, g)
@@ -161,32 +164,19 @@ func (s *Site) agentFacts(srv int, packages []vocab.GUID) (observed.AgentFacts, 
 	return out, nil
 }
 
-// folderBare reports whether a server's Package Delivery\{GUID} folders
-// grant nobody but Administrators and SYSTEM, as KB 179719 finds them when
-// the credential was not applied: the sim keeps one ACL per server, and a
-// folder holds the account only while the agent applied the NS setting and
-// the account holds Full Control on Package Delivery. Only a mode with an
-// account can show it.
-func folderBare(a agentRec, ns nsSetting) bool {
-	if !ns.Cred.Mode.NeedsAccount() {
-		return false
-	}
-	return !a.Applied.Equal(ns.Cred) || !hasPrincipal(a.FullControl, ns.Cred.Account)
-}
-
 // packageFiles reads one package's files on a server. A package the site
 // does not know has no files and is unavailable to the agent.
-func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.PackageFiles, error) {
-	pf := observed.PackageFiles{Server: s.cat.servers[srv].name, Package: g, Local: vocab.LocalUnavailable}
-	p, ok := s.cat.pkg(g)
+func (s *Site) packageFiles(srv int, a world.AgentRec, g vocab.GUID) (observed.PackageFiles, error) {
+	pf := observed.PackageFiles{Server: s.w.Cat.Servers[srv].Name, Package: g, Local: vocab.LocalUnavailable}
+	p, ok := s.w.Cat.Package(g)
 	if !ok {
 		return pf, nil
 	}
-	snap, err := s.st.snapshot(srv, p)
+	snap, err := s.w.Store.Snapshot(srv, p)
 	if err != nil {
 		return pf, err
 	}
-	file, err := s.st.statusFile(srv, p)
+	file, err := s.w.Store.StatusFile(srv, p)
 	if err != nil {
 		return pf, err
 	}
@@ -196,7 +186,7 @@ func (s *Site) packageFiles(srv int, a agentRec, g vocab.GUID) (observed.Package
 		pf.StatusRecorded = file.Status
 	}
 	pf.Local = vocab.LocalReady
-	if a.downloading(p) {
+	if a.IsDownloading(p) {
 		pf.Local = vocab.LocalDownloading
 	}
 	return pf, nil
@@ -212,18 +202,15 @@ func observeTarget(h vocab.Host) actions.Target { return actions.Target{Server: 
 func (s *Site) CMDBSchema(ctx context.Context) (cmdb.Schema, error) {
 	var out cmdb.Schema
 	err := s.do(ctx, func(now time.Time) error {
-		if s.cmdbDown(now) {
+		if s.w.CMDBDown(now) {
 			return ErrCMDBDown
 		}
-		ds, ok := s.st.(*diskStore)
+		ds, ok := s.w.Store.(*disk.Store)
 		if !ok {
 			return errors.New("the in-memory site has no SQL schema")
 		}
-		if err := ds.flush(); err != nil {
-			return err
-		}
 		var err error
-		out, err = (&cmdb.Reader{DB: ds.db}).Schema(ctx)
+		out, err = ds.Schema(ctx)
 		return err
 	})
 	if err != nil {

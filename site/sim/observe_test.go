@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -17,15 +18,15 @@ func TestInQuestionRows(t *testing.T) {
 		{"kind": "bad_row", "servers": ["PS003"], "package_id": "{zzz}"}`))
 	s := b.mem
 	var want []observed.RawRow
-	for _, g := range faultOf(t, s, StatusLost).Packages {
-		p, _ := s.cat.pkg(g)
+	for _, g := range faultOf(t, s, scenario.StatusLost).Packages {
+		p, _ := s.w.Cat.Package(g)
 		want = append(want, observed.RawRow{
-			ServerID: strings.ToUpper(string(s.cat.servers[1].id)), ServerName: "PS002",
-			PackageID: strings.ToUpper(string(g)), PackageName: s.cat.packages[p].name,
+			ServerID: strings.ToUpper(string(s.w.Cat.Servers[1].ID)), ServerName: "PS002",
+			PackageID: strings.ToUpper(string(g)), PackageName: s.w.Cat.Packages[p].Name,
 			Status: "Invalid", Version: ver(s, g), PackageVersion: ver(s, g), PackageKnown: true,
 		})
 	}
-	want = append(want, observed.RawRow{ServerID: strings.ToUpper(string(s.cat.servers[2].id)), ServerName: "PS003", PackageID: "{zzz}", Status: "Invalid"})
+	want = append(want, observed.RawRow{ServerID: strings.ToUpper(string(s.w.Cat.Servers[2].ID)), ServerName: "PS003", PackageID: "{zzz}", Status: "Invalid"})
 	for _, st := range b.each() {
 		var got []observed.RawRow
 		if err := st.s.InQuestion(ctx, func(r observed.RawRow) error { got = append(got, r); return nil }); err != nil {

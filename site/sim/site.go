@@ -10,6 +10,11 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
+	"github.com/itms-tools/reconciler/site/sim/faults"
+	"github.com/itms-tools/reconciler/site/sim/layout"
+	"github.com/itms-tools/reconciler/site/sim/memory"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -46,8 +51,8 @@ var (
 	// ErrCMDBDown: the CMDB does not answer now.
 	ErrCMDBDown = errors.New("CMDB unreachable")
 	// ErrUnsafePath: an operation would touch a file outside the allowed
-	// set; it was refused and counted.
-	ErrUnsafePath = errors.New("unsafe path")
+	// set, or leave the site folder; it was refused and counted.
+	ErrUnsafePath = layout.ErrUnsafePath
 )
 
 // Site is a simulated ITMS site. It implements observed.CMDB,
@@ -57,20 +62,15 @@ var (
 type Site struct {
 	mu       sync.Mutex
 	clk      clock.Clock
-	cat      *catalog
+	w        *world.World // the catalog, the store, the operation's bookkeeping
 	inScope  []bool
-	st       store
-	m        *meta // the bookkeeping of the operation in progress
-	created  bool  // Open created the site (see Created)
-	sched    schedule
 	timeline []Sample
 	last     int
 	desired  desiredTrack
 	quiet    bool // creating: no timeline samples yet
-	// preexisting is set while the faults of time 0 are injected.
-	preexisting bool
-	notes       []string
-	hide        bool // Options.HideCredentialFacts
+	notes    []string
+	hide     bool // Options.HideCredentialFacts
+	created  bool // Open created the site (see Created)
 }
 
 var (
@@ -88,13 +88,13 @@ type Sample struct {
 
 // NewMemory builds a site from a scenario and seed with all its state in
 // memory: for `reconciler sim`, tests and benchmarks at millions of pairs.
-func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
+func NewMemory(sc *scenario.Scenario, seed int64, opt Options) (*Site, error) {
 	cat, m, ns, err := prepare(sc, seed, opt)
 	if err != nil {
 		return nil, err
 	}
 	s := newSite(cat, m, opt)
-	s.st = newMemStore(cat, s.inScope, m, ns, s.check)
+	s.w.Store = memory.New(cat, s.inScope, m, ns, s.check)
 	if err := s.start(context.Background(), m.Epoch); err != nil {
 		return nil, err
 	}
@@ -103,40 +103,40 @@ func NewMemory(sc *Scenario, seed int64, opt Options) (*Site, error) {
 
 // prepare validates the inputs and draws everything a new site needs
 // from the seed.
-func prepare(sc *Scenario, seed int64, opt Options) (*catalog, *meta, nsSetting, error) {
+func prepare(sc *scenario.Scenario, seed int64, opt Options) (*world.Catalog, *world.Meta, world.NSSetting, error) {
 	if opt.Clock == nil {
-		return nil, nil, nsSetting{}, errors.New("sim: Options.Clock is required")
+		return nil, nil, world.NSSetting{}, errors.New("sim: Options.Clock is required")
 	}
 	if sc == nil {
-		return nil, nil, nsSetting{}, errors.New("sim: no scenario")
+		return nil, nil, world.NSSetting{}, errors.New("sim: no scenario")
 	}
-	cat := newCatalog(sc, seed)
-	faults, err := planFaults(sc, cat, seed)
+	cat := world.NewCatalog(sc, seed)
+	resolved, err := faults.Resolve(sc, cat, seed)
 	if err != nil {
-		return nil, nil, nsSetting{}, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		return nil, nil, world.NSSetting{}, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
-	m := &meta{
+	m := &world.Meta{
 		Scenario: sc.Name, Seed: seed, Epoch: opt.Clock.Now(), Duration: sc.Duration,
-		Faults: faults, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
+		Faults: resolved, Stuck: map[int]bool{}, Applied: map[actions.Kind]int{},
 	}
 	cred := sc.Credential
 	if !cred.Mode.NeedsAccount() {
 		cred.Account = ""
 	}
-	ns := nsSetting{Cred: cred, Version: int64(2 + rng(seed, streamNS).IntN(20))}
+	ns := world.NSSetting{Cred: cred, Version: int64(2 + scenario.Rand(seed, scenario.StreamNS).IntN(20))}
 	return cat, m, ns, nil
 }
 
-func newSite(cat *catalog, m *meta, opt Options) *Site {
-	s := &Site{clk: opt.Clock, cat: cat, m: m, sched: newSchedule(m.Faults), hide: opt.HideCredentialFacts,
-		desired: newDesiredTrack(opt.Want, len(cat.servers))}
+func newSite(cat *world.Catalog, m *world.Meta, opt Options) *Site {
+	s := &Site{clk: opt.Clock, w: &world.World{Cat: cat, Meta: m, Sched: faults.NewSchedule(m.Faults)},
+		hide: opt.HideCredentialFacts, desired: newDesiredTrack(opt.Want, len(cat.Servers))}
 	if s.hide {
 		s.notes = append(s.notes, "agents observed as on a real site (hide_credential_facts): the applied credential "+
 			"and the policy version are unknown; only KB 179719's evidence shows a credential problem")
 	}
-	s.inScope = make([]bool, len(cat.servers))
-	for i, sv := range cat.servers {
-		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.name)
+	s.inScope = make([]bool, len(cat.Servers))
+	for i, sv := range cat.Servers {
+		s.inScope[i] = opt.InScope == nil || opt.InScope(sv.Name)
 	}
 	return s
 }
@@ -149,7 +149,7 @@ func (s *Site) start(ctx context.Context, first time.Time) error {
 	s.quiet = true
 	return s.doLocked(ctx, func(time.Time) error {
 		s.quiet = false
-		n, err := s.st.notReady()
+		n, err := s.w.Store.NotReady()
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (s *Site) start(ctx context.Context, first time.Time) error {
 func (s *Site) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.close()
+	return s.w.Store.Close()
 }
 
 // Notes returns what the site noticed when it was opened, such as a
@@ -187,18 +187,22 @@ func (s *Site) do(ctx context.Context, fn func(now time.Time) error) error {
 }
 
 func (s *Site) doLocked(ctx context.Context, fn func(now time.Time) error) (err error) {
-	m, err := s.st.begin(ctx)
+	m, err := s.w.Store.Begin(ctx)
 	if err != nil {
 		return err
 	}
-	s.m = m
+	s.w.Meta = m
 	defer func() {
-		if e := s.st.end(s.m); e != nil && err == nil {
+		if e := s.w.Store.End(s.w.Meta); e != nil && err == nil {
 			err = e
 		}
 	}()
 	now := s.clk.Now()
-	if err := s.advance(now); err != nil {
+	err = s.w.Advance(now, func(at time.Time) error {
+		s.desired.eventDone()
+		return s.sample(at)
+	})
+	if err != nil {
 		return err
 	}
 	return fn(now)
@@ -212,7 +216,7 @@ func (s *Site) sample(at time.Time) error {
 	if err := s.desired.sample(s, at); err != nil {
 		return err
 	}
-	n, err := s.st.notReady()
+	n, err := s.w.Store.NotReady()
 	if err != nil {
 		return err
 	}
@@ -225,24 +229,18 @@ func (s *Site) sample(at time.Time) error {
 
 // escaped refuses and counts an operation that a symbolic link would lead
 // out of the site folder (the disk store's os.Root refused it).
-func (s *Site) escaped(op fileOp, rel string) error {
-	if s.m != nil {
-		s.m.Unsafe++
+func (s *Site) escaped(op layout.Op, rel string) error {
+	if s.w.Meta != nil {
+		s.w.Meta.Unsafe++
 	}
-	return escapeError(op, rel)
-}
-
-// escapeError is the refusal of an operation that would leave the site
-// folder.
-func escapeError(op fileOp, rel string) error {
-	return fmt.Errorf("%w: %s %q refused: a symbolic link leads out of the site folder", ErrUnsafePath, op, vocab.Clip(rel))
+	return layout.Escaped(op, rel)
 }
 
 // check is the one guard of every file operation: it refuses and counts
 // anything outside the allowed set.
-func (s *Site) check(op fileOp, rel string) error {
-	if err := checkPath(op, rel); err != nil {
-		s.m.Unsafe++
+func (s *Site) check(op layout.Op, rel string) error {
+	if err := layout.Check(op, rel); err != nil {
+		s.w.Meta.Unsafe++
 		return fmt.Errorf("%w: %w", ErrUnsafePath, err)
 	}
 	return nil

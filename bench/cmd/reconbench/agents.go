@@ -10,7 +10,8 @@ import (
 	"github.com/itms-tools/reconciler/bench/internal/estate"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
+	"github.com/itms-tools/reconciler/site/sim/world"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -64,7 +65,7 @@ func agentNeed(servers int) (map[vocab.Host][]vocab.GUID, []vocab.GUID) {
 	}
 	need := make(map[vocab.Host][]vocab.GUID, servers)
 	for i := range servers {
-		need[vocab.Host(sim.ServerName(i, servers))] = []vocab.GUID{pkgs[i%4], pkgs[(i+1)%4]}
+		need[vocab.Host(scenario.ServerName(i, servers))] = []vocab.GUID{pkgs[i%4], pkgs[(i+1)%4]}
 	}
 	return need, pkgs
 }
@@ -77,7 +78,7 @@ func (s slowAgents) Agent(ctx context.Context, server vocab.Host, packages []voc
 		return observed.AgentFacts{}, err
 	}
 	f := observed.AgentFacts{Server: server, Applied: vocab.Credential{Mode: vocab.ACC, Account: estate.Account},
-		PolicyVersion: 7, FullControl: []string{sim.PrincipalSystem, sim.PrincipalAdmins, estate.Account}}
+		PolicyVersion: 7, FullControl: []string{world.PrincipalSystem, world.PrincipalAdmins, estate.Account}}
 	for _, p := range packages {
 		f.Packages = append(f.Packages, observed.PackageFiles{Server: server, Package: p, SnapshotPresent: true,
 			SnapshotVersion: "3", StatusPresent: true, StatusRecorded: vocab.Ready, Local: vocab.LocalReady})

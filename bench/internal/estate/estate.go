@@ -15,6 +15,7 @@ import (
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // Files of an estate's folder.
@@ -120,7 +121,7 @@ func DSN(dir string, cacheMB int) string {
 
 // Site builds the memory site of the estate in dir, at Epoch.
 func Site(dir string) (*sim.Site, error) {
-	sc, err := sim.LoadScenario(filepath.Join(dir, ScenarioFile))
+	sc, err := scenario.Load(filepath.Join(dir, ScenarioFile))
 	if err != nil {
 		return nil, err
 	}

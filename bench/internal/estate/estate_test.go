@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // TestEnsure generates a small estate, checks its CMDB against its site
@@ -47,7 +47,7 @@ func TestScenarioMix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sim.ParseScenario("x.json", js); err != nil {
+		if _, err := scenario.Parse("x.json", js); err != nil {
 			t.Fatalf("%+v: %v\n%s", s, err, js)
 		}
 		var sc scenarioJSON
@@ -57,9 +57,9 @@ func TestScenarioMix(t *testing.T) {
 		whole, perPkg := 0, 0
 		for _, f := range sc.Faults {
 			switch f.Kind {
-			case sim.StatusLost, sim.ACLMissing, sim.CredentialNotReceived, sim.CredentialStuck:
+			case scenario.StatusLost, scenario.ACLMissing, scenario.CredentialNotReceived, scenario.CredentialStuck:
 				whole += f.Count * s.Packages
-			case sim.BadRow:
+			case scenario.BadRow:
 			default:
 				perPkg += f.Count * f.Packages
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -44,7 +45,7 @@ func PlanCase(ctx context.Context, servers, causes int) (*observed.Observation, 
 	if err != nil {
 		return nil, err
 	}
-	sc, err := sim.ParseScenario("plan-case.json", js)
+	sc, err := scenario.Parse("plan-case.json", js)
 	if err != nil {
 		return nil, err
 	}

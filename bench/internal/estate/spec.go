@@ -18,7 +18,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/itms-tools/reconciler/site/sim"
+	"github.com/itms-tools/reconciler/site/sim/scenario"
 )
 
 // Spec is the size of an estate and how broken it is.
@@ -60,16 +60,16 @@ func (s Spec) Name() string {
 // Check validates a spec.
 func (s Spec) Check() error {
 	switch {
-	case s.Servers < 1 || s.Servers > sim.MaxServers:
-		return fmt.Errorf("servers: must be between 1 and %d", sim.MaxServers)
-	case s.Packages < 1 || s.Packages > sim.MaxPackages:
-		return fmt.Errorf("packages: must be between 1 and %d", sim.MaxPackages)
+	case s.Servers < 1 || s.Servers > scenario.MaxServers:
+		return fmt.Errorf("servers: must be between 1 and %d", scenario.MaxServers)
+	case s.Packages < 1 || s.Packages > scenario.MaxPackages:
+		return fmt.Errorf("packages: must be between 1 and %d", scenario.MaxPackages)
 	case s.NotReady < 0 || s.NotReady > 0.5:
 		return fmt.Errorf("not-ready share: must be between 0 and 0.5, not %g", s.NotReady)
 	case s.PerPackage < 0 || s.PerPackage > 1:
 		return fmt.Errorf("per-package share: must be between 0 and 1, not %g", s.PerPackage)
-	case s.Pairs() > sim.MaxPairs:
-		return fmt.Errorf("%d pairs: more than the simulator's %d", s.Pairs(), sim.MaxPairs)
+	case s.Pairs() > scenario.MaxPairs:
+		return fmt.Errorf("%d pairs: more than the simulator's %d", s.Pairs(), scenario.MaxPairs)
 	}
 	return nil
 }
@@ -137,10 +137,10 @@ func faults(s Spec) []fault {
 		notRecv := whole * 30 / 100
 		acl := whole * 19 / 100
 		lost := whole - stuck - notRecv - acl
-		out = appendCount(out, sim.StatusLost, lost, 0)
-		out = appendCount(out, sim.CredentialNotReceived, notRecv, 0)
-		out = appendCount(out, sim.ACLMissing, acl, 0)
-		out = appendCount(out, sim.CredentialStuck, stuck, 0)
+		out = appendCount(out, scenario.StatusLost, lost, 0)
+		out = appendCount(out, scenario.CredentialNotReceived, notRecv, 0)
+		out = appendCount(out, scenario.ACLMissing, acl, 0)
+		out = appendCount(out, scenario.CredentialStuck, stuck, 0)
 	}
 	free := s.Servers - whole
 	if perPkg > 0 && free > 0 {
@@ -150,7 +150,7 @@ func faults(s Spec) []fault {
 		shares := []struct {
 			kind  string
 			share int // percent of n
-		}{{sim.StaleNSSnapshot, 38}, {sim.StalePSSnapshot, 30}, {sim.StaleStatusFile, 20}, {sim.Downloading, 12}}
+		}{{scenario.StaleNSSnapshot, 38}, {scenario.StalePSSnapshot, 30}, {scenario.StaleStatusFile, 20}, {scenario.Downloading, 12}}
 		left := n
 		for i, sh := range shares {
 			c := n * sh.share / 100
@@ -162,7 +162,7 @@ func faults(s Spec) []fault {
 			out = appendCount(out, sh.kind, c, k)
 		}
 	}
-	return append(out, fault{Kind: sim.BadRow, PackageID: `..\..\Windows\System32`})
+	return append(out, fault{Kind: scenario.BadRow, PackageID: `..\..\Windows\System32`})
 }
 
 func appendCount(out []fault, kind string, count, packages int) []fault {
@@ -170,7 +170,7 @@ func appendCount(out []fault, kind string, count, packages int) []fault {
 		return out
 	}
 	f := fault{Kind: kind, Count: count, Packages: packages}
-	if kind == sim.Downloading {
+	if kind == scenario.Downloading {
 		f.For = "2h"
 	}
 	return append(out, f)
