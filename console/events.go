@@ -182,7 +182,7 @@ func sinceOf(r *http.Request) (uint64, error) {
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("since %q: want the view version a page shows (a number)", clip(v))
+		return 0, fmt.Errorf("since %s: want the view version a page shows (a number)", clip(v))
 	}
 	return n, nil
 }

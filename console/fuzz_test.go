@@ -11,7 +11,8 @@ import (
 // message or gives a filter of known values; it never panics.
 func FuzzOverviewFilter(f *testing.F) {
 	for _, s := range []string{"", "show=unhealthy&sort=not_ready", "cond=PackagesReady&status=False", "q=PS0%00",
-		"sort=evil", "cond=Stalled", "x=1", "q=" + strings.Repeat("a", 100), "order=desc&order=asc"} {
+		"sort=evil", "cond=Stalled", "x=1", "q=" + strings.Repeat("a", 100), "order=desc&order=asc",
+		strings.Repeat("\x1c", 80) + "=1", "sort=" + strings.Repeat("\x00", 80)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {

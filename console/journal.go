@@ -44,7 +44,7 @@ func (s *Server) journal(w http.ResponseWriter, r *http.Request) {
 		Filters: f, Kinds: actions.Kinds, Outcomes: auditfilter.Outcomes, Types: audit.Types, Path: s.o.JournalPath}
 	for k := range v {
 		if !slices.Contains(auditfilter.Names, k) {
-			s.badRequest(w, r, fmt.Sprintf("unknown filter %q (want %s)", clip(k), strings.Join(auditfilter.Names, ", ")))
+			s.badRequest(w, r, fmt.Sprintf("unknown filter %s (want %s)", clip(k), strings.Join(auditfilter.Names, ", ")))
 			return
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/estateview"
 )
@@ -36,7 +38,7 @@ func parseFilter(v url.Values) (filter, error) {
 		Sort: v.Get("sort"), Order: v.Get("order")}
 	for k := range v {
 		if !slices.Contains([]string{"q", "show", "cond", "status", "sort", "order"}, k) {
-			return f, fmt.Errorf("unknown filter %q (want q, show, cond, status, sort, order)", clip(k))
+			return f, fmt.Errorf("unknown filter %s (want q, show, cond, status, sort, order)", clip(k))
 		}
 	}
 	if len(f.Q) > 64 || strings.IndexFunc(f.Q, unicode.IsControl) >= 0 {
@@ -44,7 +46,7 @@ func parseFilter(v url.Values) (filter, error) {
 	}
 	check := func(name, val string, allowed []string) error {
 		if val != "" && !slices.Contains(allowed, val) {
-			return fmt.Errorf("%s %q: want one of %s", name, clip(val), strings.Join(allowed, ", "))
+			return fmt.Errorf("%s %s: want one of %s", name, clip(val), strings.Join(allowed, ", "))
 		}
 		return nil
 	}
@@ -160,9 +162,18 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 }
 
 // clip keeps an untrusted value short for a message.
+// clip quotes an untrusted value for an error message and bounds the
+// quoted form, not the raw one: a control character quotes to four
+// bytes or more, so 64 of them would still make a long message.
 func clip(s string) string {
-	if r := []rune(s); len(r) > 64 {
-		return string(r[:63]) + "…"
+	const max = 66
+	q := strconv.Quote(s)
+	if len(q) <= max {
+		return q
 	}
-	return s
+	n := max
+	for n > 0 && !utf8.RuneStart(q[n]) {
+		n--
+	}
+	return q[:n] + "…"
 }
