@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/itms-tools/reconciler/vocab"
@@ -106,4 +107,24 @@ func (a Action) Summary() string {
 		s += ": " + a.Reasons[0].Message
 	}
 	return s
+}
+
+// Deps returns the distinct actions a must follow: its After edges and
+// every reason's Requires, sorted.
+func (a Action) Deps() []string {
+	n := len(a.After)
+	for _, r := range a.Reasons {
+		n += len(r.Requires)
+	}
+	ds := make([]string, 0, n)
+	ds = append(ds, a.After...)
+	for _, r := range a.Reasons {
+		ds = append(ds, r.Requires...)
+	}
+	slices.Sort(ds)
+	ds = slices.Compact(ds)
+	if len(ds) > 0 && ds[0] == "" {
+		ds = ds[1:]
+	}
+	return ds
 }

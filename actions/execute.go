@@ -5,31 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/vocab"
 )
-
-// Outcome is what became of one action in a pass.
-type Outcome string
-
-// Outcomes. Deferred actions wait for a later pass (a gate or an unmet
-// prerequisite held them); skipped actions were not run on purpose (dry run,
-// or an earlier action on the same target failed).
-const (
-	Applied  Outcome = "applied"
-	Failed   Outcome = "failed"
-	Deferred Outcome = "deferred"
-	Skipped  Outcome = "skipped"
-)
-
-// Hold says why a gate keeps an action from running in this pass.
-type Hold struct {
-	Rule    string  // e.g. "limit delete_ns_snapshot 20/1h", "mode dry-run"
-	Outcome Outcome // Deferred or Skipped
-}
 
 // Gates decide which actions may run now. Admit sees the whole plan at
 // once and decides in plan order, so budgets and blast radius are shared
@@ -41,15 +22,6 @@ type Gates interface {
 	// Spent tells the gates an action was started at.
 	Spent(a Action, at time.Time)
 }
-
-// WaitRule is the rule of an action deferred because it waits for the
-// action id, which will not run in this pass: "dependency ID".
-func WaitRule(id string) string { return waitPrefix + id }
-
-// WaitsFor returns the id a WaitRule names.
-func WaitsFor(rule string) (string, bool) { return strings.CutPrefix(rule, waitPrefix) }
-
-const waitPrefix = "dependency "
 
 // Driver applies one action to the site. It decides nothing.
 type Driver interface {
@@ -123,7 +95,7 @@ func (r Result) Touched(p Plan) []vocab.Host {
 			hs = append(hs, a.Target.Server)
 		}
 	}
-	return sortedHosts(hs)
+	return sortedServers(hs)
 }
 
 // ErrJournal wraps a failure to write the audit trail: the pass stops,
@@ -183,4 +155,11 @@ func (e *Executor) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return e.Logger
+}
+
+// sortedServers returns the hosts sorted, without repeats, in a new slice.
+func sortedServers(hs []vocab.Host) []vocab.Host {
+	out := slices.Clone(hs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -148,7 +148,7 @@ func TestExecuteAppliesEverythingInDependencyOrder(t *testing.T) {
 		pos[id] = i
 	}
 	for _, a := range p.Actions {
-		for _, dep := range deps(a) {
+		for _, dep := range a.Deps() {
 			if pos[dep] > pos[a.ID] {
 				t.Errorf("%s applied before its prerequisite %s", a.ID, dep)
 			}

@@ -29,7 +29,7 @@ func order(as []Action) []Action {
 	indeg := make([]int, len(as))
 	next := make([][]int, len(as))
 	for i, a := range as {
-		for _, dep := range deps(a) {
+		for _, dep := range a.Deps() {
 			j := idx[dep]
 			next[j] = append(next[j], i)
 			indeg[i]++
@@ -55,25 +55,6 @@ func order(as []Action) []Action {
 		panic(fmt.Sprintf("actions: dependency cycle among %d actions", len(as)-len(out)))
 	}
 	return out
-}
-
-// deps returns the distinct actions a must follow.
-func deps(a Action) []string {
-	n := len(a.After)
-	for _, r := range a.Reasons {
-		n += len(r.Requires)
-	}
-	ds := make([]string, 0, n)
-	ds = append(ds, a.After...)
-	for _, r := range a.Reasons {
-		ds = append(ds, r.Requires...)
-	}
-	slices.Sort(ds)
-	ds = slices.Compact(ds)
-	if len(ds) > 0 && ds[0] == "" {
-		ds = ds[1:]
-	}
-	return ds
 }
 
 // rankHeap is a min-heap of ranks.
@@ -123,7 +104,7 @@ func compareActions(a, b *Action) int {
 		cmp.Compare(boolKey(!a.Target.IsNS()), boolKey(!b.Target.IsNS())),
 		cmp.Compare(a.Target.Server, b.Target.Server),
 		cmp.Compare(a.Round, b.Round),
-		cmp.Compare(a.Kind.rank(), b.Kind.rank()),
+		cmp.Compare(a.Kind.Rank(), b.Kind.Rank()),
 		cmp.Compare(a.ID, b.ID),
 	)
 }

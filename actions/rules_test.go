@@ -49,7 +49,7 @@ func checkPlanRules(t *testing.T, p Plan) {
 			}
 			lastOn[a.Target.Server] = a.Kind
 		}
-		for _, d := range deps(a) {
+		for _, d := range a.Deps() {
 			if j, ok := pos[d]; !ok || j >= i {
 				t.Errorf("%s depends on %s which is not before it", a.ID, d)
 			}

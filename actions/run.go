@@ -44,7 +44,7 @@ func newRun(e *Executor, pass string, p Plan, holds map[string]Hold) *run {
 	r.next = make([][]int, len(p.Actions))
 	r.waiting = make([]int, len(p.Actions))
 	for i, a := range p.Actions {
-		for _, d := range deps(a) {
+		for _, d := range a.Deps() {
 			j, ok := r.idx[d]
 			if !ok {
 				continue
@@ -132,7 +132,7 @@ func (r *run) readyTargets() []vocab.Host {
 			ts = append(ts, t)
 		}
 	}
-	return sortedHosts(ts)
+	return sortedServers(ts)
 }
 
 // decide resolves action i without running it when a gate, an unmet
