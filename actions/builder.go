@@ -25,7 +25,7 @@ func newBuilder() *builder {
 // is merged: its requirements are unioned).
 func (b *builder) add(k Kind, t Target, round int, r Reason) *Action {
 	a := b.get(k, t, round, "", "")
-	a.addReason(r)
+	addReason(a, r)
 	return a
 }
 
@@ -51,7 +51,7 @@ func (b *builder) note(t Target, kind, msg string) {
 	b.notes = append(b.notes, Note{Target: t, Kind: kind, Message: msg})
 }
 
-func (a *Action) addReason(r Reason) {
+func addReason(a *Action, r Reason) {
 	for i := range a.Reasons {
 		if a.Reasons[i].Cause == r.Cause && a.Reasons[i].Message == r.Message {
 			a.Reasons[i].Requires = union(a.Reasons[i].Requires, r.Requires)
@@ -63,7 +63,7 @@ func (a *Action) addReason(r Reason) {
 }
 
 // after adds ordering edges.
-func (a *Action) after(ids ...string) {
+func after(a *Action, ids ...string) {
 	a.After = union(a.After, ids)
 }
 

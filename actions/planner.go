@@ -194,7 +194,7 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 	g := globals{cycle: cycle}
 	if cycle && ns.Credential.Mode != vocab.Anonymous {
 		a := b.get(SetCredentialMode, Target{}, 1, vocab.Anonymous, "")
-		a.addReason(Reason{Cause: CredentialStuck,
+		addReason(a, Reason{Cause: CredentialStuck,
 			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
 			Facts:   []Fact{{"ns_credential", ns.Credential.String()}}})
 		g.reset = a.ID
@@ -208,16 +208,16 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 	}
 	a := b.get(SetCredentialMode, Target{}, round, want.Mode, want.Account)
 	if drift {
-		a.addReason(Reason{Cause: NSCredentialDrift,
+		addReason(a, Reason{Cause: NSCredentialDrift,
 			Message: fmt.Sprintf("NS Package Service credential is %s; the policy says %s", ns.Credential, want),
 			Facts:   []Fact{{"ns_credential", ns.Credential.String()}, {"policy_credential", want.String()}}})
 	}
 	if cycle {
-		a.addReason(Reason{Cause: CredentialStuck,
+		addReason(a, Reason{Cause: CredentialStuck,
 			Message:  "reset cycle: restore the configured credential on the NS",
 			Facts:    []Fact{{"policy_credential", want.String()}},
 			Requires: []string{g.reset}})
-		a.after(g.reset)
+		after(a, g.reset)
 	}
 
 	g.restore = a.ID

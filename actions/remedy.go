@@ -36,7 +36,7 @@ func nsSnapshots(b *builder, diags []*serverDiag) {
 			r := b.add(RunPackageRefresh, Target{}, 0, Reason{Cause: StaleNSSnapshot,
 				Message: fmt.Sprintf("rebuild the NS snapshot of %s", packageLabel(pc)),
 				Facts:   facts, Requires: requires})
-			r.after(requires...)
+			after(r, requires...)
 		}
 	}
 }
@@ -55,7 +55,7 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]strin
 			a := b.add(DeletePSSnapshot, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 				Message: fmt.Sprintf("snapshot.xml of %s holds version %s; the package is at version %s",
 					packageLabel(pc), pc.files.SnapshotVersion, pc.pair.PackageVersion)})
-			a.after(reqs...)
+			after(a, reqs...)
 			reqs = append(reqs, a.ID)
 		}
 		if invalidStatusFile(pc) {
@@ -80,7 +80,7 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]strin
 func deleteStatus(b *builder, t Target, pc pkgCause, facts []Fact, reqs []string) *Action {
 	a := b.add(DeletePSStatus, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 		Message: fmt.Sprintf("PackageStatus.xml of %s records %s", packageLabel(pc), pc.files.StatusRecorded)})
-	a.after(reqs...)
+	after(a, reqs...)
 	return a
 }
 

@@ -81,11 +81,11 @@ func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, re
 	}
 	u := b.get(UpdateConfiguration, Target{Server: sd.host}, 0, "", "")
 	if r != nil {
-		u.addReason(*r)
+		addReason(u, *r)
 	}
 	addRestores(u, restores)
-	u.after(deletions...)
-	u.after(g.restore)
+	after(u, deletions...)
+	after(u, g.restore)
 	if fixes {
 		return u.ID
 	}
@@ -104,8 +104,8 @@ func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globa
 	u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
 		Requires: []string{g.reset},
 		Message:  fmt.Sprintf("applied credential %s %s; round 1 of the reset cycle", sd.agent.Applied, why)})
-	u1.after(deletions...)
-	b.byID[g.restore].after(u1.ID)
+	after(u1, deletions...)
+	after(b.byID[g.restore], u1.ID)
 	u2 := b.add(UpdateConfiguration, t, 2, Reason{Cause: CredentialStuck, Facts: facts,
 		Requires: []string{g.restore, u1.ID},
 		Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
@@ -145,7 +145,7 @@ func requireAll(a *Action, id string) {
 
 func addRestores(a *Action, rs []Reason) {
 	for _, r := range rs {
-		a.addReason(r)
+		addReason(a, r)
 	}
 }
 
@@ -155,10 +155,10 @@ func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) 
 		return ""
 	}
 	a := b.get(GrantACL, Target{Server: sd.host}, 0, "", want.Account)
-	a.addReason(Reason{Cause: ACLMissing,
+	addReason(a, Reason{Cause: ACLMissing,
 		Facts:   []Fact{{"account", want.Account}, {"full_control", aclLabel(sd.agent.FullControl)}},
 		Message: fmt.Sprintf("%s lacks Full Control on Package Delivery (ACL: %s)", want.Account, aclLabel(sd.agent.FullControl))})
-	a.after(credFix)
+	after(a, credFix)
 	return a.ID
 }
 
@@ -192,14 +192,14 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 			if cause == StaleStatusFile {
 				reqs = unionAll(append(needs[cause], hard))
 			}
-			a.addReason(staleReason(cause, *grp, reqs))
+			addReason(a, staleReason(cause, *grp, reqs))
 		}
 	}
 	if lost := groups[StatusLost]; lost != nil {
-		a.addReason(lostReason(sd, *lost, hard))
+		addReason(a, lostReason(sd, *lost, hard))
 	}
-	a.after(b.idsOn(sd.host)...)
-	a.after(g.restore)
+	after(a, b.idsOn(sd.host)...)
+	after(a, g.restore)
 }
 
 // staleReason explains the pairs of one file cause on a server, reported
