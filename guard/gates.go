@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -15,7 +16,7 @@ import (
 // Every action, whichever reason put it in the plan, passes every gate as
 // an action of its own; then the rules that bind actions together (the
 // reset cycle, a deletion and the update that restores its file) may hold
-// more. It implements actions.Gates.
+// more. It implements apply.Gates.
 type Gates struct {
 	Policy    *policy.Policy
 	Limiter   *Limiter
@@ -31,7 +32,7 @@ type Gates struct {
 	CycleOpen bool
 }
 
-var _ actions.Gates = (*Gates)(nil)
+var _ apply.Gates = (*Gates)(nil)
 
 // New builds gates for a policy around existing state (budgets, breaker and
 // approvals survive a policy reload).

@@ -1,4 +1,4 @@
-package actions_test
+package planner_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -119,13 +120,13 @@ func planFor(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Crede
 	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 4}
 	obs := o.ReadSite(ctx, propT0, false)
 	d := desired.New(want, nil, time.Hour)
-	if actions.NeedsServerList(d, obs) {
+	if planner.NeedsServerList(d, obs) {
 		o.ListServers(ctx, obs)
 	}
-	in := actions.Input{Desired: d, Obs: obs, Now: propT0}
-	need, pkgs := actions.Needs(in)
+	in := planner.Input{Desired: d, Obs: obs, Now: propT0}
+	need, pkgs := planner.Needs(in)
 	o.ObserveAgents(ctx, obs, need, pkgs)
-	return actions.Compute(in)
+	return planner.Compute(in)
 }
 
 // reached is the desired state of DESIGN §2: the NS holds the policy's

@@ -1,9 +1,10 @@
-package actions
+package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"log/slog"
 	"slices"
 	"time"
@@ -18,22 +19,22 @@ import (
 // result may also name actions that wait for a held one (rule
 // "dependency ID"): the executor defers those by their prerequisites.
 type Gates interface {
-	Admit(p Plan, now time.Time) map[string]Hold
+	Admit(p actions.Plan, now time.Time) map[string]actions.Hold
 	// Spent tells the gates an action was started at.
-	Spent(a Action, at time.Time)
+	Spent(a actions.Action, at time.Time)
 }
 
 // Driver applies one action to the site. It decides nothing.
 type Driver interface {
-	Apply(ctx context.Context, a Action) error
+	Apply(ctx context.Context, a actions.Action) error
 }
 
 // Step is one audit event of the executor.
 type Step struct {
 	Pass    string
 	Plan    string
-	Action  Action
-	Outcome Outcome // empty for an intent
+	Action  actions.Action
+	Outcome actions.Outcome // empty for an intent
 	Rule    string
 	Err     error
 }
@@ -61,7 +62,7 @@ type Executor struct {
 
 // StepResult is the fate of one action.
 type StepResult struct {
-	Outcome Outcome
+	Outcome actions.Outcome
 	Rule    string
 	Err     error
 }
@@ -77,8 +78,8 @@ type Result struct {
 }
 
 // Count returns how many actions had the outcome, per kind.
-func (r Result) Count(p Plan, o Outcome) map[Kind]int {
-	c := map[Kind]int{}
+func (r Result) Count(p actions.Plan, o actions.Outcome) map[actions.Kind]int {
+	c := map[actions.Kind]int{}
 	for _, a := range p.Actions {
 		if s, ok := r.Steps[a.ID]; ok && s.Outcome == o {
 			c[a.Kind]++
@@ -88,10 +89,10 @@ func (r Result) Count(p Plan, o Outcome) map[Kind]int {
 }
 
 // Touched lists the servers on which an action was applied, sorted.
-func (r Result) Touched(p Plan) []vocab.Host {
+func (r Result) Touched(p actions.Plan) []vocab.Host {
 	var hs []vocab.Host
 	for _, a := range p.Actions {
-		if !a.Target.IsNS() && r.Steps[a.ID].Outcome == Applied {
+		if !a.Target.IsNS() && r.Steps[a.ID].Outcome == actions.Applied {
 			hs = append(hs, a.Target.Server)
 		}
 	}
@@ -111,21 +112,21 @@ var ErrUnrecordable = errors.New("record refused by the journal")
 // target, at most Concurrency at once. It returns when every action is
 // resolved, or the context ends (in-flight actions finish and are recorded),
 // or the journal fails.
-func (e *Executor) Run(ctx context.Context, pass string, p Plan) (Result, error) {
+func (e *Executor) Run(ctx context.Context, pass string, p actions.Plan) (Result, error) {
 	return e.RunAdmitted(ctx, pass, p, e.Gates.Admit(p, e.Clock.Now()))
 }
 
 // RunAdmitted is Run with the gates' decision already taken (holds is
 // what Gates.Admit returned for p): the pass decides once, and `plan`
 // shows that same decision.
-func (e *Executor) RunAdmitted(ctx context.Context, pass string, p Plan, holds map[string]Hold) (Result, error) {
+func (e *Executor) RunAdmitted(ctx context.Context, pass string, p actions.Plan, holds map[string]actions.Hold) (Result, error) {
 	r := newRun(e, pass, p, holds)
 	return r.loop(ctx)
 }
 
 // callDriver runs one action with its own timeout, detached from the pass's
 // cancellation so a shutdown lets it finish; a panic becomes an error.
-func (e *Executor) callDriver(ctx context.Context, a Action) (err error) {
+func (e *Executor) callDriver(ctx context.Context, a actions.Action) (err error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.callTimeout())
 	defer cancel()
 	defer func() {

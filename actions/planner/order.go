@@ -1,8 +1,9 @@
-package actions
+package planner
 
 import (
 	"cmp"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 )
 
@@ -10,7 +11,7 @@ import (
 // choosing among ready actions by a fixed key (NS first, then server name,
 // kind, round, package), so the result is deterministic. A cycle is a bug
 // in the planner and panics.
-func order(as []Action) []Action {
+func order(as []actions.Action) []actions.Action {
 	idx := make(map[string]int, len(as))
 	for i, a := range as {
 		idx[a.ID] = i
@@ -41,7 +42,7 @@ func order(as []Action) []Action {
 			ready.push(rank[i])
 		}
 	}
-	out := make([]Action, 0, len(as))
+	out := make([]actions.Action, 0, len(as))
 	for len(ready) > 0 {
 		i := byKey[ready.pop()]
 		out = append(out, as[i])
@@ -99,7 +100,7 @@ func (h *rankHeap) pop() int {
 
 // compareActions is the tie-break among actions that are ready at the
 // same time.
-func compareActions(a, b *Action) int {
+func compareActions(a, b *actions.Action) int {
 	return cmp.Or(
 		cmp.Compare(boolKey(!a.Target.IsNS()), boolKey(!b.Target.IsNS())),
 		cmp.Compare(a.Target.Server, b.Target.Server),
