@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -31,8 +30,6 @@ type Gates struct {
 	// anonymous), and it is counted like every other action.
 	CycleOpen bool
 }
-
-var _ apply.Gates = (*Gates)(nil)
 
 // New builds gates for a policy around existing state (budgets, breaker and
 // approvals survive a policy reload).

@@ -149,7 +149,7 @@ func (d *serverDiag) credentialFacts() []actions.Fact {
 	if d.agent.PolicyVersionUnknown != "" {
 		version = "unknown: " + d.agent.PolicyVersionUnknown
 	}
-	return []actions.Fact{{"applied_credential", applied}, {"policy_version", version}}
+	return []actions.Fact{{Name: "applied_credential", Value: applied}, {Name: "policy_version", Value: version}}
 }
 
 // knownOther reports whether the NS held, at policy version v, a

@@ -109,7 +109,7 @@ func randomAction(r *rand.Rand) actions.Action {
 			if r.IntN(3) > 0 {
 				rs.Facts = []actions.Fact{}
 				for range r.IntN(3) {
-					rs.Facts = append(rs.Facts, actions.Fact{randomString(r), randomString(r)})
+					rs.Facts = append(rs.Facts, actions.Fact{Name: randomString(r), Value: randomString(r)})
 				}
 			}
 			a.Reasons = append(a.Reasons, rs)

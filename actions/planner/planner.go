@@ -197,7 +197,7 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 		a := b.get(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous, "")
 		addReason(a, actions.Reason{Cause: actions.CredentialStuck,
 			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
-			Facts:   []actions.Fact{{"ns_credential", ns.Credential.String()}}})
+			Facts:   []actions.Fact{{Name: "ns_credential", Value: ns.Credential.String()}}})
 		g.reset = a.ID
 	}
 	if !drift && !cycle {
@@ -211,12 +211,12 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 	if drift {
 		addReason(a, actions.Reason{Cause: actions.NSCredentialDrift,
 			Message: fmt.Sprintf("NS Package Service credential is %s; the policy says %s", ns.Credential, want),
-			Facts:   []actions.Fact{{"ns_credential", ns.Credential.String()}, {"policy_credential", want.String()}}})
+			Facts:   []actions.Fact{{Name: "ns_credential", Value: ns.Credential.String()}, {Name: "policy_credential", Value: want.String()}}})
 	}
 	if cycle {
 		addReason(a, actions.Reason{Cause: actions.CredentialStuck,
 			Message:  "reset cycle: restore the configured credential on the NS",
-			Facts:    []actions.Fact{{"policy_credential", want.String()}},
+			Facts:    []actions.Fact{{Name: "policy_credential", Value: want.String()}},
 			Requires: []string{g.reset}})
 		after(a, g.reset)
 	}

@@ -24,8 +24,8 @@ func nsSnapshots(b *builder, diags []*serverDiag) {
 				continue
 			}
 			seen[p] = true
-			facts := []actions.Fact{{"package", packageLabel(pc)}, {"package_version", pc.pair.PackageVersion},
-				{"ns_snapshot", snapshotLabel(pc.nsSnap.Present, pc.nsSnap.Version)}}
+			facts := []actions.Fact{{Name: "package", Value: packageLabel(pc)}, {Name: "package_version", Value: pc.pair.PackageVersion},
+				{Name: "ns_snapshot", Value: snapshotLabel(pc.nsSnap.Present, pc.nsSnap.Version)}}
 			var requires []string
 			if pc.nsSnap.Present {
 				del := b.add(actions.DeleteNSSnapshot, actions.Target{Package: p}, 0, actions.Reason{Cause: actions.StaleNSSnapshot,
@@ -91,12 +91,12 @@ func invalidStatusFile(pc pkgCause) bool {
 
 func pairFacts(pc pkgCause) []actions.Fact {
 	return []actions.Fact{
-		{"package", packageLabel(pc)},
-		{"row_status", string(pc.pair.Status)},
-		{"row_version", pc.pair.Version},
-		{"package_version", pc.pair.PackageVersion},
-		{"ps_snapshot", snapshotLabel(pc.files.SnapshotPresent, pc.files.SnapshotVersion)},
-		{"ps_status_file", statusFileLabel(pc)},
+		{Name: "package", Value: packageLabel(pc)},
+		{Name: "row_status", Value: string(pc.pair.Status)},
+		{Name: "row_version", Value: pc.pair.Version},
+		{Name: "package_version", Value: pc.pair.PackageVersion},
+		{Name: "ps_snapshot", Value: snapshotLabel(pc.files.SnapshotPresent, pc.files.SnapshotVersion)},
+		{Name: "ps_status_file", Value: statusFileLabel(pc)},
 	}
 }
 

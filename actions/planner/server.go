@@ -157,7 +157,7 @@ func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) 
 	}
 	a := b.get(actions.GrantACL, actions.Target{Server: sd.host}, 0, "", want.Account)
 	addReason(a, actions.Reason{Cause: actions.ACLMissing,
-		Facts:   []actions.Fact{{"account", want.Account}, {"full_control", aclLabel(sd.agent.FullControl)}},
+		Facts:   []actions.Fact{{Name: "account", Value: want.Account}, {Name: "full_control", Value: aclLabel(sd.agent.FullControl)}},
 		Message: fmt.Sprintf("%s lacks Full Control on Package Delivery (ACL: %s)", want.Account, aclLabel(sd.agent.FullControl))})
 	after(a, credFix)
 	return a.ID
@@ -212,8 +212,8 @@ func staleReason(cause actions.Cause, g lostPairs, reqs []string) actions.Reason
 	return actions.Reason{Cause: cause, Requires: reqs,
 		Message: fmt.Sprintf("%s not Ready (%s) from %s: report them once fixed (%s)",
 			vocab.Count(g.n, "pair"), statusCounts(g.counts), what, strings.Join(g.names, "; ")),
-		Facts: []actions.Fact{{"pairs_not_ready", fmt.Sprint(g.n)}, {"statuses", statusCounts(g.counts)},
-			{"examples", strings.Join(g.names, "; ")}}}
+		Facts: []actions.Fact{{Name: "pairs_not_ready", Value: fmt.Sprint(g.n)}, {Name: "statuses", Value: statusCounts(g.counts)},
+			{Name: "examples", Value: strings.Join(g.names, "; ")}}}
 }
 
 // unionAll is the sorted set union of lists, without empty strings.
@@ -262,7 +262,7 @@ func lostReason(sd *serverDiag, lost lostPairs, hard []string) actions.Reason {
 	}
 	return actions.Reason{Cause: cause, Requires: hard,
 		Message: fmt.Sprintf("%s not Ready (%s): %s", vocab.Count(lost.n, "pair"), statusCounts(lost.counts), why),
-		Facts:   []actions.Fact{{"pairs_not_ready", fmt.Sprint(lost.n)}, {"statuses", statusCounts(lost.counts)}, {"examples", strings.Join(lost.names, "; ")}}}
+		Facts:   []actions.Fact{{Name: "pairs_not_ready", Value: fmt.Sprint(lost.n)}, {Name: "statuses", Value: statusCounts(lost.counts)}, {Name: "examples", Value: strings.Join(lost.names, "; ")}}}
 }
 
 func statusCounts(c map[vocab.Status]int) string {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/site/sim/faults"
@@ -78,7 +77,6 @@ var (
 	_ observed.CMDB        = (*Site)(nil)
 	_ observed.NSSource    = (*Site)(nil)
 	_ observed.AgentSource = (*Site)(nil)
-	_ apply.Driver         = (*Site)(nil)
 )
 
 // Sample is one point of the not-Ready timeline.
