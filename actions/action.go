@@ -3,7 +3,6 @@ package actions
 import (
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -82,18 +81,6 @@ type Action struct {
 	// After lists actions that must be resolved (applied, failed, deferred or
 	// skipped) before this one starts: ordering, not necessity.
 	After []string `json:"after,omitempty"`
-}
-
-// MakeID builds the stable id of an action.
-func MakeID(k Kind, t Target, round int, mode vocab.Mode) string {
-	id := string(k) + ":" + t.String()
-	if mode != "" {
-		id += ":" + string(mode)
-	}
-	if round > 0 {
-		id += "#" + strconv.Itoa(round)
-	}
-	return id
 }
 
 // Summary is the one-line, human-readable form of the action and its first

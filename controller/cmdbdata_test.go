@@ -267,7 +267,7 @@ func TestIntentTooLargeFailsOnlyItsAction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the pass stopped: %v", err)
 	}
-	grant := actions.MakeID(actions.GrantACL, actions.Target{Server: "PS003"}, 0, "")
+	grant := actions.FormatID(actions.GrantACL, actions.Target{Server: "PS003"}, 0, "")
 	if s := res.Exec.Steps[grant]; s.Outcome != actions.Failed || !strings.Contains(s.Err.Error(), "record too large") {
 		t.Fatalf("grant_acl on PS003: %+v", s)
 	}

@@ -186,7 +186,7 @@ func checkIntentBeforeOutcome(t *testing.T, rec *fakeRecorder) {
 
 func TestExecuteDefersDependants(t *testing.T) {
 	p := fivePlan(t)
-	del := actions.MakeID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, "")
+	del := actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, "")
 	g := &fakeGates{holds: map[string]actions.Hold{del: {Rule: "limit delete_ns_snapshot 20/1h", Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
@@ -218,7 +218,7 @@ func firstWord(s string) string {
 
 func TestExecuteFailureStopsOnlyThatServer(t *testing.T) {
 	p := fivePlan(t)
-	bad := actions.MakeID(actions.DeletePSSnapshot, actions.Target{Server: "PS003", Package: pkg(1)}, 0, "")
+	bad := actions.FormatID(actions.DeletePSSnapshot, actions.Target{Server: "PS003", Package: pkg(1)}, 0, "")
 	d := &fakeDriver{fail: map[string]error{bad: errors.New("access denied")}}
 	rec := &fakeRecorder{}
 	res, err := newExec(d, &fakeGates{}, rec, 2).Run(context.Background(), "pass-1", p)
@@ -276,7 +276,7 @@ func TestExecuteResetCycleRestoresDespiteFailure(t *testing.T) {
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
 	// Round 1 on the server fails; the NS must still get acc back.
-	u1 := actions.MakeID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 1, "")
+	u1 := actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 1, "")
 	d := &fakeDriver{fail: map[string]error{u1: errors.New("unreachable")}}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, &fakeGates{}, rec, 2).Run(context.Background(), "p", p); err != nil {
@@ -299,7 +299,7 @@ func TestExecuteSnapshotRepairDoesNotWaitForTheNSCredential(t *testing.T) {
 	pf.SnapshotPresent, pf.SnapshotVersion, pf.StatusPresent = false, "", false
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
 	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "approval required: reconciler approve " + set, Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
@@ -320,7 +320,7 @@ func TestExecuteReportWaitsForTheCredentialChange(t *testing.T) {
 	f.pair("PS001", 1, vocab.Invalid)
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
 	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	if _, err := newExec(d, g, &fakeRecorder{}, 2).Run(context.Background(), "p", p); err != nil {
@@ -359,7 +359,7 @@ func TestExecuteShutdownFinishesInFlight(t *testing.T) {
 	if !res.Interrupted {
 		t.Error("not marked interrupted")
 	}
-	refresh := actions.MakeID(actions.RunPackageRefresh, actions.Target{}, 0, "")
+	refresh := actions.FormatID(actions.RunPackageRefresh, actions.Target{}, 0, "")
 	if res.Steps[refresh].Outcome != actions.Applied {
 		t.Errorf("in-flight refresh: %+v", res.Steps[refresh])
 	}

@@ -32,7 +32,7 @@ func (b *builder) add(k actions.Kind, t actions.Target, round int, r actions.Rea
 
 // get returns the action, creating it without a reason if missing.
 func (b *builder) get(k actions.Kind, t actions.Target, round int, mode vocab.Mode, account string) *actions.Action {
-	id := actions.MakeID(k, t, round, mode)
+	id := actions.FormatID(k, t, round, mode)
 	if a, ok := b.byID[id]; ok {
 		return a
 	}

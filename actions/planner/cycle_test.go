@@ -99,7 +99,7 @@ func TestPlanRound2CarriesTheDriftFix(t *testing.T) {
 	f.pair("PS001", 1, vocab.Invalid)
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	r2 := p.Actions[p.Index()[actions.MakeID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)]]
+	r2 := p.Actions[p.Index()[actions.FormatID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)]]
 	var causes []actions.Cause
 	for _, r := range r2.Reasons {
 		causes = append(causes, r.Cause)
@@ -119,8 +119,8 @@ func TestPlanSnapshotRepairDoesNotNeedTheDriftFix(t *testing.T) {
 	pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
-	upd := p.Actions[p.Index()[actions.MakeID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 0, "")]]
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	upd := p.Actions[p.Index()[actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 0, "")]]
 	for _, r := range upd.Reasons {
 		needs := slices.Contains(r.Requires, set)
 		if credential := r.Cause == actions.CredentialNotReceived; needs != credential {
@@ -140,8 +140,8 @@ func TestPlanServerFileRemediesWaitForEveryNSSnapshot(t *testing.T) {
 		pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 	}
 	p := f.plan()
-	ns := []string{actions.MakeID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, ""),
-		actions.MakeID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(2)}, 0, ""), refreshID}
+	ns := []string{actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, ""),
+		actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(2)}, 0, ""), refreshID}
 	for _, a := range p.Actions {
 		if a.Target.IsNS() || a.Kind == actions.ResendStatus {
 			continue

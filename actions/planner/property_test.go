@@ -307,11 +307,11 @@ func checkBoundAlongPlan(ctx context.Context, t *testing.T, site *sim.Site, p ac
 func allActions(s *sim.Site, g goal) []actions.Action {
 	want := g.want
 	mk := func(k actions.Kind, tg actions.Target) actions.Action {
-		return actions.Action{ID: actions.MakeID(k, tg, 0, ""), Kind: k, Target: tg}
+		return actions.Action{ID: actions.FormatID(k, tg, 0, ""), Kind: k, Target: tg}
 	}
 	set := func(c vocab.Credential) actions.Action {
 		a := mk(actions.SetCredentialMode, actions.Target{})
-		a.ID, a.Mode, a.Account = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, c.Mode), c.Mode, c.Account
+		a.ID, a.Mode, a.Account = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, c.Mode), c.Mode, c.Account
 		return a
 	}
 	out := []actions.Action{set(vocab.Credential{Mode: vocab.Anonymous}), set(want),

@@ -10,7 +10,7 @@ import (
 )
 
 // refreshID is the id of the single run_package_refresh of a plan.
-var refreshID = actions.MakeID(actions.RunPackageRefresh, actions.Target{}, 0, "")
+var refreshID = actions.FormatID(actions.RunPackageRefresh, actions.Target{}, 0, "")
 
 // nsSnapshots plans the NS side of every stale NS snapshot seen on an
 // observed server: one delete_ns_snapshot per package whose NS copy is

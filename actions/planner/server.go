@@ -44,7 +44,7 @@ func nsNeeds(sd *serverDiag) []string {
 	var out []string
 	for _, pc := range sd.pkgs {
 		if pc.cause == actions.StaleNSSnapshot {
-			out = append(out, refreshID, actions.MakeID(actions.DeleteNSSnapshot, actions.Target{Package: pc.pair.Package}, 0, ""))
+			out = append(out, refreshID, actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pc.pair.Package}, 0, ""))
 		}
 	}
 	return union(nil, out)
@@ -62,7 +62,8 @@ func psDeletions(ids []string) []string {
 }
 
 func isNSDelete(id string) bool {
-	return len(id) > len(actions.DeleteNSSnapshot) && id[:len(actions.DeleteNSSnapshot)] == string(actions.DeleteNSSnapshot)
+	a, err := actions.ParseID(id)
+	return err == nil && a.Kind == actions.DeleteNSSnapshot
 }
 
 // planUpdate plans update_configuration and returns the id of the one that
@@ -174,9 +175,9 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	t := actions.Target{Server: sd.host}
 	hard := union(b.idsOn(sd.host), []string{credFix, acl})
 	a := b.get(actions.ResendStatus, t, 0, "", "")
-	update := actions.MakeID(actions.UpdateConfiguration, t, 0, "")
+	update := actions.FormatID(actions.UpdateConfiguration, t, 0, "")
 	if sd.stuck && g.cycle {
-		update = actions.MakeID(actions.UpdateConfiguration, t, 2, "")
+		update = actions.FormatID(actions.UpdateConfiguration, t, 2, "")
 	}
 	groups := map[actions.Cause]*lostPairs{}
 	needs := map[actions.Cause][][]string{}
