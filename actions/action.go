@@ -2,7 +2,7 @@ package actions
 
 import (
 	"fmt"
-	"strconv"
+	"slices"
 
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -83,18 +83,6 @@ type Action struct {
 	After []string `json:"after,omitempty"`
 }
 
-// MakeID builds the stable id of an action.
-func MakeID(k Kind, t Target, round int, mode vocab.Mode) string {
-	id := string(k) + ":" + t.String()
-	if mode != "" {
-		id += ":" + string(mode)
-	}
-	if round > 0 {
-		id += "#" + strconv.Itoa(round)
-	}
-	return id
-}
-
 // Summary is the one-line, human-readable form of the action and its first
 // reason, as `reconciler plan` prints it.
 func (a Action) Summary() string {
@@ -106,4 +94,24 @@ func (a Action) Summary() string {
 		s += ": " + a.Reasons[0].Message
 	}
 	return s
+}
+
+// Deps returns the distinct actions a must follow: its After edges and
+// every reason's Requires, sorted.
+func (a Action) Deps() []string {
+	n := len(a.After)
+	for _, r := range a.Reasons {
+		n += len(r.Requires)
+	}
+	ds := make([]string, 0, n)
+	ds = append(ds, a.After...)
+	for _, r := range a.Reasons {
+		ds = append(ds, r.Requires...)
+	}
+	slices.Sort(ds)
+	ds = slices.Compact(ds)
+	if len(ds) > 0 && ds[0] == "" {
+		ds = ds[1:]
+	}
+	return ds
 }

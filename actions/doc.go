@@ -1,9 +1,10 @@
-// Package actions owns what the controller can do to a site: the eight fixed
-// action kinds, the Action and Plan types, the planner that turns observed
-// and desired state into the smallest ordered plan, and the executor that
-// applies a plan through a driver under the policy's gates.
+// Package actions is the vocabulary of plans that every other package
+// shares: the eight fixed action kinds, targets, reasons, actions and their
+// stable ids (FormatID, ParseID), plans and their notes, the outcomes of a
+// step and the holds that keep one from running, and the plan's rendering
+// for people.
 //
-// The planner is pure: no I/O, no clock reads, no randomness. The executor
-// decides nothing about what to do; it only runs, defers or skips what the
-// plan says, in the plan's order, and records every step.
+// It imports nothing of ours but vocab, and decides nothing: the planner
+// (actions/planner) makes plans, the executor (actions/apply) runs them,
+// the gates (guard) hold them, and the audit journal records them.
 package actions

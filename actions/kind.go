@@ -52,5 +52,5 @@ func (k Kind) Destructive() bool {
 	return false
 }
 
-// rank orders kinds within one target; lower runs first.
-func (k Kind) rank() int { return slices.Index(Kinds, k) }
+// Rank orders kinds within one target; lower runs first.
+func (k Kind) Rank() int { return slices.Index(Kinds, k) }

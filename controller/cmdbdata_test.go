@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/health"
@@ -130,7 +131,7 @@ func TestTwoLatestVersionsOfAPackageAreAConflict(t *testing.T) {
 		if len(res.Obs.PairsFor(g)) != 0 {
 			t.Fatalf("pass %d: the planner got pairs of the conflicting package: %+v", i+1, res.Obs.PairsFor(g))
 		}
-		if !hasNote(res.Plan, actions.NoteCMDBConflict) {
+		if !hasNote(res.Plan, planner.NoteCMDBConflict) {
 			t.Errorf("pass %d: no plan note for the conflict: %+v", i+1, res.Plan.Notes)
 		}
 		if rep := r.ctl.Report(); rep == nil || rep.Totals.Conflicts != 1 {
@@ -169,7 +170,7 @@ func TestTwoServerIDsUnderOneNameAreAConflict(t *testing.T) {
 		if !ok || c.Server != "PS001" || len(c.Values) != 2 || c.Held != 6 {
 			t.Fatalf("pass %d: conflicts %+v", i+1, res.Obs.Conflicts)
 		}
-		if !hasNote(res.Plan, actions.NoteCMDBConflict) {
+		if !hasNote(res.Plan, planner.NoteCMDBConflict) {
 			t.Errorf("pass %d: no plan note: %+v", i+1, res.Plan.Notes)
 		}
 	}
@@ -266,7 +267,7 @@ func TestIntentTooLargeFailsOnlyItsAction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the pass stopped: %v", err)
 	}
-	grant := actions.MakeID(actions.GrantACL, actions.Target{Server: "PS003"}, 0, "")
+	grant := actions.FormatID(actions.GrantACL, actions.Target{Server: "PS003"}, 0, "")
 	if s := res.Exec.Steps[grant]; s.Outcome != actions.Failed || !strings.Contains(s.Err.Error(), "record too large") {
 		t.Fatalf("grant_acl on PS003: %+v", s)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
@@ -28,7 +28,7 @@ type Site struct {
 	CMDB   observed.CMDB
 	NS     observed.NSSource
 	Agents observed.AgentSource
-	Driver actions.Driver
+	Driver apply.Driver
 	// Lock makes this controller the leader; nil means always leader.
 	Lock leader.Lock
 	// Logins, when set, returns the credentials each part logs in with

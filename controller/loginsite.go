@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/leader"
@@ -59,7 +60,7 @@ func (a gatedAgents) Agent(ctx context.Context, s vocab.Host, pkgs []vocab.GUID)
 }
 
 type gatedDriver struct {
-	in actions.Driver
+	in apply.Driver
 	g  *logins
 }
 

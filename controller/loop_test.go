@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/vocab"
@@ -88,7 +89,7 @@ func TestLoopRunsOnSchedule(t *testing.T) {
 
 // flaky wraps the site's driver: it fails an action id a number of times.
 type flaky struct {
-	Driver actions.Driver
+	Driver apply.Driver
 	mu     sync.Mutex
 	fails  map[string]int
 	err    error

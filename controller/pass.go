@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
@@ -24,12 +26,12 @@ type PassResult struct {
 	End   time.Time
 	Obs   *observed.Observation
 	Plan  actions.Plan
-	// Holds is the gates' decision on the plan (actions.Gates.Admit): the
+	// Holds is the gates' decision on the plan (apply.Gates.Admit): the
 	// actions that will not run in this pass, and why.
 	Holds map[string]actions.Hold
 	// Swept is set when the pass observed every package server in scope.
 	Swept  bool
-	Exec   actions.Result
+	Exec   apply.Result
 	Leader bool // the pass held the leader lock and could act
 	Err    error
 }
@@ -115,7 +117,7 @@ type Evaluation struct {
 }
 
 // evaluate plans from the observation and admits the plan at now.
-func (c *Controller) evaluate(p *policy.Policy, in actions.Input, now time.Time) Evaluation {
+func (c *Controller) evaluate(p *policy.Policy, in planner.Input, now time.Time) Evaluation {
 	c.mu.Lock()
 	in.History = c.sweep.plannerHistory(in.Obs)
 	g := guardGates(p, c)
@@ -124,7 +126,7 @@ func (c *Controller) evaluate(p *policy.Policy, in actions.Input, now time.Time)
 	// that failed, or an NS changed by hand since, opens nothing that a
 	// restore could pass the gates for.
 	g.CycleOpen = g.CycleOpen && nsHolds(in.Obs, vocab.Credential{Mode: vocab.Anonymous})
-	plan := actions.Compute(in)
+	plan := planner.Compute(in)
 	return Evaluation{Plan: plan, Holds: g.Admit(plan, now)}
 }
 
@@ -156,7 +158,7 @@ func (c *Controller) nextPassID(now time.Time) string {
 // snapshots the planner needs (every listed server in scope, with no
 // packages, besides those in question). swept reports that the server
 // list was read.
-func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Time) (in actions.Input, swept bool) {
+func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Time) (in planner.Input, swept bool) {
 	o := c.observer(p)
 	obs := o.ReadSite(ctx, now, false)
 	d := desiredOf(p)
@@ -164,11 +166,11 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	held := c.retry.held(now)
 	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
-	if obs.CMDBErr == nil && (sweep || actions.NeedsServerList(d, obs)) {
+	if obs.CMDBErr == nil && (sweep || planner.NeedsServerList(d, obs)) {
 		o.ListServers(ctx, obs)
 	}
-	in = actions.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
-	if need, pkgs := actions.Needs(in); len(need) > 0 || len(pkgs) > 0 {
+	in = planner.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
+	if need, pkgs := planner.Needs(in); len(need) > 0 || len(pkgs) > 0 {
 		o.ObserveAgents(ctx, obs, need, pkgs)
 	}
 	return in, obs.CMDBErr == nil && obs.ServersListed
@@ -176,7 +178,7 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 
 // afterObserve updates readiness, the health report, the sweep state and
 // the breaker.
-func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in actions.Input, swept bool, now time.Time) {
+func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in planner.Input, swept bool, now time.Time) {
 	obs := in.Obs
 	c.mu.Lock()
 	prev := c.report
@@ -217,10 +219,10 @@ func actionable(obs *observed.Observation) int {
 	return n
 }
 
-func (c *Controller) executor(p *policy.Policy) *actions.Executor {
+func (c *Controller) executor(p *policy.Policy) *apply.Executor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &actions.Executor{Driver: c.gated().Driver,
+	return &apply.Executor{Driver: c.gated().Driver,
 		Gates:    guardGates(p, c),
 		Recorder: recorder{c}, Clock: c.clock,
 		Concurrency: p.Reconcile.Concurrency, CallTimeout: p.Reconcile.CallTimeout, Logger: c.log}
@@ -301,7 +303,7 @@ func (c *Controller) append(r audit.Record) error {
 	_, err := c.journal.Append(r)
 	c.noteAppend(err)
 	if err != nil {
-		return fmt.Errorf("%w: %w", actions.ErrJournal, err)
+		return fmt.Errorf("%w: %w", apply.ErrJournal, err)
 	}
 	return nil
 }

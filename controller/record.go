@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
@@ -16,12 +17,12 @@ import (
 // the controller never executes, so a nil journal here is a bug.
 type recorder struct{ c *Controller }
 
-var _ actions.Recorder = recorder{}
+var _ apply.Recorder = recorder{}
 
 // Intent records an intent. One the journal refuses as too large (its
 // reasons hold more than a record may) is reported as unrecordable: the
 // executor fails that action and goes on.
-func (r recorder) Intent(_ context.Context, s actions.Step) error {
+func (r recorder) Intent(_ context.Context, s apply.Step) error {
 	if s.Action.Kind == actions.SetCredentialMode && s.Action.Round == 1 {
 		r.c.mu.Lock()
 		r.c.cycleOpen = true // from now on the NS may be on anonymous
@@ -31,7 +32,7 @@ func (r recorder) Intent(_ context.Context, s actions.Step) error {
 	if errors.Is(err, audit.ErrTooLarge) {
 		r.c.log.Error("intent too large for the journal; the action fails without running",
 			"action", s.Action.ID, "kind", s.Action.Kind, "server", s.Action.Target.String(), "error", err)
-		return fmt.Errorf("%w: %w", actions.ErrUnrecordable, err)
+		return fmt.Errorf("%w: %w", apply.ErrUnrecordable, err)
 	}
 	return err
 }
@@ -41,7 +42,7 @@ func (r recorder) Intent(_ context.Context, s actions.Step) error {
 // counted in the pass_end record instead of written again: a held action
 // is recorded when it is first held and whenever its rule changes, not at
 // every pass it stays held.
-func (r recorder) Outcome(_ context.Context, s actions.Step) error {
+func (r recorder) Outcome(_ context.Context, s apply.Step) error {
 	if r.c.repeatHold(s) {
 		return nil
 	}
@@ -49,7 +50,7 @@ func (r recorder) Outcome(_ context.Context, s actions.Step) error {
 }
 
 // repeatHold remembers holds and reports whether s repeats the last one.
-func (c *Controller) repeatHold(s actions.Step) bool {
+func (c *Controller) repeatHold(s apply.Step) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id := s.Action.ID
@@ -81,7 +82,7 @@ func (c *Controller) forgetHolds(p actions.Plan) (repeated int) {
 }
 
 // stepRecord converts an executor step into a journal record.
-func stepRecord(t audit.Type, s actions.Step) audit.Record {
+func stepRecord(t audit.Type, s apply.Step) audit.Record {
 	a := s.Action
 	rec := audit.Record{Type: t, Pass: s.Pass, Plan: s.Plan, Action: a.ID, Kind: string(a.Kind),
 		Server: string(a.Target.Server), Package: string(a.Target.Package),

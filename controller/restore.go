@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -115,11 +114,8 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 // recordAction rebuilds what the gates need of an action from its record.
 func recordAction(r audit.Record) actions.Action {
 	a := actions.Action{ID: r.Action, Kind: actions.Kind(r.Kind), Mode: vocab.Mode(r.Mode), Account: r.Account}
-	switch {
-	case strings.HasSuffix(r.Action, "#1"):
-		a.Round = 1
-	case strings.HasSuffix(r.Action, "#2"):
-		a.Round = 2
+	if id, err := actions.ParseID(r.Action); err == nil {
+		a.Round = id.Round
 	}
 	return a
 }

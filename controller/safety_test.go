@@ -20,8 +20,8 @@ const driftAndStuck = `{"name": "drift-stuck", "seed": 1, "servers": 3, "package
   "faults": [{"kind": "credential_stuck", "servers": ["PS002"]}]}`
 
 var (
-	round1 = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous)
-	round2 = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)
+	round1 = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous)
+	round2 = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)
 )
 
 // planOnly is what `reconciler plan` would show now.

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
@@ -33,13 +33,13 @@ type sweeper struct {
 	untaken   []vocab.Host
 	known     bool  // untaken is known: a full sweep followed the change
 	nsVersion int64 // the NS policy version last observed; 0 unknown
-	history   actions.CredentialHistory
+	history   planner.CredentialHistory
 }
 
 // historyKept bounds the policy versions remembered.
 const historyKept = 64
 
-func newSweeper() sweeper { return sweeper{history: actions.CredentialHistory{}} }
+func newSweeper() sweeper { return sweeper{history: planner.CredentialHistory{}} }
 
 // plan says what the pass at now observes beyond the servers in question:
 // every server (full), or the servers a pending change still waits for.
@@ -126,7 +126,7 @@ func notTaken(d desired.State, obs *observed.Observation, hosts []vocab.Host) []
 
 // plannerHistory is a copy of the history with the current observation's
 // version, for the planner.
-func (s *sweeper) plannerHistory(obs *observed.Observation) actions.CredentialHistory {
+func (s *sweeper) plannerHistory(obs *observed.Observation) planner.CredentialHistory {
 	h := maps.Clone(s.history)
 	if obs.NSErr == nil && !obs.NSUnmanaged {
 		h[obs.NS.PolicyVersion] = obs.NS.Credential

@@ -43,7 +43,7 @@ func cyclePlan(round1 bool, stuck, others []string) actions.Plan {
 	}
 	p = append(p, r2)
 	for _, s := range stuck {
-		u1 := actions.MakeID(actions.UpdateConfiguration, actions.Target{Server: vocab.Host(s)}, 1, "")
+		u1 := actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: vocab.Host(s)}, 1, "")
 		u2 := step(actions.UpdateConfiguration, s, 2, "", []string{r2.ID, u1})
 		p = append(p, u2, step(actions.ResendStatus, s, 0, "", []string{u1, u2.ID}))
 	}
@@ -54,16 +54,16 @@ func cyclePlan(round1 bool, stuck, others []string) actions.Plan {
 }
 
 var (
-	r1ID = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous)
-	r2ID = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)
+	r1ID = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous)
+	r2ID = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)
 )
 
 func u(server string, round int) string {
-	return actions.MakeID(actions.UpdateConfiguration, actions.Target{Server: vocab.Host(server)}, round, "")
+	return actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: vocab.Host(server)}, round, "")
 }
 
 func resend(server string) string {
-	return actions.MakeID(actions.ResendStatus, actions.Target{Server: vocab.Host(server)}, 0, "")
+	return actions.FormatID(actions.ResendStatus, actions.Target{Server: vocab.Host(server)}, 0, "")
 }
 
 // admitted lists the plan's actions absent from holds, sorted.
@@ -229,9 +229,9 @@ func checkCycleWhole(t *testing.T, p actions.Plan, holds map[string]actions.Hold
 func TestDeletionWaitsWithItsRestore(t *testing.T) {
 	del := step(actions.DeletePSSnapshot, "PS001", 0, "", nil)
 	del.Target.Package = "00000000-0000-0000-0000-000000000001"
-	del.ID = actions.MakeID(del.Kind, del.Target, 0, "")
+	del.ID = actions.FormatID(del.Kind, del.Target, 0, "")
 	st := step(actions.DeletePSStatus, "PS001", 0, "", []string{del.ID})
-	st.Target.Package, st.ID = del.Target.Package, actions.MakeID(actions.DeletePSStatus, del.Target, 0, "")
+	st.Target.Package, st.ID = del.Target.Package, actions.FormatID(actions.DeletePSStatus, del.Target, 0, "")
 	upd := step(actions.UpdateConfiguration, "PS001", 0, "", []string{del.ID, st.ID})
 	rs := step(actions.ResendStatus, "PS001", 0, "", []string{del.ID, st.ID, upd.ID})
 	plan := actions.Plan{Actions: []actions.Action{del, st, upd, rs}}

@@ -15,7 +15,7 @@ import (
 // Every action, whichever reason put it in the plan, passes every gate as
 // an action of its own; then the rules that bind actions together (the
 // reset cycle, a deletion and the update that restores its file) may hold
-// more. It implements actions.Gates.
+// more. It implements apply.Gates.
 type Gates struct {
 	Policy    *policy.Policy
 	Limiter   *Limiter
@@ -30,8 +30,6 @@ type Gates struct {
 	// anonymous), and it is counted like every other action.
 	CycleOpen bool
 }
-
-var _ actions.Gates = (*Gates)(nil)
 
 // New builds gates for a policy around existing state (budgets, breaker and
 // approvals survive a policy reload).

@@ -18,7 +18,7 @@ func act(k actions.Kind, server string, round int, mode vocab.Mode, reqs ...stri
 	if mode == vocab.ACC {
 		a.Account = want.Account
 	}
-	a.ID = actions.MakeID(k, t, round, mode)
+	a.ID = actions.FormatID(k, t, round, mode)
 	return a
 }
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -129,67 +128,25 @@ func classifyIDs(ids []string) (plan string, acts []string, err error) {
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
 
-// checkActionID validates an action id, KIND:TARGET[:MODE][#ROUND] as
-// actions.MakeID builds it, and returns it in canonical form (GUIDs lower
-// case, without braces).
+// checkActionID validates an action id (actions.ParseID) and returns it in
+// canonical form (GUIDs lower case, without braces).
 func checkActionID(id string) (string, error) {
-	bad := func(why string) error { return fmt.Errorf("action id %q: %s", vocab.Clip(id), why) }
-	kindText, rest, ok := strings.Cut(id, ":")
-	k, err := actions.ParseKind(kindText)
+	a, err := actions.ParseID(id)
 	if err != nil {
-		return "", bad(err.Error())
+		return "", err
 	}
-	if !ok || rest == "" {
-		return "", bad("want KIND:TARGET, e.g. grant_acl:PS001 or delete_ns_snapshot:NS/<guid>")
-	}
-	round := 0
-	if i := strings.LastIndexByte(rest, '#'); i >= 0 {
-		if round, err = strconv.Atoi(rest[i+1:]); err != nil || round < 1 || round > 2 {
-			return "", bad("round after # is 1 or 2")
-		}
-		rest = rest[:i]
-	}
-	target, modeText, hasMode := strings.Cut(rest, ":")
-	var mode vocab.Mode
-	if hasMode {
-		if mode, err = vocab.ParseMode(modeText); err != nil {
-			return "", bad(err.Error())
-		}
-	}
-	t, err := parseTarget(target)
-	if err != nil {
-		return "", bad(err.Error())
-	}
-	return actions.MakeID(k, t, round, mode), nil
-}
-
-// parseTarget reads NS, NS/GUID, HOST or HOST/GUID.
-func parseTarget(s string) (actions.Target, error) {
-	server, pkg, hasPkg := strings.Cut(s, "/")
-	var t actions.Target
-	if server != "NS" {
-		h, err := vocab.ParseHost(server)
-		if err != nil {
-			return t, err
-		}
-		t.Server = h
-	}
-	if hasPkg {
-		g, err := vocab.ParseGUID(pkg)
-		if err != nil {
-			return t, err
-		}
-		t.Package = g
-	}
-	return t, nil
+	return a.String(), nil
 }
 
 // warnNotHeld notes action ids whose kind the policy does not hold for
 // approval: approving them is recorded but changes nothing today.
 func warnNotHeld(e *env, pol *policy.Policy, ids []string) {
 	for _, id := range ids {
-		kind, _, _ := strings.Cut(id, ":")
-		if !pol.NeedsApproval(actions.Kind(kind)) {
+		a, err := actions.ParseID(id)
+		if err != nil {
+			continue // classifyIDs checked every id
+		}
+		if kind := a.Kind; !pol.NeedsApproval(kind) {
 			fmt.Fprintf(e.stderr, "note: the policy does not hold %s for approval (approve = [...]); %s needs none today\n", kind, id)
 		}
 	}

@@ -99,7 +99,7 @@ type request struct {
 	reply  any
 }
 
-// Apply implements actions.Driver. Every value of the action is checked
+// Apply implements apply.Driver. Every value of the action is checked
 // before anything is sent; a refused action never reaches a server, and
 // the refusal is terminal (a malformed action will not improve).
 func (s *Site) Apply(ctx context.Context, a actions.Action) error {

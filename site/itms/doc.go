@@ -4,7 +4,7 @@
 // and observed.AgentSource by running embedded PowerShell scripts over
 // WinRM (WS-Management messages from github.com/masterzen/winrm, NTLM from
 // github.com/Azure/go-ntlmssp or Kerberos from github.com/jcmturner/gokrb5),
-// actions.Driver with one script per action kind, and the leader lock with
+// apply.Driver with one script per action kind, and the leader lock with
 // sp_getapplock. It reads the CMDB only on the primary, after package cmdb
 // has checked the schema.
 //

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
@@ -63,7 +64,7 @@ func (p *panicky) InQuestion(ctx context.Context, fn func(observed.RawRow) error
 
 // panickyDriver wraps the driver: when value is set, Apply panics with it.
 type panickyDriver struct {
-	actions.Driver
+	apply.Driver
 	mu    sync.Mutex
 	value any
 }

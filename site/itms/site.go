@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/cmdb"
 	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/leader"
@@ -65,7 +64,6 @@ var (
 	_ observed.CMDB        = (*Site)(nil)
 	_ observed.NSSource    = (*Site)(nil)
 	_ observed.AgentSource = (*Site)(nil)
-	_ actions.Driver       = (*Site)(nil)
 )
 
 // Open validates the configuration, reads the secrets it names (the CMDB

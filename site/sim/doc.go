@@ -7,7 +7,7 @@
 // its tests, benchmarks and virtual-time simulator.
 //
 // Site implements observed.CMDB, observed.NSSource, observed.AgentSource
-// and actions.Driver over one of two stores: Open keeps the site in a
+// and apply.Driver over one of two stores: Open keeps the site in a
 // folder (package disk: the demo, laid out as on Windows with a SQLite
 // CMDB, so that a file browser and any SQLite client can inspect it while
 // the daemon runs), NewMemory in memory (package memory: only what

@@ -169,7 +169,7 @@ func diffJSON(a, b any) string {
 // act builds an action.
 func act(k actions.Kind, server string, pkg vocab.GUID) actions.Action {
 	t := actions.Target{Server: vocab.Host(server), Package: pkg}
-	return actions.Action{ID: actions.MakeID(k, t, 0, ""), Kind: k, Target: t}
+	return actions.Action{ID: actions.FormatID(k, t, 0, ""), Kind: k, Target: t}
 }
 
 func setMode(m vocab.Mode, account string) actions.Action {

@@ -77,7 +77,6 @@ var (
 	_ observed.CMDB        = (*Site)(nil)
 	_ observed.NSSource    = (*Site)(nil)
 	_ observed.AgentSource = (*Site)(nil)
-	_ actions.Driver       = (*Site)(nil)
 )
 
 // Sample is one point of the not-Ready timeline.

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/bench/internal/estate"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/policy"
 )
 
-// runPlan times actions.Compute alone on an observation with many causes:
+// runPlan times planner.Compute alone on an observation with many causes:
 // the observation of a simulated site (estate.PlanCase) whose servers
 // each have a few pairs broken by one of the pair-level causes.
 func runPlan(ctx context.Context, args []string, stdout io.Writer) error {
@@ -39,12 +40,12 @@ func runPlan(ctx context.Context, args []string, stdout io.Writer) error {
 	if n := len(obs.Pairs()); n != *causes {
 		return fmt.Errorf("plan: the case holds %d pairs in question, not %d", n, *causes)
 	}
-	in := actions.Input{Desired: desired.New(pol.Credential, pol.Scope, pol.Reconcile.PendingGrace), Obs: obs, Now: obs.At}
+	in := planner.Input{Desired: desired.New(pol.Credential, pol.Scope, pol.Reconcile.PendingGrace), Obs: obs, Now: obs.At}
 	var secs []float64
 	var plan actions.Plan
 	for range max(*runs, 1) {
 		start := time.Now()
-		plan = actions.Compute(in)
+		plan = planner.Compute(in)
 		secs = append(secs, time.Since(start).Seconds())
 	}
 	return writeJSON(stdout, map[string]any{"seconds": median(secs), "runs": secs, "servers": *servers,

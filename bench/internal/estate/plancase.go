@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -59,7 +59,7 @@ func PlanCase(ctx context.Context, servers, causes int) (*observed.Observation, 
 		return nil, fmt.Errorf("plan case: CMDB %v, NS %v", obs.CMDBErr, obs.NSErr)
 	}
 	want := vocab.Credential{Mode: vocab.ACC, Account: Account}
-	need, pkgs := actions.Needs(actions.Input{Desired: desired.New(want, nil, 0), Obs: obs, Now: Epoch})
+	need, pkgs := planner.Needs(planner.Input{Desired: desired.New(want, nil, 0), Obs: obs, Now: Epoch})
 	o.ObserveAgents(ctx, obs, need, pkgs)
 	return obs, nil
 }

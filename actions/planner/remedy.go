@@ -1,7 +1,8 @@
-package actions
+package planner
 
 import (
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 
@@ -9,7 +10,7 @@ import (
 )
 
 // refreshID is the id of the single run_package_refresh of a plan.
-var refreshID = MakeID(RunPackageRefresh, Target{}, 0, "")
+var refreshID = actions.FormatID(actions.RunPackageRefresh, actions.Target{}, 0, "")
 
 // nsSnapshots plans the NS side of every stale NS snapshot seen on an
 // observed server: one delete_ns_snapshot per package whose NS copy is
@@ -19,24 +20,24 @@ func nsSnapshots(b *builder, diags []*serverDiag) {
 	for _, sd := range diags {
 		for _, pc := range sd.pkgs {
 			p := pc.pair.Package
-			if pc.cause != StaleNSSnapshot || seen[p] {
+			if pc.cause != actions.StaleNSSnapshot || seen[p] {
 				continue
 			}
 			seen[p] = true
-			facts := []Fact{{"package", packageLabel(pc)}, {"package_version", pc.pair.PackageVersion},
-				{"ns_snapshot", snapshotLabel(pc.nsSnap.Present, pc.nsSnap.Version)}}
+			facts := []actions.Fact{{Name: "package", Value: packageLabel(pc)}, {Name: "package_version", Value: pc.pair.PackageVersion},
+				{Name: "ns_snapshot", Value: snapshotLabel(pc.nsSnap.Present, pc.nsSnap.Version)}}
 			var requires []string
 			if pc.nsSnap.Present {
-				del := b.add(DeleteNSSnapshot, Target{Package: p}, 0, Reason{Cause: StaleNSSnapshot,
+				del := b.add(actions.DeleteNSSnapshot, actions.Target{Package: p}, 0, actions.Reason{Cause: actions.StaleNSSnapshot,
 					Message: fmt.Sprintf("NS snapshot %s.xml holds version %s; %s is at version %s",
 						p.Braced(), pc.nsSnap.Version, packageLabel(pc), pc.pair.PackageVersion),
 					Facts: facts})
 				requires = []string{del.ID}
 			}
-			r := b.add(RunPackageRefresh, Target{}, 0, Reason{Cause: StaleNSSnapshot,
+			r := b.add(actions.RunPackageRefresh, actions.Target{}, 0, actions.Reason{Cause: actions.StaleNSSnapshot,
 				Message: fmt.Sprintf("rebuild the NS snapshot of %s", packageLabel(pc)),
 				Facts:   facts, Requires: requires})
-			r.after(requires...)
+			after(r, requires...)
 		}
 	}
 }
@@ -45,31 +46,31 @@ func nsSnapshots(b *builder, diags []*serverDiag) {
 // returns the actions a status report for it requires, and the reason to add
 // to update_configuration when the snapshot must be restored from the NS.
 // ns lists the NS remedies every snapshot remedy of the server waits for.
-func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]string, *Reason) {
-	t := Target{Server: host, Package: pc.pair.Package}
+func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]string, *actions.Reason) {
+	t := actions.Target{Server: host, Package: pc.pair.Package}
 	switch pc.cause {
-	case StaleNSSnapshot, StalePSSnapshot:
+	case actions.StaleNSSnapshot, actions.StalePSSnapshot:
 		reqs := slices.Clone(ns)
 		facts := pairFacts(pc)
 		if pc.files.SnapshotPresent {
-			a := b.add(DeletePSSnapshot, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
+			a := b.add(actions.DeletePSSnapshot, t, 0, actions.Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 				Message: fmt.Sprintf("snapshot.xml of %s holds version %s; the package is at version %s",
 					packageLabel(pc), pc.files.SnapshotVersion, pc.pair.PackageVersion)})
-			a.after(reqs...)
+			after(a, reqs...)
 			reqs = append(reqs, a.ID)
 		}
 		if invalidStatusFile(pc) {
 			reqs = append(reqs, deleteStatus(b, t, pc, facts, reqs).ID)
 		}
-		return reqs, &Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
+		return reqs, &actions.Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 			Message: fmt.Sprintf("restore snapshot.xml of %s from the NS", packageLabel(pc))}
-	case StaleStatusFile:
+	case actions.StaleStatusFile:
 		return []string{deleteStatus(b, t, pc, pairFacts(pc), nil).ID}, nil
-	case StatusLost:
+	case actions.StatusLost:
 		if pc.files.StatusPresent && pc.files.StatusRecorded == vocab.Deleted {
 			// The file is kept: it holds the agent's own countdown to deleting
 			// the package's files (KB 178503).
-			return nil, &Reason{Cause: StatusLost, Facts: pairFacts(pc),
+			return nil, &actions.Reason{Cause: actions.StatusLost, Facts: pairFacts(pc),
 				Message: fmt.Sprintf("PackageStatus.xml of %s records Deleted: the package server takes the package for "+
 					"unassigned although the CMDB assigns it (KBs 178503, 181052); a new configuration lists it again", packageLabel(pc))}
 		}
@@ -77,10 +78,10 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]strin
 	return nil, nil
 }
 
-func deleteStatus(b *builder, t Target, pc pkgCause, facts []Fact, reqs []string) *Action {
-	a := b.add(DeletePSStatus, t, 0, Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
+func deleteStatus(b *builder, t actions.Target, pc pkgCause, facts []actions.Fact, reqs []string) *actions.Action {
+	a := b.add(actions.DeletePSStatus, t, 0, actions.Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
 		Message: fmt.Sprintf("PackageStatus.xml of %s records %s", packageLabel(pc), pc.files.StatusRecorded)})
-	a.after(reqs...)
+	after(a, reqs...)
 	return a
 }
 
@@ -88,14 +89,14 @@ func invalidStatusFile(pc pkgCause) bool {
 	return pc.files.StatusPresent && pc.files.StatusRecorded == vocab.Invalid
 }
 
-func pairFacts(pc pkgCause) []Fact {
-	return []Fact{
-		{"package", packageLabel(pc)},
-		{"row_status", string(pc.pair.Status)},
-		{"row_version", pc.pair.Version},
-		{"package_version", pc.pair.PackageVersion},
-		{"ps_snapshot", snapshotLabel(pc.files.SnapshotPresent, pc.files.SnapshotVersion)},
-		{"ps_status_file", statusFileLabel(pc)},
+func pairFacts(pc pkgCause) []actions.Fact {
+	return []actions.Fact{
+		{Name: "package", Value: packageLabel(pc)},
+		{Name: "row_status", Value: string(pc.pair.Status)},
+		{Name: "row_version", Value: pc.pair.Version},
+		{Name: "package_version", Value: pc.pair.PackageVersion},
+		{Name: "ps_snapshot", Value: snapshotLabel(pc.files.SnapshotPresent, pc.files.SnapshotVersion)},
+		{Name: "ps_status_file", Value: statusFileLabel(pc)},
 	}
 }
 

@@ -1,6 +1,7 @@
-package actions
+package planner
 
 import (
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 	"testing"
@@ -98,12 +99,12 @@ func TestPlanRound2CarriesTheDriftFix(t *testing.T) {
 	f.pair("PS001", 1, vocab.Invalid)
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	r2 := p.Actions[p.Index()[MakeID(SetCredentialMode, Target{}, 2, vocab.ACC)]]
-	var causes []Cause
+	r2 := p.Actions[p.Index()[actions.FormatID(actions.SetCredentialMode, actions.Target{}, 2, vocab.ACC)]]
+	var causes []actions.Cause
 	for _, r := range r2.Reasons {
 		causes = append(causes, r.Cause)
 	}
-	if !slices.Equal(causes, []Cause{CredentialStuck, NSCredentialDrift}) {
+	if !slices.Equal(causes, []actions.Cause{actions.CredentialStuck, actions.NSCredentialDrift}) {
 		t.Fatalf("round 2 reasons %v, want the cycle's and the drift's", causes)
 	}
 }
@@ -118,11 +119,11 @@ func TestPlanSnapshotRepairDoesNotNeedTheDriftFix(t *testing.T) {
 	pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
-	upd := p.Actions[p.Index()[MakeID(UpdateConfiguration, Target{Server: "PS001"}, 0, "")]]
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	upd := p.Actions[p.Index()[actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 0, "")]]
 	for _, r := range upd.Reasons {
 		needs := slices.Contains(r.Requires, set)
-		if credential := r.Cause == CredentialNotReceived; needs != credential {
+		if credential := r.Cause == actions.CredentialNotReceived; needs != credential {
 			t.Errorf("reason %s requires %v: only the credential reason needs %s", r.Cause, r.Requires, set)
 		}
 	}
@@ -139,10 +140,10 @@ func TestPlanServerFileRemediesWaitForEveryNSSnapshot(t *testing.T) {
 		pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 	}
 	p := f.plan()
-	ns := []string{MakeID(DeleteNSSnapshot, Target{Package: pkg(1)}, 0, ""),
-		MakeID(DeleteNSSnapshot, Target{Package: pkg(2)}, 0, ""), refreshID}
+	ns := []string{actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, ""),
+		actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(2)}, 0, ""), refreshID}
 	for _, a := range p.Actions {
-		if a.Target.IsNS() || a.Kind == ResendStatus {
+		if a.Target.IsNS() || a.Kind == actions.ResendStatus {
 			continue
 		}
 		for _, r := range a.Reasons {

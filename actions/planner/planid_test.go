@@ -1,9 +1,10 @@
-package actions
+package planner
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -18,7 +19,7 @@ import (
 func TestAppendActionIsJSONMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 5000 {
-		as := make([]Action, r.IntN(3))
+		as := make([]actions.Action, r.IntN(3))
 		for j := range as {
 			as[j] = randomAction(r)
 		}
@@ -50,7 +51,7 @@ func TestPlanIDEncoderKnowsEveryField(t *testing.T) {
 		"Reason": {`Cause json:"cause"`, `Message json:"message"`, `Facts json:"facts,omitempty"`, `Requires json:"requires,omitempty"`},
 		"Fact":   {`Name json:"name"`, `Value json:"value"`},
 	}
-	for _, v := range []any{Action{}, Target{}, Reason{}, Fact{}} {
+	for _, v := range []any{actions.Action{}, actions.Target{}, actions.Reason{}, actions.Fact{}} {
 		typ := reflect.TypeOf(v)
 		var got []string
 		for f := range typ.Fields() {
@@ -94,21 +95,21 @@ func randomStrings(r *rand.Rand) []string {
 	return out
 }
 
-func randomAction(r *rand.Rand) Action {
-	a := Action{ID: randomString(r), Kind: Kind(randomString(r)),
-		Target: Target{Server: vocab.Host(randomString(r)), Package: vocab.GUID(randomString(r))},
+func randomAction(r *rand.Rand) actions.Action {
+	a := actions.Action{ID: randomString(r), Kind: actions.Kind(randomString(r)),
+		Target: actions.Target{Server: vocab.Host(randomString(r)), Package: vocab.GUID(randomString(r))},
 		Mode:   vocab.Mode(randomString(r)), Account: randomString(r), Round: r.IntN(5) - 1, After: randomStrings(r)}
 	switch r.IntN(3) {
 	case 0:
 	case 1:
-		a.Reasons = []Reason{}
+		a.Reasons = []actions.Reason{}
 	default:
 		for range 1 + r.IntN(3) {
-			rs := Reason{Cause: Cause(randomString(r)), Message: randomString(r), Requires: randomStrings(r)}
+			rs := actions.Reason{Cause: actions.Cause(randomString(r)), Message: randomString(r), Requires: randomStrings(r)}
 			if r.IntN(3) > 0 {
-				rs.Facts = []Fact{}
+				rs.Facts = []actions.Fact{}
 				for range r.IntN(3) {
-					rs.Facts = append(rs.Facts, Fact{randomString(r), randomString(r)})
+					rs.Facts = append(rs.Facts, actions.Fact{Name: randomString(r), Value: randomString(r)})
 				}
 			}
 			a.Reasons = append(a.Reasons, rs)

@@ -1,35 +1,17 @@
-package actions
+package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"log/slog"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/vocab"
 )
-
-// Outcome is what became of one action in a pass.
-type Outcome string
-
-// Outcomes. Deferred actions wait for a later pass (a gate or an unmet
-// prerequisite held them); skipped actions were not run on purpose (dry run,
-// or an earlier action on the same target failed).
-const (
-	Applied  Outcome = "applied"
-	Failed   Outcome = "failed"
-	Deferred Outcome = "deferred"
-	Skipped  Outcome = "skipped"
-)
-
-// Hold says why a gate keeps an action from running in this pass.
-type Hold struct {
-	Rule    string  // e.g. "limit delete_ns_snapshot 20/1h", "mode dry-run"
-	Outcome Outcome // Deferred or Skipped
-}
 
 // Gates decide which actions may run now. Admit sees the whole plan at
 // once and decides in plan order, so budgets and blast radius are shared
@@ -37,31 +19,22 @@ type Hold struct {
 // result may also name actions that wait for a held one (rule
 // "dependency ID"): the executor defers those by their prerequisites.
 type Gates interface {
-	Admit(p Plan, now time.Time) map[string]Hold
+	Admit(p actions.Plan, now time.Time) map[string]actions.Hold
 	// Spent tells the gates an action was started at.
-	Spent(a Action, at time.Time)
+	Spent(a actions.Action, at time.Time)
 }
-
-// WaitRule is the rule of an action deferred because it waits for the
-// action id, which will not run in this pass: "dependency ID".
-func WaitRule(id string) string { return waitPrefix + id }
-
-// WaitsFor returns the id a WaitRule names.
-func WaitsFor(rule string) (string, bool) { return strings.CutPrefix(rule, waitPrefix) }
-
-const waitPrefix = "dependency "
 
 // Driver applies one action to the site. It decides nothing.
 type Driver interface {
-	Apply(ctx context.Context, a Action) error
+	Apply(ctx context.Context, a actions.Action) error
 }
 
 // Step is one audit event of the executor.
 type Step struct {
 	Pass    string
 	Plan    string
-	Action  Action
-	Outcome Outcome // empty for an intent
+	Action  actions.Action
+	Outcome actions.Outcome // empty for an intent
 	Rule    string
 	Err     error
 }
@@ -89,7 +62,7 @@ type Executor struct {
 
 // StepResult is the fate of one action.
 type StepResult struct {
-	Outcome Outcome
+	Outcome actions.Outcome
 	Rule    string
 	Err     error
 }
@@ -105,8 +78,8 @@ type Result struct {
 }
 
 // Count returns how many actions had the outcome, per kind.
-func (r Result) Count(p Plan, o Outcome) map[Kind]int {
-	c := map[Kind]int{}
+func (r Result) Count(p actions.Plan, o actions.Outcome) map[actions.Kind]int {
+	c := map[actions.Kind]int{}
 	for _, a := range p.Actions {
 		if s, ok := r.Steps[a.ID]; ok && s.Outcome == o {
 			c[a.Kind]++
@@ -116,14 +89,14 @@ func (r Result) Count(p Plan, o Outcome) map[Kind]int {
 }
 
 // Touched lists the servers on which an action was applied, sorted.
-func (r Result) Touched(p Plan) []vocab.Host {
+func (r Result) Touched(p actions.Plan) []vocab.Host {
 	var hs []vocab.Host
 	for _, a := range p.Actions {
-		if !a.Target.IsNS() && r.Steps[a.ID].Outcome == Applied {
+		if !a.Target.IsNS() && r.Steps[a.ID].Outcome == actions.Applied {
 			hs = append(hs, a.Target.Server)
 		}
 	}
-	return sortedHosts(hs)
+	return sortedServers(hs)
 }
 
 // ErrJournal wraps a failure to write the audit trail: the pass stops,
@@ -139,21 +112,21 @@ var ErrUnrecordable = errors.New("record refused by the journal")
 // target, at most Concurrency at once. It returns when every action is
 // resolved, or the context ends (in-flight actions finish and are recorded),
 // or the journal fails.
-func (e *Executor) Run(ctx context.Context, pass string, p Plan) (Result, error) {
+func (e *Executor) Run(ctx context.Context, pass string, p actions.Plan) (Result, error) {
 	return e.RunAdmitted(ctx, pass, p, e.Gates.Admit(p, e.Clock.Now()))
 }
 
 // RunAdmitted is Run with the gates' decision already taken (holds is
 // what Gates.Admit returned for p): the pass decides once, and `plan`
 // shows that same decision.
-func (e *Executor) RunAdmitted(ctx context.Context, pass string, p Plan, holds map[string]Hold) (Result, error) {
+func (e *Executor) RunAdmitted(ctx context.Context, pass string, p actions.Plan, holds map[string]actions.Hold) (Result, error) {
 	r := newRun(e, pass, p, holds)
 	return r.loop(ctx)
 }
 
 // callDriver runs one action with its own timeout, detached from the pass's
 // cancellation so a shutdown lets it finish; a panic becomes an error.
-func (e *Executor) callDriver(ctx context.Context, a Action) (err error) {
+func (e *Executor) callDriver(ctx context.Context, a actions.Action) (err error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.callTimeout())
 	defer cancel()
 	defer func() {
@@ -183,4 +156,11 @@ func (e *Executor) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return e.Logger
+}
+
+// sortedServers returns the hosts sorted, without repeats, in a new slice.
+func sortedServers(hs []vocab.Host) []vocab.Host {
+	out := slices.Clone(hs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

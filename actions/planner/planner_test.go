@@ -1,6 +1,7 @@
-package actions
+package planner
 
 import (
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 	"testing"
@@ -227,7 +228,7 @@ func TestPlanNothingFromBrokenReads(t *testing.T) {
 }
 
 func TestPlanIsDeterministic(t *testing.T) {
-	build := func() Plan {
+	build := func() actions.Plan {
 		f := newFx(t)
 		f.must(f.obs.SetSnapshot(snap(2, true, "6")))
 		for _, s := range []string{"PS003", "PS001", "PS002"} {

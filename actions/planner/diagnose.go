@@ -1,7 +1,8 @@
-package actions
+package planner
 
 import (
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ type pkgCause struct {
 	pair    *observed.Pair
 	files   *observed.PackageFiles
 	nsSnap  observed.Snapshot
-	cause   Cause // "" when the pair is left alone
+	cause   actions.Cause // "" when the pair is left alone
 	nsStale bool
 }
 
@@ -95,7 +96,7 @@ func (d *serverDiag) diagnoseCredential(b *builder, ns observed.NSState, want vo
 // pairs must be diagnosed first).
 func (d *serverDiag) judgeUnknown(b *builder, want vocab.Credential) {
 	signs := d.credentialSigns(want)
-	t := Target{Server: d.host}
+	t := actions.Target{Server: d.host}
 	switch {
 	case len(signs) == 0 && !d.inQuestion:
 		// A healthy server seen by a sweep: nothing to explain.
@@ -140,7 +141,7 @@ func (d *serverDiag) credentialMessage(want vocab.Credential) string {
 
 // credentialFacts are the credential facts a reason carries; an unknown
 // fact says why.
-func (d *serverDiag) credentialFacts() []Fact {
+func (d *serverDiag) credentialFacts() []actions.Fact {
 	applied, version := d.agent.Applied.String(), fmt.Sprint(d.agent.PolicyVersion)
 	if d.agent.AppliedUnknown != "" {
 		applied = "unknown: " + d.agent.AppliedUnknown
@@ -148,7 +149,7 @@ func (d *serverDiag) credentialFacts() []Fact {
 	if d.agent.PolicyVersionUnknown != "" {
 		version = "unknown: " + d.agent.PolicyVersionUnknown
 	}
-	return []Fact{{"applied_credential", applied}, {"policy_version", version}}
+	return []actions.Fact{{Name: "applied_credential", Value: applied}, {Name: "policy_version", Value: version}}
 }
 
 // knownOther reports whether the NS held, at policy version v, a
@@ -182,13 +183,13 @@ func diagnosePair(p *observed.Pair, f *observed.PackageFiles, fok bool, s observ
 	case psStale && !sok:
 		return pc, "NS snapshot not observed: nothing destructive planned"
 	case psStale && pc.nsStale:
-		pc.cause = StaleNSSnapshot
+		pc.cause = actions.StaleNSSnapshot
 	case psStale:
-		pc.cause = StalePSSnapshot
+		pc.cause = actions.StalePSSnapshot
 	case f.StatusPresent && f.StatusRecorded == vocab.Invalid:
-		pc.cause = StaleStatusFile
+		pc.cause = actions.StaleStatusFile
 	default:
-		pc.cause = StatusLost
+		pc.cause = actions.StatusLost
 	}
 	return pc, ""
 }

@@ -1,6 +1,7 @@
-package actions
+package planner
 
 import (
+	"github.com/itms-tools/reconciler/actions"
 	"testing"
 	"time"
 
@@ -28,28 +29,28 @@ func pairSince(server string, n int, st vocab.Status, since time.Time) observed.
 // checkPlanRules asserts the plan rules of DESIGN §3 on any plan: one
 // action per (kind, target) outside the reset cycle, one refresh, one
 // resend per server and last on it, every edge pointing backwards.
-func checkPlanRules(t *testing.T, p Plan) {
+func checkPlanRules(t *testing.T, p actions.Plan) {
 	t.Helper()
 	seen := map[string]bool{}
 	pos := p.Index()
 	refresh := 0
-	lastOn := map[vocab.Host]Kind{}
+	lastOn := map[vocab.Host]actions.Kind{}
 	for i, a := range p.Actions {
 		key := string(a.Kind) + " " + a.Target.String()
 		if a.Round == 0 && seen[key] {
 			t.Errorf("two %s", key)
 		}
 		seen[key] = true
-		if a.Kind == RunPackageRefresh {
+		if a.Kind == actions.RunPackageRefresh {
 			refresh++
 		}
 		if !a.Target.IsNS() {
-			if lastOn[a.Target.Server] == ResendStatus {
+			if lastOn[a.Target.Server] == actions.ResendStatus {
 				t.Errorf("%s after resend_status on %s", a.ID, a.Target.Server)
 			}
 			lastOn[a.Target.Server] = a.Kind
 		}
-		for _, d := range deps(a) {
+		for _, d := range a.Deps() {
 			if j, ok := pos[d]; !ok || j >= i {
 				t.Errorf("%s depends on %s which is not before it", a.ID, d)
 			}

@@ -1,8 +1,9 @@
-package actions
+package planner
 
 import (
 	"cmp"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 )
 
@@ -10,7 +11,7 @@ import (
 // choosing among ready actions by a fixed key (NS first, then server name,
 // kind, round, package), so the result is deterministic. A cycle is a bug
 // in the planner and panics.
-func order(as []Action) []Action {
+func order(as []actions.Action) []actions.Action {
 	idx := make(map[string]int, len(as))
 	for i, a := range as {
 		idx[a.ID] = i
@@ -29,7 +30,7 @@ func order(as []Action) []Action {
 	indeg := make([]int, len(as))
 	next := make([][]int, len(as))
 	for i, a := range as {
-		for _, dep := range deps(a) {
+		for _, dep := range a.Deps() {
 			j := idx[dep]
 			next[j] = append(next[j], i)
 			indeg[i]++
@@ -41,7 +42,7 @@ func order(as []Action) []Action {
 			ready.push(rank[i])
 		}
 	}
-	out := make([]Action, 0, len(as))
+	out := make([]actions.Action, 0, len(as))
 	for len(ready) > 0 {
 		i := byKey[ready.pop()]
 		out = append(out, as[i])
@@ -55,25 +56,6 @@ func order(as []Action) []Action {
 		panic(fmt.Sprintf("actions: dependency cycle among %d actions", len(as)-len(out)))
 	}
 	return out
-}
-
-// deps returns the distinct actions a must follow.
-func deps(a Action) []string {
-	n := len(a.After)
-	for _, r := range a.Reasons {
-		n += len(r.Requires)
-	}
-	ds := make([]string, 0, n)
-	ds = append(ds, a.After...)
-	for _, r := range a.Reasons {
-		ds = append(ds, r.Requires...)
-	}
-	slices.Sort(ds)
-	ds = slices.Compact(ds)
-	if len(ds) > 0 && ds[0] == "" {
-		ds = ds[1:]
-	}
-	return ds
 }
 
 // rankHeap is a min-heap of ranks.
@@ -118,12 +100,12 @@ func (h *rankHeap) pop() int {
 
 // compareActions is the tie-break among actions that are ready at the
 // same time.
-func compareActions(a, b *Action) int {
+func compareActions(a, b *actions.Action) int {
 	return cmp.Or(
 		cmp.Compare(boolKey(!a.Target.IsNS()), boolKey(!b.Target.IsNS())),
 		cmp.Compare(a.Target.Server, b.Target.Server),
 		cmp.Compare(a.Round, b.Round),
-		cmp.Compare(a.Kind.rank(), b.Kind.rank()),
+		cmp.Compare(a.Kind.Rank(), b.Kind.Rank()),
 		cmp.Compare(a.ID, b.ID),
 	)
 }

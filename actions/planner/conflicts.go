@@ -1,6 +1,9 @@
-package actions
+package planner
 
-import "github.com/itms-tools/reconciler/observed"
+import (
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/observed"
+)
 
 // NoteCMDBConflict is the kind of the note of a fact the CMDB states two
 // ways (observed.Conflict): nothing is planned for what it names.
@@ -12,7 +15,7 @@ const NoteCMDBConflict = "cmdb_conflict"
 // says why.
 func conflictNotes(b *builder, obs *observed.Observation) {
 	for _, c := range obs.Conflicts {
-		t := Target{Server: c.Server}
+		t := actions.Target{Server: c.Server}
 		if c.Kind == observed.ConflictPackageVersions || c.Kind == observed.ConflictPairRows {
 			t.Package = c.Package
 		}

@@ -1,7 +1,8 @@
-package actions
+package planner
 
 import (
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func (f *fx) pair(server string, n int, st vocab.Status) *observed.PackageFiles 
 	return &f.files[h][len(f.files[h])-1]
 }
 
-func (f *fx) plan() Plan {
+func (f *fx) plan() actions.Plan {
 	f.t.Helper()
 	for h, a := range f.agents {
 		c := *a
@@ -97,7 +98,7 @@ func (f *fx) plan() Plan {
 func desiredFor(f *fx) desired.State { return desired.New(f.want, nil, f.grace) }
 
 // steps renders a plan as "kind target" lines in order.
-func steps(p Plan) []string {
+func steps(p actions.Plan) []string {
 	out := make([]string, len(p.Actions))
 	for i, a := range p.Actions {
 		s := string(a.Kind) + " " + shortTarget(a.Target)
@@ -112,7 +113,7 @@ func steps(p Plan) []string {
 	return out
 }
 
-func shortTarget(t Target) string {
+func shortTarget(t actions.Target) string {
 	s := t.String()
 	for i := 1; i <= 9; i++ {
 		s = strings.ReplaceAll(s, string(pkg(i)), fmt.Sprintf("P%d", i))

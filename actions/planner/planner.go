@@ -1,7 +1,8 @@
-package actions
+package planner
 
 import (
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"time"
 
 	"github.com/itms-tools/reconciler/desired"
@@ -36,11 +37,11 @@ type CredentialHistory map[int64]vocab.Credential
 // Compute is the planner: a pure function from the desired state and one
 // observation to the smallest ordered plan that reaches the desired state
 // (DESIGN §3). It reads no clock (Now is passed in) and does no I/O.
-func Compute(in Input) Plan {
+func Compute(in Input) actions.Plan {
 	b := newBuilder()
 	conflictNotes(b, in.Obs)
 	if reason := blocked(in.Obs, in.Held); reason != "" {
-		b.note(Target{}, NoteNothingPlanned, reason)
+		b.note(actions.Target{}, actions.NoteNothingPlanned, reason)
 		return finish(b, in.Now)
 	}
 	want := in.Desired.Credential
@@ -68,9 +69,9 @@ func blocked(obs *observed.Observation, held map[vocab.Host]string) string {
 	return ""
 }
 
-func finish(b *builder, now time.Time) Plan {
+func finish(b *builder, now time.Time) actions.Plan {
 	as := order(b.actions())
-	return Plan{ID: planID(as), At: now, Actions: as, Notes: b.notes}
+	return actions.Plan{ID: planID(as), At: now, Actions: as, Notes: b.notes}
 }
 
 // diagnoseServers diagnoses every in-scope server the observation holds an
@@ -81,7 +82,7 @@ func diagnoseServers(b *builder, in Input) []*serverDiag {
 	snaps := snapshotsByPackage(obs)
 	var out []*serverDiag
 	for _, h := range candidates(obs, in.Also) {
-		t := Target{Server: h}
+		t := actions.Target{Server: h}
 		if !d.InScope(h) {
 			b.note(t, "out_of_scope", "outside the policy's scope: left alone")
 			continue
@@ -146,7 +147,7 @@ func diagnosePairs(b *builder, sd *serverDiag, obs *observed.Observation, snaps 
 		s, sok := snaps[p.Package]
 		pc, why := diagnosePair(p, f, fok, s, sok, now, grace)
 		if pc.cause == "" {
-			b.note(Target{Server: sd.host, Package: p.Package}, "left_alone", why)
+			b.note(actions.Target{Server: sd.host, Package: p.Package}, "left_alone", why)
 			continue
 		}
 		sd.pkgs = append(sd.pkgs, pc)
@@ -193,10 +194,10 @@ type globals struct {
 func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, cycle bool) globals {
 	g := globals{cycle: cycle}
 	if cycle && ns.Credential.Mode != vocab.Anonymous {
-		a := b.get(SetCredentialMode, Target{}, 1, vocab.Anonymous, "")
-		a.addReason(Reason{Cause: CredentialStuck,
+		a := b.get(actions.SetCredentialMode, actions.Target{}, 1, vocab.Anonymous, "")
+		addReason(a, actions.Reason{Cause: actions.CredentialStuck,
 			Message: "reset cycle: set the NS to anonymous so stuck package servers drop their credential",
-			Facts:   []Fact{{"ns_credential", ns.Credential.String()}}})
+			Facts:   []actions.Fact{{Name: "ns_credential", Value: ns.Credential.String()}}})
 		g.reset = a.ID
 	}
 	if !drift && !cycle {
@@ -206,18 +207,18 @@ func globalSteps(b *builder, ns observed.NSState, want vocab.Credential, drift, 
 	if cycle {
 		round = 2
 	}
-	a := b.get(SetCredentialMode, Target{}, round, want.Mode, want.Account)
+	a := b.get(actions.SetCredentialMode, actions.Target{}, round, want.Mode, want.Account)
 	if drift {
-		a.addReason(Reason{Cause: NSCredentialDrift,
+		addReason(a, actions.Reason{Cause: actions.NSCredentialDrift,
 			Message: fmt.Sprintf("NS Package Service credential is %s; the policy says %s", ns.Credential, want),
-			Facts:   []Fact{{"ns_credential", ns.Credential.String()}, {"policy_credential", want.String()}}})
+			Facts:   []actions.Fact{{Name: "ns_credential", Value: ns.Credential.String()}, {Name: "policy_credential", Value: want.String()}}})
 	}
 	if cycle {
-		a.addReason(Reason{Cause: CredentialStuck,
+		addReason(a, actions.Reason{Cause: actions.CredentialStuck,
 			Message:  "reset cycle: restore the configured credential on the NS",
-			Facts:    []Fact{{"policy_credential", want.String()}},
+			Facts:    []actions.Fact{{Name: "policy_credential", Value: want.String()}},
 			Requires: []string{g.reset}})
-		a.after(g.reset)
+		after(a, g.reset)
 	}
 
 	g.restore = a.ID

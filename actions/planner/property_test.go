@@ -1,4 +1,4 @@
-package actions_test
+package planner_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -119,13 +120,13 @@ func planFor(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Crede
 	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 4}
 	obs := o.ReadSite(ctx, propT0, false)
 	d := desired.New(want, nil, time.Hour)
-	if actions.NeedsServerList(d, obs) {
+	if planner.NeedsServerList(d, obs) {
 		o.ListServers(ctx, obs)
 	}
-	in := actions.Input{Desired: d, Obs: obs, Now: propT0}
-	need, pkgs := actions.Needs(in)
+	in := planner.Input{Desired: d, Obs: obs, Now: propT0}
+	need, pkgs := planner.Needs(in)
 	o.ObserveAgents(ctx, obs, need, pkgs)
-	return actions.Compute(in)
+	return planner.Compute(in)
 }
 
 // reached is the desired state of DESIGN §2: the NS holds the policy's
@@ -306,11 +307,11 @@ func checkBoundAlongPlan(ctx context.Context, t *testing.T, site *sim.Site, p ac
 func allActions(s *sim.Site, g goal) []actions.Action {
 	want := g.want
 	mk := func(k actions.Kind, tg actions.Target) actions.Action {
-		return actions.Action{ID: actions.MakeID(k, tg, 0, ""), Kind: k, Target: tg}
+		return actions.Action{ID: actions.FormatID(k, tg, 0, ""), Kind: k, Target: tg}
 	}
 	set := func(c vocab.Credential) actions.Action {
 		a := mk(actions.SetCredentialMode, actions.Target{})
-		a.ID, a.Mode, a.Account = actions.MakeID(actions.SetCredentialMode, actions.Target{}, 0, c.Mode), c.Mode, c.Account
+		a.ID, a.Mode, a.Account = actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, c.Mode), c.Mode, c.Account
 		return a
 	}
 	out := []actions.Action{set(vocab.Credential{Mode: vocab.Anonymous}), set(want),

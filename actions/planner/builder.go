@@ -1,6 +1,7 @@
-package actions
+package planner
 
 import (
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 
 	"github.com/itms-tools/reconciler/vocab"
@@ -9,33 +10,33 @@ import (
 // builder accumulates a plan: at most one action per id, reasons merged,
 // ordering edges collected. It is the only place that creates actions.
 type builder struct {
-	byID  map[string]*Action
+	byID  map[string]*actions.Action
 	order []string
-	notes []Note
+	notes []actions.Note
 	// onServer lists, per server, the ids of its actions in creation order.
 	onServer map[vocab.Host][]string
 }
 
 func newBuilder() *builder {
-	return &builder{byID: map[string]*Action{}, onServer: map[vocab.Host][]string{}}
+	return &builder{byID: map[string]*actions.Action{}, onServer: map[vocab.Host][]string{}}
 }
 
 // add returns the action with this kind, target and round, creating it if
 // needed, and appends the reason (a reason with the same cause and message
 // is merged: its requirements are unioned).
-func (b *builder) add(k Kind, t Target, round int, r Reason) *Action {
+func (b *builder) add(k actions.Kind, t actions.Target, round int, r actions.Reason) *actions.Action {
 	a := b.get(k, t, round, "", "")
-	a.addReason(r)
+	addReason(a, r)
 	return a
 }
 
 // get returns the action, creating it without a reason if missing.
-func (b *builder) get(k Kind, t Target, round int, mode vocab.Mode, account string) *Action {
-	id := MakeID(k, t, round, mode)
+func (b *builder) get(k actions.Kind, t actions.Target, round int, mode vocab.Mode, account string) *actions.Action {
+	id := actions.FormatID(k, t, round, mode)
 	if a, ok := b.byID[id]; ok {
 		return a
 	}
-	a := &Action{ID: id, Kind: k, Target: t, Round: round, Mode: mode, Account: account}
+	a := &actions.Action{ID: id, Kind: k, Target: t, Round: round, Mode: mode, Account: account}
 	b.byID[id] = a
 	b.order = append(b.order, id)
 	if t.Server != "" {
@@ -47,11 +48,11 @@ func (b *builder) get(k Kind, t Target, round int, mode vocab.Mode, account stri
 // has reports whether an action id is in the plan.
 func (b *builder) has(id string) bool { _, ok := b.byID[id]; return ok }
 
-func (b *builder) note(t Target, kind, msg string) {
-	b.notes = append(b.notes, Note{Target: t, Kind: kind, Message: msg})
+func (b *builder) note(t actions.Target, kind, msg string) {
+	b.notes = append(b.notes, actions.Note{Target: t, Kind: kind, Message: msg})
 }
 
-func (a *Action) addReason(r Reason) {
+func addReason(a *actions.Action, r actions.Reason) {
 	for i := range a.Reasons {
 		if a.Reasons[i].Cause == r.Cause && a.Reasons[i].Message == r.Message {
 			a.Reasons[i].Requires = union(a.Reasons[i].Requires, r.Requires)
@@ -63,7 +64,7 @@ func (a *Action) addReason(r Reason) {
 }
 
 // after adds ordering edges.
-func (a *Action) after(ids ...string) {
+func after(a *actions.Action, ids ...string) {
 	a.After = union(a.After, ids)
 }
 
@@ -106,17 +107,17 @@ func sortedCopy(ss []string) []string {
 
 // actions returns the actions with edges pointing only at actions present
 // in the plan, reasons sorted, in insertion order.
-func (b *builder) actions() []Action {
-	out := make([]Action, 0, len(b.order))
+func (b *builder) actions() []actions.Action {
+	out := make([]actions.Action, 0, len(b.order))
 	for _, id := range b.order {
 		a := *b.byID[id]
 		a.After = b.present(a.After)
-		rs := make([]Reason, len(a.Reasons))
+		rs := make([]actions.Reason, len(a.Reasons))
 		for i, r := range a.Reasons {
 			r.Requires = b.present(r.Requires)
 			rs[i] = r
 		}
-		slices.SortStableFunc(rs, func(x, y Reason) int {
+		slices.SortStableFunc(rs, func(x, y actions.Reason) int {
 			if c := compareStrings(string(x.Cause), string(y.Cause)); c != 0 {
 				return c
 			}

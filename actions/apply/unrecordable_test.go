@@ -1,8 +1,9 @@
-package actions
+package apply
 
 import (
 	"context"
 	"errors"
+	"github.com/itms-tools/reconciler/actions"
 	"strings"
 	"testing"
 
@@ -15,9 +16,9 @@ import (
 // stopped every pass at its first action).
 func TestUnrecordableIntentFailsOnlyThatAction(t *testing.T) {
 	p := fivePlan(t)
-	var big Action
+	var big actions.Action
 	for _, a := range p.Actions {
-		if a.Kind == DeletePSSnapshot && a.Target.Server == "PS003" {
+		if a.Kind == actions.DeletePSSnapshot && a.Target.Server == "PS003" {
 			big = a
 		}
 	}
@@ -31,7 +32,7 @@ func TestUnrecordableIntentFailsOnlyThatAction(t *testing.T) {
 		t.Fatalf("the pass stopped: %v", err)
 	}
 	sr := res.Steps[big.ID]
-	if sr.Outcome != Failed || sr.Err == nil || !errors.Is(sr.Err, ErrUnrecordable) ||
+	if sr.Outcome != actions.Failed || sr.Err == nil || !errors.Is(sr.Err, ErrUnrecordable) ||
 		!strings.Contains(sr.Err.Error(), "not run: its intent could not be recorded") {
 		t.Fatalf("the unrecordable action: %+v", sr)
 	}
@@ -51,10 +52,10 @@ func TestUnrecordableIntentFailsOnlyThatAction(t *testing.T) {
 		switch {
 		case a.ID == big.ID:
 		case a.Target.Server == "PS003":
-			if o == Applied {
+			if o == actions.Applied {
 				t.Errorf("%s applied on PS003 after the unrecordable action", a.ID)
 			}
-		case o != Applied:
+		case o != actions.Applied:
 			t.Errorf("%s: %s, want applied (servers other than PS003 are unaffected)", a.ID, o)
 		}
 	}

@@ -1,8 +1,9 @@
-package actions
+package planner
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/itms-tools/reconciler/actions"
 	"strconv"
 	"unicode/utf8"
 )
@@ -11,7 +12,7 @@ import (
 // gives for the slice, written by hand (appendActions) because reflection
 // made the hash half the cost of planning at 10,000 actions. A test checks
 // the two encodings agree, and that the encoder knows every field.
-func planID(as []Action) string {
+func planID(as []actions.Action) string {
 	buf := make([]byte, 0, 64*1024)
 	h := sha256.New()
 	buf = append(buf, '[')
@@ -31,7 +32,7 @@ func planID(as []Action) string {
 }
 
 // appendAction appends the JSON encoding/json gives an Action.
-func appendAction(b []byte, a *Action) []byte {
+func appendAction(b []byte, a *actions.Action) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, a.ID)
 	b = append(b, `,"kind":`...)
@@ -83,7 +84,7 @@ func appendAction(b []byte, a *Action) []byte {
 	return append(b, '}')
 }
 
-func appendReason(b []byte, r *Reason) []byte {
+func appendReason(b []byte, r *actions.Reason) []byte {
 	b = append(b, `{"cause":`...)
 	b = appendString(b, string(r.Cause))
 	b = append(b, `,"message":`...)

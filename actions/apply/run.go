@@ -1,9 +1,10 @@
-package actions
+package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"log/slog"
 
 	"github.com/itms-tools/reconciler/crashpoint"
@@ -15,8 +16,8 @@ import (
 type run struct {
 	e       *Executor
 	pass    string
-	plan    Plan
-	holds   map[string]Hold
+	plan    actions.Plan
+	holds   map[string]actions.Hold
 	idx     map[string]int
 	deps    [][]int // deps[i]: actions i must follow
 	next    [][]int // next[i]: actions that follow i
@@ -35,7 +36,7 @@ type completion struct {
 	err error
 }
 
-func newRun(e *Executor, pass string, p Plan, holds map[string]Hold) *run {
+func newRun(e *Executor, pass string, p actions.Plan, holds map[string]actions.Hold) *run {
 	r := &run{e: e, pass: pass, plan: p, idx: p.Index(), holds: holds,
 		res:   Result{Steps: map[string]StepResult{}, Failures: map[vocab.Host]error{}},
 		ready: map[vocab.Host][]int{}, busy: map[vocab.Host]bool{}, broken: map[vocab.Host]string{},
@@ -44,7 +45,7 @@ func newRun(e *Executor, pass string, p Plan, holds map[string]Hold) *run {
 	r.next = make([][]int, len(p.Actions))
 	r.waiting = make([]int, len(p.Actions))
 	for i, a := range p.Actions {
-		for _, d := range deps(a) {
+		for _, d := range a.Deps() {
 			j, ok := r.idx[d]
 			if !ok {
 				continue
@@ -132,7 +133,7 @@ func (r *run) readyTargets() []vocab.Host {
 			ts = append(ts, t)
 		}
 	}
-	return sortedHosts(ts)
+	return sortedServers(ts)
 }
 
 // decide resolves action i without running it when a gate, an unmet
@@ -169,16 +170,16 @@ func (r *run) unrecorded(ctx context.Context, i int, cause error) error {
 	if _, ok := r.res.Failures[a.Target.Server]; !ok {
 		r.res.Failures[a.Target.Server] = err
 	}
-	return r.resolve(ctx, i, StepResult{Outcome: Failed, Err: err})
+	return r.resolve(ctx, i, StepResult{Outcome: actions.Failed, Err: err})
 }
 
 // hold returns the outcome and rule that keep a from running, if any.
-func (r *run) hold(a Action) (Outcome, string) {
+func (r *run) hold(a actions.Action) (actions.Outcome, string) {
 	if id, ok := r.broken[a.Target.Server]; ok && !r.restoresCycle(a) {
-		return Skipped, "after failure of " + id
+		return actions.Skipped, "after failure of " + id
 	}
 	if unmet := r.unmet(a); unmet != "" {
-		return Deferred, WaitRule(unmet)
+		return actions.Deferred, actions.WaitRule(unmet)
 	}
 	if h, ok := r.holds[a.ID]; ok {
 		return h.Outcome, h.Rule
@@ -188,12 +189,12 @@ func (r *run) hold(a Action) (Outcome, string) {
 
 // restoresCycle reports whether a is round 2 of the reset cycle and round 1
 // was applied: the NS must get its credential back whatever else failed.
-func (r *run) restoresCycle(a Action) bool {
-	if a.Kind != SetCredentialMode || a.Round != 2 {
+func (r *run) restoresCycle(a actions.Action) bool {
+	if a.Kind != actions.SetCredentialMode || a.Round != 2 {
 		return false
 	}
 	for id, s := range r.res.Steps {
-		if s.Outcome == Applied && r.plan.Actions[r.idx[id]].Kind == SetCredentialMode &&
+		if s.Outcome == actions.Applied && r.plan.Actions[r.idx[id]].Kind == actions.SetCredentialMode &&
 			r.plan.Actions[r.idx[id]].Round == 1 {
 			return true
 		}
@@ -203,12 +204,12 @@ func (r *run) restoresCycle(a Action) bool {
 
 // unmet returns a prerequisite that keeps every reason of a unsatisfied,
 // or "" when some reason has all its prerequisites applied.
-func (r *run) unmet(a Action) string {
+func (r *run) unmet(a actions.Action) string {
 	first := ""
 	for _, rs := range a.Reasons {
 		missing := ""
 		for _, id := range rs.Requires {
-			if r.res.Steps[id].Outcome != Applied {
+			if r.res.Steps[id].Outcome != actions.Applied {
 				missing = id
 				break
 			}
@@ -228,9 +229,9 @@ func (r *run) finish(ctx context.Context, c completion) error {
 	crashpoint.Hit(crashpoint.AfterAction)
 	a := r.plan.Actions[c.i]
 	r.busy[a.Target.Server] = false
-	sr := StepResult{Outcome: Applied}
+	sr := StepResult{Outcome: actions.Applied}
 	if c.err != nil {
-		sr = StepResult{Outcome: Failed, Err: c.err}
+		sr = StepResult{Outcome: actions.Failed, Err: c.err}
 		r.broken[a.Target.Server] = a.ID
 		if _, ok := r.res.Failures[a.Target.Server]; !ok {
 			r.res.Failures[a.Target.Server] = c.err
@@ -258,13 +259,13 @@ func (r *run) resolve(ctx context.Context, i int, sr StepResult) error {
 	return nil
 }
 
-func (r *run) step(a Action, o Outcome, rule string, err error) Step {
+func (r *run) step(a actions.Action, o actions.Outcome, rule string, err error) Step {
 	return Step{Pass: r.pass, Plan: r.plan.ID, Action: a, Outcome: o, Rule: rule, Err: err}
 }
 
-func (r *run) log(a Action, sr StepResult) {
+func (r *run) log(a actions.Action, sr StepResult) {
 	lvl := slog.LevelInfo
-	if sr.Outcome == Failed {
+	if sr.Outcome == actions.Failed {
 		lvl = slog.LevelWarn
 	}
 	attrs := []any{"action", a.ID, "kind", a.Kind, "server", a.Target.String(), "outcome", sr.Outcome}

@@ -1,7 +1,8 @@
-package actions
+package planner
 
 import (
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 // grant_acl, then one resend_status, last.
 func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
 	var pkgReqs [][]string
-	var restores []Reason
+	var restores []actions.Reason
 	var deletions []string
 	ns := nsNeeds(sd)
 	for _, pc := range sd.pkgs {
@@ -42,8 +43,8 @@ func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
 func nsNeeds(sd *serverDiag) []string {
 	var out []string
 	for _, pc := range sd.pkgs {
-		if pc.cause == StaleNSSnapshot {
-			out = append(out, refreshID, MakeID(DeleteNSSnapshot, Target{Package: pc.pair.Package}, 0, ""))
+		if pc.cause == actions.StaleNSSnapshot {
+			out = append(out, refreshID, actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pc.pair.Package}, 0, ""))
 		}
 	}
 	return union(nil, out)
@@ -61,7 +62,8 @@ func psDeletions(ids []string) []string {
 }
 
 func isNSDelete(id string) bool {
-	return len(id) > len(DeleteNSSnapshot) && id[:len(DeleteNSSnapshot)] == string(DeleteNSSnapshot)
+	a, err := actions.ParseID(id)
+	return err == nil && a.Kind == actions.DeleteNSSnapshot
 }
 
 // planUpdate plans update_configuration and returns the id of the one that
@@ -70,7 +72,7 @@ func isNSDelete(id string) bool {
 // an update made while the NS still holds its old setting applies that
 // setting again and restores the snapshots, which is harmless, and the
 // update after the change is a new one in a later pass.
-func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, restores []Reason, deletions []string) string {
+func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, restores []actions.Reason, deletions []string) string {
 	facts := sd.credentialFacts()
 	if sd.stuck && g.cycle {
 		return planCycleUpdates(b, sd, want, g, facts, restores, deletions)
@@ -79,13 +81,13 @@ func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, re
 	if r == nil && len(restores) == 0 {
 		return ""
 	}
-	u := b.get(UpdateConfiguration, Target{Server: sd.host}, 0, "", "")
+	u := b.get(actions.UpdateConfiguration, actions.Target{Server: sd.host}, 0, "", "")
 	if r != nil {
-		u.addReason(*r)
+		addReason(u, *r)
 	}
 	addRestores(u, restores)
-	u.after(deletions...)
-	u.after(g.restore)
+	after(u, deletions...)
+	after(u, g.restore)
 	if fixes {
 		return u.ID
 	}
@@ -94,19 +96,19 @@ func planUpdate(b *builder, sd *serverDiag, want vocab.Credential, g globals, re
 
 // planCycleUpdates plans a stuck server's two updates inside the reset
 // cycle; the second also restores the snapshots deleted on the server.
-func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globals, facts []Fact,
-	restores []Reason, deletions []string) string {
-	t := Target{Server: sd.host}
+func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globals, facts []actions.Fact,
+	restores []actions.Reason, deletions []string) string {
+	t := actions.Target{Server: sd.host}
 	why := "is stuck although the policy version is current"
 	if sd.behind {
 		why = fmt.Sprintf("differs from what the NS held at the policy version it has (%d): it received that setting and did not apply it", sd.agent.PolicyVersion)
 	}
-	u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
+	u1 := b.add(actions.UpdateConfiguration, t, 1, actions.Reason{Cause: actions.CredentialStuck, Facts: facts,
 		Requires: []string{g.reset},
 		Message:  fmt.Sprintf("applied credential %s %s; round 1 of the reset cycle", sd.agent.Applied, why)})
-	u1.after(deletions...)
-	b.byID[g.restore].after(u1.ID)
-	u2 := b.add(UpdateConfiguration, t, 2, Reason{Cause: CredentialStuck, Facts: facts,
+	after(u1, deletions...)
+	after(b.byID[g.restore], u1.ID)
+	u2 := b.add(actions.UpdateConfiguration, t, 2, actions.Reason{Cause: actions.CredentialStuck, Facts: facts,
 		Requires: []string{g.restore, u1.ID},
 		Message:  fmt.Sprintf("round 2 of the reset cycle: apply %s", want)})
 	addRestores(u2, restores)
@@ -116,17 +118,17 @@ func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globa
 
 // credentialReason explains why the server must take a new configuration
 // for its credential, or returns nil when its credential is right.
-func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []Fact) (*Reason, bool) {
+func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []actions.Fact) (*actions.Reason, bool) {
 	var req []string
 	if g.restore != "" {
 		req = []string{g.restore}
 	}
 	switch {
 	case sd.stuck:
-		return &Reason{Cause: CredentialStuck, Facts: facts, Requires: req,
+		return &actions.Reason{Cause: actions.CredentialStuck, Facts: facts, Requires: req,
 			Message: fmt.Sprintf("applied credential %s is stuck; an anonymous NS setting releases it", sd.agent.Applied)}, true
 	case sd.notReceived:
-		return &Reason{Cause: CredentialNotReceived, Facts: facts, Requires: req, Message: sd.credentialMessage(want)}, true
+		return &actions.Reason{Cause: actions.CredentialNotReceived, Facts: facts, Requires: req, Message: sd.credentialMessage(want)}, true
 	}
 	return nil, false
 }
@@ -134,7 +136,7 @@ func credentialReason(sd *serverDiag, want vocab.Credential, g globals, facts []
 // requireAll makes every reason of a need id: a stuck server's second
 // update exists to apply the credential round 2 gives back, so none of
 // its reasons may run before round 2.
-func requireAll(a *Action, id string) {
+func requireAll(a *actions.Action, id string) {
 	if id == "" {
 		return
 	}
@@ -143,9 +145,9 @@ func requireAll(a *Action, id string) {
 	}
 }
 
-func addRestores(a *Action, rs []Reason) {
+func addRestores(a *actions.Action, rs []actions.Reason) {
 	for _, r := range rs {
-		a.addReason(r)
+		addReason(a, r)
 	}
 }
 
@@ -154,11 +156,11 @@ func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) 
 	if !sd.aclMissing {
 		return ""
 	}
-	a := b.get(GrantACL, Target{Server: sd.host}, 0, "", want.Account)
-	a.addReason(Reason{Cause: ACLMissing,
-		Facts:   []Fact{{"account", want.Account}, {"full_control", aclLabel(sd.agent.FullControl)}},
+	a := b.get(actions.GrantACL, actions.Target{Server: sd.host}, 0, "", want.Account)
+	addReason(a, actions.Reason{Cause: actions.ACLMissing,
+		Facts:   []actions.Fact{{Name: "account", Value: want.Account}, {Name: "full_control", Value: aclLabel(sd.agent.FullControl)}},
 		Message: fmt.Sprintf("%s lacks Full Control on Package Delivery (ACL: %s)", want.Account, aclLabel(sd.agent.FullControl))})
-	a.after(credFix)
+	after(a, credFix)
 	return a.ID
 }
 
@@ -170,15 +172,15 @@ func planACL(b *builder, sd *serverDiag, want vocab.Credential, credFix string) 
 // Invalid, are among the requirements. Pairs that only need reporting share
 // one reason.
 func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credFix, acl string) {
-	t := Target{Server: sd.host}
+	t := actions.Target{Server: sd.host}
 	hard := union(b.idsOn(sd.host), []string{credFix, acl})
-	a := b.get(ResendStatus, t, 0, "", "")
-	update := MakeID(UpdateConfiguration, t, 0, "")
+	a := b.get(actions.ResendStatus, t, 0, "", "")
+	update := actions.FormatID(actions.UpdateConfiguration, t, 0, "")
 	if sd.stuck && g.cycle {
-		update = MakeID(UpdateConfiguration, t, 2, "")
+		update = actions.FormatID(actions.UpdateConfiguration, t, 2, "")
 	}
-	groups := map[Cause]*lostPairs{}
-	needs := map[Cause][][]string{}
+	groups := map[actions.Cause]*lostPairs{}
+	needs := map[actions.Cause][][]string{}
 	for i, pc := range sd.pkgs {
 		if groups[pc.cause] == nil {
 			groups[pc.cause] = &lostPairs{}
@@ -186,33 +188,33 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 		groups[pc.cause].add(pc)
 		needs[pc.cause] = append(needs[pc.cause], pkgReqs[i])
 	}
-	for _, cause := range []Cause{StaleNSSnapshot, StalePSSnapshot, StaleStatusFile} {
+	for _, cause := range []actions.Cause{actions.StaleNSSnapshot, actions.StalePSSnapshot, actions.StaleStatusFile} {
 		if grp := groups[cause]; grp != nil {
 			reqs := unionAll(append(needs[cause], hard, []string{update}))
-			if cause == StaleStatusFile {
+			if cause == actions.StaleStatusFile {
 				reqs = unionAll(append(needs[cause], hard))
 			}
-			a.addReason(staleReason(cause, *grp, reqs))
+			addReason(a, staleReason(cause, *grp, reqs))
 		}
 	}
-	if lost := groups[StatusLost]; lost != nil {
-		a.addReason(lostReason(sd, *lost, hard))
+	if lost := groups[actions.StatusLost]; lost != nil {
+		addReason(a, lostReason(sd, *lost, hard))
 	}
-	a.after(b.idsOn(sd.host)...)
-	a.after(g.restore)
+	after(a, b.idsOn(sd.host)...)
+	after(a, g.restore)
 }
 
 // staleReason explains the pairs of one file cause on a server, reported
 // once their remedies are applied: one reason for all of them, so a server
 // with many stale packages keeps a plan linear in their number.
-func staleReason(cause Cause, g lostPairs, reqs []string) Reason {
-	what := map[Cause]string{StaleNSSnapshot: "a stale NS snapshot", StalePSSnapshot: "a stale snapshot.xml",
-		StaleStatusFile: "a stale PackageStatus.xml"}[cause]
-	return Reason{Cause: cause, Requires: reqs,
+func staleReason(cause actions.Cause, g lostPairs, reqs []string) actions.Reason {
+	what := map[actions.Cause]string{actions.StaleNSSnapshot: "a stale NS snapshot", actions.StalePSSnapshot: "a stale snapshot.xml",
+		actions.StaleStatusFile: "a stale PackageStatus.xml"}[cause]
+	return actions.Reason{Cause: cause, Requires: reqs,
 		Message: fmt.Sprintf("%s not Ready (%s) from %s: report them once fixed (%s)",
 			vocab.Count(g.n, "pair"), statusCounts(g.counts), what, strings.Join(g.names, "; ")),
-		Facts: []Fact{{"pairs_not_ready", fmt.Sprint(g.n)}, {"statuses", statusCounts(g.counts)},
-			{"examples", strings.Join(g.names, "; ")}}}
+		Facts: []actions.Fact{{Name: "pairs_not_ready", Value: fmt.Sprint(g.n)}, {Name: "statuses", Value: statusCounts(g.counts)},
+			{Name: "examples", Value: strings.Join(g.names, "; ")}}}
 }
 
 // unionAll is the sorted set union of lists, without empty strings.
@@ -249,19 +251,19 @@ func (l *lostPairs) add(pc pkgCause) {
 
 // lostReason explains the pairs that only need a new status report: the
 // report was lost, or it failed for a server-wide cause fixed first.
-func lostReason(sd *serverDiag, lost lostPairs, hard []string) Reason {
-	cause, why := StatusLost, "the package server holds current files; the last report was lost"
+func lostReason(sd *serverDiag, lost lostPairs, hard []string) actions.Reason {
+	cause, why := actions.StatusLost, "the package server holds current files; the last report was lost"
 	switch {
 	case sd.stuck:
-		cause, why = CredentialStuck, "reports fail until the credential is applied"
+		cause, why = actions.CredentialStuck, "reports fail until the credential is applied"
 	case sd.notReceived:
-		cause, why = CredentialNotReceived, "reports fail until the credential is applied"
+		cause, why = actions.CredentialNotReceived, "reports fail until the credential is applied"
 	case sd.aclMissing:
-		cause, why = ACLMissing, "reports fail until the account has Full Control"
+		cause, why = actions.ACLMissing, "reports fail until the account has Full Control"
 	}
-	return Reason{Cause: cause, Requires: hard,
+	return actions.Reason{Cause: cause, Requires: hard,
 		Message: fmt.Sprintf("%s not Ready (%s): %s", vocab.Count(lost.n, "pair"), statusCounts(lost.counts), why),
-		Facts:   []Fact{{"pairs_not_ready", fmt.Sprint(lost.n)}, {"statuses", statusCounts(lost.counts)}, {"examples", strings.Join(lost.names, "; ")}}}
+		Facts:   []actions.Fact{{Name: "pairs_not_ready", Value: fmt.Sprint(lost.n)}, {Name: "statuses", Value: statusCounts(lost.counts)}, {Name: "examples", Value: strings.Join(lost.names, "; ")}}}
 }
 
 func statusCounts(c map[vocab.Status]int) string {
@@ -281,7 +283,7 @@ func statusCounts(c map[vocab.Status]int) string {
 func (b *builder) idsOn(h vocab.Host) []string {
 	var out []string
 	for _, id := range b.onServer[h] {
-		if b.byID[id].Kind != ResendStatus {
+		if b.byID[id].Kind != actions.ResendStatus {
 			out = append(out, id)
 		}
 	}

@@ -1,9 +1,10 @@
-package actions
+package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"sync"
 	"testing"
@@ -19,14 +20,14 @@ type fakeDriver struct {
 	applied []string
 	fail    map[string]error
 	panics  map[string]bool
-	inner   func(ctx context.Context, a Action) // optional hook
+	inner   func(ctx context.Context, a actions.Action) // optional hook
 	flying  map[vocab.Host]int
 	maxAll  int
 	cur     int
 	overlap bool
 }
 
-func (d *fakeDriver) Apply(ctx context.Context, a Action) error {
+func (d *fakeDriver) Apply(ctx context.Context, a actions.Action) error {
 	d.mu.Lock()
 	if d.flying == nil {
 		d.flying = map[vocab.Host]int{}
@@ -56,13 +57,13 @@ func (d *fakeDriver) Apply(ctx context.Context, a Action) error {
 }
 
 type fakeGates struct {
-	holds map[string]Hold
+	holds map[string]actions.Hold
 	mu    sync.Mutex
-	spent []Kind
+	spent []actions.Kind
 }
 
-func (g *fakeGates) Admit(Plan, time.Time) map[string]Hold { return g.holds }
-func (g *fakeGates) Spent(a Action, _ time.Time) {
+func (g *fakeGates) Admit(actions.Plan, time.Time) map[string]actions.Hold { return g.holds }
+func (g *fakeGates) Spent(a actions.Action, _ time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.spent = append(g.spent, a.Kind)
@@ -122,7 +123,7 @@ func newExec(d *fakeDriver, g *fakeGates, r *fakeRecorder, conc int) *Executor {
 }
 
 // fivePlan is the plan for one stale NS snapshot on five servers.
-func fivePlan(t *testing.T) Plan {
+func fivePlan(t *testing.T) actions.Plan {
 	f := newFx(t)
 	f.must(f.obs.SetSnapshot(snap(1, true, "6")))
 	for _, s := range []string{"PS001", "PS002", "PS003", "PS004", "PS005"} {
@@ -148,7 +149,7 @@ func TestExecuteAppliesEverythingInDependencyOrder(t *testing.T) {
 		pos[id] = i
 	}
 	for _, a := range p.Actions {
-		for _, dep := range deps(a) {
+		for _, dep := range a.Deps() {
 			if pos[dep] > pos[a.ID] {
 				t.Errorf("%s applied before its prerequisite %s", a.ID, dep)
 			}
@@ -185,8 +186,8 @@ func checkIntentBeforeOutcome(t *testing.T, rec *fakeRecorder) {
 
 func TestExecuteDefersDependants(t *testing.T) {
 	p := fivePlan(t)
-	del := MakeID(DeleteNSSnapshot, Target{Package: pkg(1)}, 0, "")
-	g := &fakeGates{holds: map[string]Hold{del: {Rule: "limit delete_ns_snapshot 20/1h", Outcome: Deferred}}}
+	del := actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, "")
+	g := &fakeGates{holds: map[string]actions.Hold{del: {Rule: "limit delete_ns_snapshot 20/1h", Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, g, rec, 4).Run(context.Background(), "pass-1", p); err != nil {
@@ -217,7 +218,7 @@ func firstWord(s string) string {
 
 func TestExecuteFailureStopsOnlyThatServer(t *testing.T) {
 	p := fivePlan(t)
-	bad := MakeID(DeletePSSnapshot, Target{Server: "PS003", Package: pkg(1)}, 0, "")
+	bad := actions.FormatID(actions.DeletePSSnapshot, actions.Target{Server: "PS003", Package: pkg(1)}, 0, "")
 	d := &fakeDriver{fail: map[string]error{bad: errors.New("access denied")}}
 	rec := &fakeRecorder{}
 	res, err := newExec(d, &fakeGates{}, rec, 2).Run(context.Background(), "pass-1", p)
@@ -252,7 +253,7 @@ func TestExecuteDriverPanicIsAFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := res.Steps[p.Actions[0].ID]; s.Outcome != Failed || s.Err == nil {
+	if s := res.Steps[p.Actions[0].ID]; s.Outcome != actions.Failed || s.Err == nil {
 		t.Fatalf("step = %+v, want failed with the panic", s)
 	}
 }
@@ -275,7 +276,7 @@ func TestExecuteResetCycleRestoresDespiteFailure(t *testing.T) {
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
 	// Round 1 on the server fails; the NS must still get acc back.
-	u1 := MakeID(UpdateConfiguration, Target{Server: "PS001"}, 1, "")
+	u1 := actions.FormatID(actions.UpdateConfiguration, actions.Target{Server: "PS001"}, 1, "")
 	d := &fakeDriver{fail: map[string]error{u1: errors.New("unreachable")}}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, &fakeGates{}, rec, 2).Run(context.Background(), "p", p); err != nil {
@@ -298,8 +299,8 @@ func TestExecuteSnapshotRepairDoesNotWaitForTheNSCredential(t *testing.T) {
 	pf.SnapshotPresent, pf.SnapshotVersion, pf.StatusPresent = false, "", false
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
-	g := &fakeGates{holds: map[string]Hold{set: {Rule: "approval required: reconciler approve " + set, Outcome: Deferred}}}
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "approval required: reconciler approve " + set, Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, g, rec, 2).Run(context.Background(), "p", p); err != nil {
@@ -319,8 +320,8 @@ func TestExecuteReportWaitsForTheCredentialChange(t *testing.T) {
 	f.pair("PS001", 1, vocab.Invalid)
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
-	set := MakeID(SetCredentialMode, Target{}, 0, vocab.ACC)
-	g := &fakeGates{holds: map[string]Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: Deferred}}}
+	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
+	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: actions.Deferred}}}
 	d := &fakeDriver{}
 	if _, err := newExec(d, g, &fakeRecorder{}, 2).Run(context.Background(), "p", p); err != nil {
 		t.Fatal(err)
@@ -336,8 +337,8 @@ func TestExecuteShutdownFinishesInFlight(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	var once sync.Once
-	d := &fakeDriver{inner: func(cctx context.Context, a Action) {
-		if a.Kind == RunPackageRefresh {
+	d := &fakeDriver{inner: func(cctx context.Context, a actions.Action) {
+		if a.Kind == actions.RunPackageRefresh {
 			once.Do(func() { close(started) })
 			<-release
 			if cctx.Err() != nil {
@@ -358,8 +359,8 @@ func TestExecuteShutdownFinishesInFlight(t *testing.T) {
 	if !res.Interrupted {
 		t.Error("not marked interrupted")
 	}
-	refresh := MakeID(RunPackageRefresh, Target{}, 0, "")
-	if res.Steps[refresh].Outcome != Applied {
+	refresh := actions.FormatID(actions.RunPackageRefresh, actions.Target{}, 0, "")
+	if res.Steps[refresh].Outcome != actions.Applied {
 		t.Errorf("in-flight refresh: %+v", res.Steps[refresh])
 	}
 	if len(d.applied) != 2 {

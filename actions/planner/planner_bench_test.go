@@ -1,4 +1,4 @@
-package actions_test
+package planner_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -21,7 +22,7 @@ import (
 // servers pairs in question, one pair-level fault per server (stale status
 // file, stale PS snapshot, stale NS snapshot, lost status: 4:3:2:1), as
 // bench/run's plan case does.
-func benchCauses(b *testing.B, servers, causes int) actions.Input {
+func benchCauses(b *testing.B, servers, causes int) planner.Input {
 	b.Helper()
 	k := causes / servers
 	n := []int{servers * 4 / 10, servers * 3 / 10, servers * 2 / 10}
@@ -45,8 +46,8 @@ func benchCauses(b *testing.B, servers, causes int) actions.Input {
 	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 8}
 	obs := o.ReadSite(ctx, propT0, false)
 	d := desired.New(vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}, nil, 0)
-	in := actions.Input{Desired: d, Obs: obs, Now: propT0}
-	need, pkgs := actions.Needs(in)
+	in := planner.Input{Desired: d, Obs: obs, Now: propT0}
+	need, pkgs := planner.Needs(in)
 	o.ObserveAgents(ctx, obs, need, pkgs)
 	if got := len(obs.Pairs()); got != causes {
 		b.Fatalf("%d pairs in question, want %d", got, causes)
@@ -63,7 +64,7 @@ func BenchmarkCompute(b *testing.B) {
 			b.ReportAllocs()
 			var p actions.Plan
 			for b.Loop() {
-				p = actions.Compute(in)
+				p = planner.Compute(in)
 			}
 			b.ReportMetric(float64(len(p.Actions)), "actions")
 		})

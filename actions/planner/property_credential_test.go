@@ -1,4 +1,4 @@
-package actions_test
+package planner_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -125,7 +126,7 @@ func checkAcrossOutage(t *testing.T, sc *scenario.Scenario, want vocab.Credentia
 	}
 	back := propT0.Add(61 * time.Minute)
 	clk.Set(back)
-	history := actions.CredentialHistory{before.PolicyVersion: before.Credential}
+	history := planner.CredentialHistory{before.PolicyVersion: before.Credential}
 	second := sweepPlan(ctx, t, site, want, back, history)
 	checkMinimal(ctx, t, site, second, goal{want: want}, estate+", then back")
 }
@@ -133,15 +134,15 @@ func checkAcrossOutage(t *testing.T, sc *scenario.Scenario, want vocab.Credentia
 // sweepPlan observes the site as a sweep does (every listed server, with
 // no packages beyond those in question) and returns the planner's plan.
 func sweepPlan(ctx context.Context, t *testing.T, site *sim.Site, want vocab.Credential, now time.Time,
-	history actions.CredentialHistory) actions.Plan {
+	history planner.CredentialHistory) actions.Plan {
 	t.Helper()
 	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 4}
 	obs := o.ReadSite(ctx, now, true)
 	if obs.CMDBErr != nil || obs.NSErr != nil {
 		t.Fatalf("observe: %v %v", obs.CMDBErr, obs.NSErr)
 	}
-	in := actions.Input{Desired: desired.New(want, nil, time.Hour), Obs: obs, Now: now, History: history}
-	need, pkgs := actions.Needs(in)
+	in := planner.Input{Desired: desired.New(want, nil, time.Hour), Obs: obs, Now: now, History: history}
+	need, pkgs := planner.Needs(in)
 	o.ObserveAgents(ctx, obs, need, pkgs)
-	return actions.Compute(in)
+	return planner.Compute(in)
 }

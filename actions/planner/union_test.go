@@ -1,4 +1,4 @@
-package actions
+package planner
 
 import (
 	"math/rand/v2"

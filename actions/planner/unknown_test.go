@@ -1,6 +1,7 @@
-package actions
+package planner
 
 import (
+	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 	"testing"
@@ -83,11 +84,11 @@ func TestUnknownCredential(t *testing.T) {
 				t.Fatalf("plan %q, want %q", got, tc.want)
 			}
 			for _, a := range p.Actions {
-				if a.Kind == SetCredentialMode || a.Round > 0 {
+				if a.Kind == actions.SetCredentialMode || a.Round > 0 {
 					t.Errorf("global step %s planned on an unknown credential", a.ID)
 				}
 			}
-			if tc.note != "" && !slices.ContainsFunc(p.Notes, func(n Note) bool { return n.Kind == tc.note }) {
+			if tc.note != "" && !slices.ContainsFunc(p.Notes, func(n actions.Note) bool { return n.Kind == tc.note }) {
 				t.Errorf("no %s note in %+v", tc.note, p.Notes)
 			}
 			checkPlanRules(t, p)
@@ -104,7 +105,7 @@ func TestUnknownCredentialReasonSaysWhy(t *testing.T) {
 	f.agents["PS001"].Facts.Evidence.FoldersRead, f.agents["PS001"].Facts.Evidence.BareFolders = 2, 2
 	p := f.plan()
 	u := p.Actions[0]
-	if u.Kind != UpdateConfiguration || len(u.Reasons) != 1 {
+	if u.Kind != actions.UpdateConfiguration || len(u.Reasons) != 1 {
 		t.Fatalf("first action %+v", u)
 	}
 	r := u.Reasons[0]
