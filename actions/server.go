@@ -198,6 +198,13 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	if lost := groups[StatusLost]; lost != nil {
 		a.addReason(lostReason(sd, *lost, hard))
 	}
+	if sd.rung > RungEvidence {
+		all := [][]string{hard}
+		for _, r := range a.Reasons {
+			all = append(all, r.Requires)
+		}
+		a.addReason(escalationReason(sd, unionAll(all)))
+	}
 	a.after(b.idsOn(sd.host)...)
 	a.after(g.restore)
 }
