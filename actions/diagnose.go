@@ -33,7 +33,7 @@ type serverDiag struct {
 	// (credentialMessage); "" when both facts were observed.
 	credWhy    string
 	pkgs       []pkgCause
-	inQuestion bool // some pair needs a status report
+	inQuestion bool   // some pair needs a status report
 	rung       Rung   // the ladder's rung the plan is on (climb)
 	last       string // what the last verification found, for the rung's reason
 }

@@ -19,7 +19,7 @@ const (
 
 // Verification is what a verification record says of one server.
 type Verification struct {
-	Result string      `json:"result"`
+	Result string       `json:"result"`
 	Rung   actions.Rung `json:"rung"` // the rung applied
 	// Next is the rung the ladder goes to (not_effective only).
 	Next     actions.Rung `json:"next"`
@@ -49,7 +49,6 @@ type rungState struct {
 	use     actions.LadderUse // the rung and evidence of the chain applied last
 	applied time.Time         // when its resend_status was applied
 	paused  string
-	notice  string // the stall reason last reported (StalledEvent once)
 }
 
 // NewLadder returns an empty ladder: verifyAfter is how long after a
@@ -131,7 +130,7 @@ func (l *Ladder) Retry(h vocab.Host) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s := l.servers[h]; s != nil {
-		s.step, s.notice = actions.LadderStep{}, ""
+		s.step = actions.LadderStep{}
 	}
 }
 
