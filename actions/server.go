@@ -98,7 +98,10 @@ func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globa
 	restores []Reason, deletions []string) string {
 	t := Target{Server: sd.host}
 	why := "is stuck although the policy version is current"
-	if sd.behind {
+	switch {
+	case sd.rung == RungProcedure1:
+		why = "did not let the reports through after the remedy below: Procedure 1 runs the reset cycle"
+	case sd.behind:
 		why = fmt.Sprintf("differs from what the NS held at the policy version it has (%d): it received that setting and did not apply it", sd.agent.PolicyVersion)
 	}
 	u1 := b.add(UpdateConfiguration, t, 1, Reason{Cause: CredentialStuck, Facts: facts,
