@@ -1,6 +1,10 @@
 package actions
 
-import "time"
+import (
+	"time"
+
+	"github.com/itms-tools/reconciler/vocab"
+)
 
 // Plan is the ordered list of actions of one pass. Actions are in a
 // topological order of their After and Requires edges; ties are broken by
@@ -15,6 +19,9 @@ type Plan struct {
 	// malformed, servers that could not be observed, pairs within the
 	// pending grace, downloads in progress.
 	Notes []Note `json:"notes,omitempty"`
+	// Ladder says, per server the plan acts on, the rung planned and the
+	// evidence it was planned from (recorded with each intent).
+	Ladder map[vocab.Host]LadderUse `json:"-"`
 }
 
 // Note is an observation the planner reports without acting on it.

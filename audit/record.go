@@ -60,6 +60,17 @@ const (
 	// controller's ObservationDetail): written when it changed, and when
 	// the site could not be read.
 	TypeObservation Type = "observation"
+	// TypeVerification records the verification of one server's remedy
+	// chain (Server; Detail: result verified, not_effective or changed, the
+	// rung applied and the next, the evidence digest, the pairs targeted).
+	TypeVerification Type = "verification"
+	// TypeRetry records an admin's `reconciler retry SERVER` (Server,
+	// Actor): the server's ladder starts again at rung 0.
+	TypeRetry Type = "retry"
+	// TypePause and TypeResume record an admin holding and releasing
+	// enforcement for one server (Server) or all (Server empty), with who.
+	TypePause  Type = "pause"
+	TypeResume Type = "resume"
 )
 
 // Types lists every record type in a stable order.
@@ -67,7 +78,7 @@ var Types = []Type{
 	TypeIntent, TypeOutcome, TypePassStart, TypePassEnd, TypePolicyReload,
 	TypePolicyRejected, TypeApproval, TypeBreaker, TypeRecovered,
 	TypeIndeterminate, TypeStartup, TypeNote, TypeSegment, TypeRetention, TypeNotification,
-	TypeAuthFailed, TypeObservation,
+	TypeAuthFailed, TypeObservation, TypeVerification, TypeRetry, TypePause, TypeResume,
 }
 
 func (t Type) known() bool {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
@@ -110,6 +111,8 @@ type Controller struct {
 	retry      *retries
 	logins     *logins
 	verify     map[vocab.Host]time.Time
+	ladder     *guard.Ladder                    // the escalation ladder (ladder.go)
+	passLadder map[vocab.Host]actions.LadderUse // the executing plan's rungs, for its intents
 	actedLast  bool
 	cycleOpen  bool              // a reset cycle of ours left the NS on anonymous
 	sweep      sweeper           // full sweeps, and the NS credential per policy version
@@ -154,6 +157,7 @@ func New(o Options) (*Controller, error) {
 		verify:    map[vocab.Host]time.Time{},
 		holds:     map[string]string{},
 		sweep:     newSweeper(),
+		ladder:    guard.NewLadder(p.Reconcile.VerifyAfter, p.Reconcile.BackoffBase, p.Reconcile.BackoffCap),
 	}
 	c.logins = newLogins(log, c.loginsNow)
 	return c, nil

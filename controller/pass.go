@@ -92,6 +92,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	c.recordLogins()
 	res.Obs, res.Swept = in.Obs, swept
 	c.afterObserve(ctx, p, in, swept, res.Start)
+	if res.Leader {
+		c.verifyDue(in, res.Start)
+	}
 	if testHookAfterObserve != nil {
 		testHookAfterObserve()
 	}
@@ -100,6 +103,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) (res PassResult, err err
 	if !res.Leader || res.Plan.Empty() {
 		return res, nil
 	}
+	c.mu.Lock()
+	c.passLadder = res.Plan.Ladder
+	c.mu.Unlock()
 	res.Exec, err = c.executor(p).RunAdmitted(ctx, res.ID, res.Plan, res.Holds)
 	c.afterExec(p, res)
 	c.readAfterApply(ctx, p, res)
@@ -126,6 +132,7 @@ func (c *Controller) evaluate(p *policy.Policy, in planner.Input, now time.Time)
 	// that failed, or an NS changed by hand since, opens nothing that a
 	// restore could pass the gates for.
 	g.CycleOpen = g.CycleOpen && nsHolds(in.Obs, vocab.Credential{Mode: vocab.Anonymous})
+	c.ladderInput(&in, p.Reconcile.MaxAttempts)
 	plan := planner.Compute(in)
 	return Evaluation{Plan: plan, Holds: g.Admit(plan, now)}
 }
@@ -166,6 +173,7 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	held := c.retry.held(now)
 	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
+	held = c.pausedHeld(held)
 	if obs.CMDBErr == nil && (sweep || planner.NeedsServerList(d, obs)) {
 		o.ListServers(ctx, obs)
 	}
@@ -300,8 +308,15 @@ func (c *Controller) append(r audit.Record) error {
 	if c.journal == nil {
 		return nil
 	}
-	_, err := c.journal.Append(r)
+	rec, err := c.journal.Append(r)
 	c.noteAppend(err)
+	if err == nil {
+		if rec.Type == "" { // a journal that does not hand the record back
+			rec = r
+			rec.Time = c.clock.Now()
+		}
+		c.foldLadder(rec)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", apply.ErrJournal, err)
 	}

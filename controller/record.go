@@ -28,7 +28,9 @@ func (r recorder) Intent(_ context.Context, s apply.Step) error {
 		r.c.cycleOpen = true // from now on the NS may be on anonymous
 		r.c.mu.Unlock()
 	}
-	err := r.c.append(stepRecord(audit.TypeIntent, s))
+	rec := stepRecord(audit.TypeIntent, s)
+	rec.Detail = r.c.ladderDetail(s)
+	err := r.c.append(rec)
 	if errors.Is(err, audit.ErrTooLarge) {
 		r.c.log.Error("intent too large for the journal; the action fails without running",
 			"action", s.Action.ID, "kind", s.Action.Kind, "server", s.Action.Target.String(), "error", err)

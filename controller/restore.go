@@ -48,12 +48,15 @@ func (c *Controller) Restore(path string) error {
 	c.resetGates()
 	c.resetLastKnown()
 	c.logins.beginReplay()
+	c.newLadder()
 	err := audit.ReadAll(path, func(r audit.Record) error {
 		c.replay(r, now)
+		c.foldLadder(r)
 		c.logins.replayRecord(r)
 		return nil
 	})
 	c.logins.endReplay()
+	c.requeueVerifications()
 	if err == nil {
 		return nil
 	}

@@ -11,6 +11,7 @@ var reconcileSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "pass_timeout"}, {Name: "call_timeout"}, {Name: "max_servers_per_pass"},
 	{Name: "verify_after"}, {Name: "backoff_base"}, {Name: "backoff_cap"},
 	{Name: "breaker_reset_after"}, {Name: "approval_ttl"}, {Name: "sweep_every"},
+	{Name: "max_attempts"},
 }}
 
 // defaultReconcile is the loop's tuning when the policy says nothing.
@@ -28,6 +29,7 @@ func defaultReconcile() Reconcile {
 		BreakerHealthyFor: time.Hour,
 		ApprovalTTL:       24 * time.Hour,
 		SweepEvery:        time.Hour,
+		MaxAttempts:       3,
 	}
 	r.Cron, _ = parseCron(defaultSchedule, time.UTC)
 	return r
@@ -53,6 +55,7 @@ func (d *decoder) reconcile(b *hcl.Block) Reconcile {
 	d.duration(at, "verify_after", &r.VerifyAfter, false)
 	d.duration(at, "approval_ttl", &r.ApprovalTTL, false)
 	d.duration(at, "sweep_every", &r.SweepEvery, false)
+	d.intRange(at, "max_attempts", &r.MaxAttempts, 1, 10)
 	d.duration(at, "breaker_reset_after", &r.BreakerHealthyFor, true)
 	base := d.duration(at, "backoff_base", &r.BackoffBase, false)
 	capAttr := d.duration(at, "backoff_cap", &r.BackoffCap, false)

@@ -142,6 +142,9 @@ type Reconcile struct {
 	// scope, not only those with rows in question (and after every
 	// credential change, every pass does until each has taken it).
 	SweepEvery time.Duration
+	// MaxAttempts bounds the remedy chains applied to one package server
+	// without new evidence (the escalation ladder's rungs; 1–10, default 3).
+	MaxAttempts int
 }
 
 // Limit caps one kind: at most Max actions in any rolling window of Per.

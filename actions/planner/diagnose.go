@@ -19,6 +19,7 @@ type pkgCause struct {
 	nsSnap  observed.Snapshot
 	cause   actions.Cause // "" when the pair is left alone
 	nsStale bool
+	force   bool // Procedure 2: the status file goes too, whatever it records
 }
 
 // serverDiag is the diagnosis of one observed, reachable server.
@@ -33,7 +34,9 @@ type serverDiag struct {
 	// (credentialMessage); "" when both facts were observed.
 	credWhy    string
 	pkgs       []pkgCause
-	inQuestion bool // some pair needs a status report
+	inQuestion bool   // some pair needs a status report
+	rung       actions.Rung   // the ladder's rung the plan is on (climb)
+	last       string // what the last verification found, for the rung's reason
 }
 
 // NoteCredentialUnknown is the kind of the note of a server whose applied

@@ -26,6 +26,12 @@ type Input struct {
 	// rows is in question and the server list was not read: those a
 	// sweep still waits for after a credential change.
 	Also []vocab.Host
+	// Ladder is each server's place on the escalation ladder (rebuilt from
+	// the journal); a server absent from it is on rung 0.
+	Ladder actions.Ladder
+	// MaxAttempts bounds the applications of resend_status to one server
+	// without new evidence (reconcile.max_attempts); 0 leaves it unbounded.
+	MaxAttempts int
 }
 
 // CredentialHistory maps a policy version to the NS credential setting
@@ -46,6 +52,7 @@ func Compute(in Input) actions.Plan {
 	}
 	want := in.Desired.Credential
 	diags := diagnoseServers(b, in)
+	diags, uses := climb(b, diags, in, needsCycle(diags, want))
 	drift := !in.Obs.NSUnmanaged && !in.Obs.NS.Credential.Equal(want)
 	cycle := needsCycle(diags, want)
 	g := globalSteps(b, in.Obs.NS, want, drift, cycle)
@@ -53,7 +60,16 @@ func Compute(in Input) actions.Plan {
 	for _, sd := range diags {
 		planServer(b, sd, want, g)
 	}
-	return finish(b, in.Now)
+	p := finish(b, in.Now)
+	for h, u := range uses {
+		if len(b.onServer[h]) > 0 {
+			if p.Ladder == nil {
+				p.Ladder = map[vocab.Host]actions.LadderUse{}
+			}
+			p.Ladder[h] = u
+		}
+	}
+	return p
 }
 
 // blocked returns why nothing may be planned from this observation.

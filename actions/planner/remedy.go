@@ -59,7 +59,7 @@ func planPackage(b *builder, host vocab.Host, pc pkgCause, ns []string) ([]strin
 			after(a, reqs...)
 			reqs = append(reqs, a.ID)
 		}
-		if invalidStatusFile(pc) {
+		if invalidStatusFile(pc) || forcedStatusFile(pc) {
 			reqs = append(reqs, deleteStatus(b, t, pc, facts, reqs).ID)
 		}
 		return reqs, &actions.Reason{Cause: pc.cause, Facts: facts, Requires: reqs,
@@ -83,6 +83,13 @@ func deleteStatus(b *builder, t actions.Target, pc pkgCause, facts []actions.Fac
 		Message: fmt.Sprintf("PackageStatus.xml of %s records %s", packageLabel(pc), pc.files.StatusRecorded)})
 	after(a, reqs...)
 	return a
+}
+
+// forcedStatusFile reports whether Procedure 2 deletes the status file: it
+// does wherever one is present, but never one recording Deleted (it holds
+// the agent's countdown to removing the package, KB 178503).
+func forcedStatusFile(pc pkgCause) bool {
+	return pc.force && pc.files.StatusPresent && pc.files.StatusRecorded != vocab.Deleted
 }
 
 func invalidStatusFile(pc pkgCause) bool {

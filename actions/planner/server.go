@@ -100,7 +100,10 @@ func planCycleUpdates(b *builder, sd *serverDiag, want vocab.Credential, g globa
 	restores []actions.Reason, deletions []string) string {
 	t := actions.Target{Server: sd.host}
 	why := "is stuck although the policy version is current"
-	if sd.behind {
+	switch {
+	case sd.rung == actions.RungProcedure1:
+		why = "did not let the reports through after the remedy below: Procedure 1 runs the reset cycle"
+	case sd.behind:
 		why = fmt.Sprintf("differs from what the NS held at the policy version it has (%d): it received that setting and did not apply it", sd.agent.PolicyVersion)
 	}
 	u1 := b.add(actions.UpdateConfiguration, t, 1, actions.Reason{Cause: actions.CredentialStuck, Facts: facts,
@@ -199,6 +202,13 @@ func planResend(b *builder, sd *serverDiag, g globals, pkgReqs [][]string, credF
 	}
 	if lost := groups[actions.StatusLost]; lost != nil {
 		addReason(a, lostReason(sd, *lost, hard))
+	}
+	if sd.rung > actions.RungEvidence {
+		all := [][]string{hard}
+		for _, r := range a.Reasons {
+			all = append(all, r.Requires)
+		}
+		addReason(a, escalationReason(sd, unionAll(all)))
 	}
 	after(a, b.idsOn(sd.host)...)
 	after(a, g.restore)

@@ -89,6 +89,9 @@ func (s *Site) applyServer(now time.Time, a actions.Action) error {
 	if a.Target.Package != "" {
 		return errors.New("target names a package; this kind acts on a whole server")
 	}
+	if s.w.FirstFails(srv, a.Kind, now) {
+		return nil // remedy_fails_once: applied, to no effect
+	}
 	switch a.Kind {
 	case actions.UpdateConfiguration:
 		return s.w.UpdateConfiguration(srv)
@@ -111,6 +114,9 @@ func (s *Site) applyPair(now time.Time, a actions.Action) error {
 	p, err := s.knownPackage(a.Target.Package)
 	if err != nil {
 		return err
+	}
+	if s.w.FirstFails(srv, a.Kind, now) {
+		return nil // remedy_fails_once: applied, to no effect
 	}
 	if a.Kind == actions.DeletePSStatus {
 		return s.w.DeleteStatusFile(srv, p)

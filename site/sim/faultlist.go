@@ -22,6 +22,9 @@ var faultWords = map[string]string{
 	scenario.CMDBDown:              "every CMDB query fails (status then shows the last known state)",
 	scenario.Downloading:           "packages downloading (rows Pending)",
 	scenario.BadRow:                "a malformed row (reported, never acted on)",
+	scenario.StatusReportFails:     "status reports of some packages fail until Procedure 2 clears their files",
+	scenario.TrustBroken:           "the computer's domain trust is broken: every report fails with 1789",
+	scenario.RemedyFailsOnce:       "the first application of each remedy has no effect",
 }
 
 // FaultLines describes the site's scripted faults for people, one line

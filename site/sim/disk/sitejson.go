@@ -33,6 +33,20 @@ type siteJSON struct {
 	Stuck      []vocab.Host   `json:"stuck"`
 	Applied    map[string]int `json:"applied"`
 	Unsafe     int            `json:"unsafe_paths_touched"`
+	// Cleared and Tried are the state of the ladder's faults
+	// (status_report_fails, remedy_fails_once).
+	Cleared []pairJSON  `json:"cleared,omitempty"`
+	Tried   []triedJSON `json:"remedies_tried,omitempty"`
+}
+
+type pairJSON struct {
+	Server  vocab.Host `json:"server"`
+	Package vocab.GUID `json:"package"`
+}
+
+type triedJSON struct {
+	Server vocab.Host `json:"server"`
+	Kind   string     `json:"kind"`
 }
 
 type serverJSON struct {
@@ -104,6 +118,7 @@ func encodeSite(cat *world.Catalog, m *world.Meta) []byte {
 	for k, n := range m.Applied {
 		v.Applied[string(k)] = n
 	}
+	v.Cleared, v.Tried = encodeLadderFaults(cat, m)
 	return marshal(v)
 }
 
@@ -208,7 +223,7 @@ func decodeMeta(v siteJSON, cat *world.Catalog) (*world.Meta, error) {
 		}
 		m.Applied[kind] = n
 	}
-	return m, nil
+	return m, decodeLadderFaults(v, cat, m)
 }
 
 func decodeFault(f faultJSON, cat *world.Catalog) (faults.Fault, error) {

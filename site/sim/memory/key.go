@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -47,6 +48,16 @@ func (st *Store) StateKey() string {
 	}
 	for _, w := range st.m.Queue {
 		fmt.Fprintf(&b, "queued %d %d %v %t %q\n", w.At.UnixNano(), w.Server, w.Rows, w.RestReady, w.BadRow)
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(st.m.Cleared), func(a, b world.PairKey) int {
+		return cmp.Or(cmp.Compare(a.Server, b.Server), cmp.Compare(a.Package, b.Package))
+	}) {
+		fmt.Fprintf(&b, "cleared %d %d\n", k.Server, k.Package)
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(st.m.Tried), func(a, b world.TryKey) int {
+		return cmp.Or(cmp.Compare(a.Server, b.Server), cmp.Compare(a.Kind, b.Kind))
+	}) {
+		fmt.Fprintf(&b, "tried %d %s\n", k.Server, k.Kind)
 	}
 	return b.String()
 }

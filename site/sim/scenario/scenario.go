@@ -67,13 +67,20 @@ const (
 	CMDBDown              = "cmdb_down"
 	Downloading           = "downloading"
 	BadRow                = "bad_row"
+	// The faults of the escalation ladder (DESIGN §7, second round):
+	// reports of some packages fail until Procedure 2 clears the files;
+	// every report fails with 1789 and nothing fixes it; the first
+	// application of each remedy on the servers has no effect.
+	StatusReportFails = "status_report_fails"
+	TrustBroken       = "trust_broken"
+	RemedyFailsOnce   = "remedy_fails_once"
 )
 
 // FaultKinds lists every fault kind, in the order of DESIGN §7.
 var FaultKinds = []string{
 	CredentialNotReceived, CredentialStuck, ACLMissing, StatusLost,
 	StalePSSnapshot, StaleNSSnapshot, Unreachable, CMDBDown, Downloading,
-	BadRow, StaleStatusFile,
+	BadRow, StaleStatusFile, StatusReportFails, TrustBroken, RemedyFailsOnce,
 }
 
 // kindInfo says which fields a fault kind takes.
@@ -95,6 +102,9 @@ var kinds = map[string]kindInfo{
 	CMDBDown:              {window: true},
 	Downloading:           {servers: true, packages: 1, window: true},
 	BadRow:                {servers: true},
+	StatusReportFails:     {servers: true, packages: 1},
+	TrustBroken:           {servers: true},
+	RemedyFailsOnce:       {servers: true},
 }
 
 // DefaultDuration is a scenario's duration when the file gives none.

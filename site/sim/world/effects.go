@@ -104,7 +104,10 @@ func (w *World) DeleteNSSnapshot(p int) error { return w.Store.PutNSSnapshot(p, 
 
 // DeleteSnapshot is delete_ps_snapshot: server srv's snapshot.xml of
 // package p goes.
-func (w *World) DeleteSnapshot(srv, p int) error { return w.Store.PutSnapshot(srv, p, FileVer{}) }
+func (w *World) DeleteSnapshot(srv, p int) error {
+	w.clear(srv, p)
+	return w.Store.PutSnapshot(srv, p, FileVer{})
+}
 
 // DeleteStatusFile is delete_ps_status: server srv's PackageStatus.xml of
 // package p goes.

@@ -28,6 +28,8 @@ func (w *World) inject(idx []int, at time.Time) error {
 		case scenario.StatusLost, scenario.BadRow:
 			cmdbSide = append(cmdbSide, f)
 			continue
+		case scenario.RemedyFailsOnce:
+			continue // nothing breaks until a remedy is applied
 		}
 		if err := w.breakState(f, ns); err != nil {
 			return err

@@ -24,7 +24,7 @@ func (w *World) report(at time.Time, srv int, only []int) error {
 	if err != nil {
 		return err
 	}
-	if !credentialOK(ns, a) {
+	if !credentialOK(ns, a) || w.trustBroken(srv, at) {
 		return w.refusedReport(at, srv, only)
 	}
 	rw := RowWrite{At: at, Server: srv}
@@ -40,7 +40,7 @@ func (w *World) report(at time.Time, srv int, only []int) error {
 		rw.RestReady = true
 	}
 	for _, p := range pkgs {
-		r, err := w.reportOne(srv, p, a)
+		r, err := w.reportOne(srv, p, a, at)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func credentialOK(ns NSSetting, a AgentRec) bool {
 
 // reportOne is what the PS reports for one package, and records it in
 // the package's PackageStatus.xml.
-func (w *World) reportOne(srv, p int, a AgentRec) (Row, error) {
+func (w *World) reportOne(srv, p int, a AgentRec, at time.Time) (Row, error) {
 	old, err := w.Store.Row(srv, p)
 	if err != nil {
 		return Row{}, err
@@ -78,6 +78,9 @@ func (w *World) reportOne(srv, p int, a AgentRec) (Row, error) {
 		return Row{}, err
 	}
 	r := w.rule(p, a.IsDownloading(p), old, snap, file)
+	if r.Status == vocab.Ready && w.reportFails(srv, p, at) {
+		r = Row{Status: vocab.Invalid, Version: r.Version}
+	}
 	next := StatusFile{Present: true, Status: r.Status, Version: r.Version}
 	if next != file {
 		if err := w.Store.PutStatusFile(srv, p, next); err != nil {

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -94,6 +95,11 @@ type Meta struct {
 	Unsafe   int        // file operations refused (DESIGN §6)
 	Stuck    map[int]bool
 	Applied  map[actions.Kind]int // successful actions by kind
+	// Cleared lists the pairs whose files Procedure 2 cleared (their
+	// status_report_fails is over); Tried the remedy kinds applied once to
+	// a remedy_fails_once server.
+	Cleared map[PairKey]bool
+	Tried   map[TryKey]bool
 }
 
 // Clone returns a deep copy (the resolved faults, immutable, are shared).
@@ -109,6 +115,8 @@ func (m *Meta) Clone() *Meta {
 	for k, v := range m.Stuck {
 		c.Stuck[k] = v
 	}
+	c.Cleared = maps.Clone(m.Cleared)
+	c.Tried = maps.Clone(m.Tried)
 	c.Applied = make(map[actions.Kind]int, len(m.Applied))
 	for k, v := range m.Applied {
 		c.Applied[k] = v
