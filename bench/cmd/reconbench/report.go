@@ -237,17 +237,17 @@ func recordsOf(path string) (int64, error) {
 
 // result is the JSON bench/run prints; BENCHMARKS.md explains each field.
 type result struct {
-	Servers              int      `json:"servers"`
-	Packages             int      `json:"packages"`
-	Pairs                int      `json:"pairs"`
-	NotReady             int      `json:"not_ready"`
-	ScanSeconds          seconds  `json:"scan_seconds"`
-	PassSeconds          seconds  `json:"pass_seconds"`
-	PassOverScan         float64  `json:"pass_over_scan"`
-	IdleScanSeconds      seconds  `json:"idle_scan_seconds"`
-	IdlePassSeconds      seconds  `json:"idle_pass_seconds"`
-	IdleOverScan         float64  `json:"idle_over_scan"`
-	PeakRSSMB            float64  `json:"peak_rss_mb"`
+	Servers         int     `json:"servers"`
+	Packages        int     `json:"packages"`
+	Pairs           int     `json:"pairs"`
+	NotReady        int     `json:"not_ready"`
+	ScanSeconds     seconds `json:"scan_seconds"`
+	PassSeconds     seconds `json:"pass_seconds"`
+	PassOverScan    float64 `json:"pass_over_scan"`
+	IdleScanSeconds seconds `json:"idle_scan_seconds"`
+	IdlePassSeconds seconds `json:"idle_pass_seconds"`
+	IdleOverScan    float64 `json:"idle_over_scan"`
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
 	// The ratios of issue 17, each the median of the ratios of runs
 	// paired in alternation (null when the case was not run); Spread has
 	// their min, median and max, wall and CPU.
