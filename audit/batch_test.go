@@ -3,8 +3,8 @@ package audit
 import (
 	"os"
 	"strconv"
-	"syscall"
 	"sync"
+	"syscall"
 	"testing"
 )
 
