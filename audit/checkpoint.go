@@ -25,7 +25,8 @@ type Checkpoint struct {
 // Checkpoint ends a pass in the journal: it rotates the live file when the
 // Rotation settings say so, removes the segments retention lets go, and
 // writes a new anchor (with a key) for the head, to the anchor file and
-// the Witness. It writes nothing when the journal is not writable.
+// the Witness. It writes nothing when the journal is not writable. The
+// batched records are synced first (AppendBatched).
 func (j *Journal) Checkpoint(cp Checkpoint) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -35,6 +36,9 @@ func (j *Journal) Checkpoint(cp Checkpoint) error {
 	if err := j.checkIdentity(); err != nil {
 		j.err = err
 		j.failed(err)
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if err := j.syncLocked(); err != nil {
 		return fmt.Errorf("audit checkpoint: %w", err)
 	}
 	if cp.Rotation != nil {

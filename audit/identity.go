@@ -155,7 +155,8 @@ func (j *Journal) reopen() error {
 		j.f.Close()
 		j.f = nil
 	}
-	expect := chainPos{seq: j.seq, head: j.head}
+	expect := j.durable
+	expect.batched = j.seq - j.durable.seq
 	j.err = nil
 	if err := j.open(&expect); err != nil {
 		if !errors.Is(err, ErrIdentity) {
@@ -174,16 +175,16 @@ func (j *Journal) reopen() error {
 }
 
 // checkExpected checks, at a reopen, that the file still holds the last
-// record this journal acknowledged, and at most the one record whose
-// sync failed after it.
+// record this journal synced, and at most the batched records written
+// after it and the one record whose sync failed.
 func checkExpected(s scanResult, hashAt string, want chainPos) error {
 	switch {
 	case s.seq < want.seq:
 		return fmt.Errorf("%w: the file ends at seq %d but seq %d was written and synced: records were lost", ErrIdentity, s.seq, want.seq)
 	case want.seq > 0 && hashAt != want.head:
 		return fmt.Errorf("%w: seq %d in the file is not the record this process wrote", ErrIdentity, want.seq)
-	case s.seq > want.seq+1:
-		return fmt.Errorf("%w: the file holds %d records after seq %d that this process did not write", ErrIdentity, s.seq-want.seq, want.seq)
+	case s.seq > want.seq+want.batched+1:
+		return fmt.Errorf("%w: the file holds %d records after seq %d that this process did not write", ErrIdentity, s.seq-want.seq-want.batched, want.seq+want.batched)
 	}
 	return nil
 }

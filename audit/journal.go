@@ -84,8 +84,11 @@ type Journal struct {
 	intents     map[intentKey][]Record // intents without an outcome yet
 	err         error                  // sticky: the file's state is unknown, or it is not ours
 	health      Health
-	lastAnch    int64 // seq of the last anchor written
-	witnessDown bool  // the last anchor did not reach the witness
+	lastAnch    int64    // seq of the last anchor written
+	witnessDown bool     // the last anchor did not reach the witness
+	durable     chainPos // the last record known to be on disk (synced)
+	unsynced    []Record // batched records written but not yet synced, for Forward
+	dirty       bool     // a batched record was written since the last sync
 }
 
 // Open opens the journal at path, creating it with mode 0600 if missing,
@@ -195,6 +198,7 @@ func (j *Journal) open(expect *chainPos) error {
 		return fmt.Errorf("open journal: %w", err)
 	}
 	j.f, j.seq, j.head, j.size, j.first, j.latest = f, s.seq, s.head, s.goodEnd, s.first, s.latest
+	j.durable, j.dirty, j.unsynced = chainPos{seq: s.seq, head: s.head}, false, nil
 	if s.noNL {
 		j.size++
 	}
@@ -207,7 +211,8 @@ func (j *Journal) open(expect *chainPos) error {
 
 // Append completes r (seq, time, prev, hash, and actor when zero), scrubs
 // secrets from it, writes it as one line with a single write and syncs the
-// file before returning. Caller-set Seq, Time, Prev and Hash are ignored.
+// file before returning (which makes the records batched before it
+// durable too: see AppendBatched). Caller-set Seq, Time, Prev and Hash are ignored.
 // The caller may act only after Append returned without error.
 //
 // Before writing, Append checks that the lock file and the live file are
@@ -244,7 +249,11 @@ func (j *Journal) complete(r Record) (Record, error) {
 	return r, nil
 }
 
-func (j *Journal) appendLocked(r Record) (Record, error) {
+func (j *Journal) appendLocked(r Record) (Record, error) { return j.write(r, true) }
+
+// write appends r; unless sync, it leaves the fsync to the next synced
+// record (see AppendBatched).
+func (j *Journal) write(r Record, sync bool) (Record, error) {
 	if j.err != nil {
 		return Record{}, fmt.Errorf("audit append: journal unusable after earlier failure: %w", j.err)
 	}
@@ -271,18 +280,24 @@ func (j *Journal) appendLocked(r Record) (Record, error) {
 		j.failed(err)
 		return Record{}, fmt.Errorf("audit append: %w", err)
 	}
+	r.Hash = hash
+	if !sync {
+		j.dirty = true
+		j.appended(r, int64(len(line)), false)
+		return r, nil
+	}
 	if err := j.f.Sync(); err != nil {
 		j.err = fmt.Errorf("sync: %w", err)
 		j.failed(j.err)
 		return Record{}, fmt.Errorf("audit append: %w", j.err)
 	}
-	r.Hash = hash
-	j.appended(r, int64(len(line)))
+	j.appended(r, int64(len(line)), true)
 	return r, nil
 }
 
-// appended moves the head past r, which is durable.
-func (j *Journal) appended(r Record, n int64) {
+// appended moves the head past r, which is durable when synced (and so
+// is every batched record before it); a batched r waits for Forward.
+func (j *Journal) appended(r Record, n int64, synced bool) {
 	j.seq, j.head = r.Seq, r.Hash
 	j.size += n
 	if j.first.Seq == 0 {
@@ -293,9 +308,20 @@ func (j *Journal) appended(r Record, n int64) {
 	}
 	j.track(r)
 	j.succeeded()
+	if !synced {
+		if j.forward != nil {
+			j.unsynced = append(j.unsynced, r)
+		}
+		return
+	}
+	j.dirty, j.durable = false, chainPos{seq: r.Seq, head: r.Hash}
 	if j.forward != nil {
+		for _, u := range j.unsynced {
+			j.forward(u)
+		}
 		j.forward(r)
 	}
+	j.unsynced = nil
 }
 
 // track keeps the intents that have no outcome yet.
@@ -343,11 +369,15 @@ func (j *Journal) Recovered() []Record {
 	return append([]Record(nil), j.recovered...)
 }
 
-// Close closes the file and releases the locks. It is safe to call twice.
+// Close syncs the batched records, closes the file and releases the
+// locks. It is safe to call twice.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var errs []error
+	if j.f != nil && j.err == nil {
+		errs = append(errs, j.syncLocked())
+	}
 	if j.f != nil {
 		errs = append(errs, j.f.Close())
 		j.f = nil

@@ -199,7 +199,7 @@ func (j *Journal) switchLive(seg string, rec Record, line []byte) error {
 	}
 	j.f, j.size, j.first, j.latest = f, 0, Record{}, time.Time{}
 	j.log.Info("audit journal rotated", "segment", filepath.Base(seg), "last_seq", j.seq)
-	j.appended(rec, int64(len(line)))
+	j.appended(rec, int64(len(line)), true)
 	return nil
 }
 

@@ -91,6 +91,9 @@ type chainPos struct {
 	seq  int64
 	head string
 	free bool
+	// batched counts the records written after seq whose fsync had not
+	// come (AppendBatched): a reopen finds them in the file or not.
+	batched int64
 }
 
 // scanResult is what a pass over a journal found.

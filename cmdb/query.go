@@ -63,10 +63,12 @@ func versionText(t ColumnType, col string) string {
 // and every row of a server whose name another server with rows also
 // bears (case-insensitively).
 //
-// It reads only those rows, never the Ready ones, so that a pass costs
-// less than the KB query (which scans every row): each branch of q is a
-// range of an index, the primary key (PkgSvrId, PackageId) or
-// IX_SWDPackageServer_Status (Status, PackageId, Version):
+// The query is chosen by the indexes the schema check found. With an
+// index like IX_SWDPackageServer_Status (Status, PackageId) holding
+// Version (Schema.Indexes.StatusRange) it reads only those rows, never the
+// Ready ones, so that a pass costs less than the KB query (which scans
+// every row): each branch of q is a range of an index, the primary key
+// (PkgSvrId, PackageId) or the status index:
 //
 //   - rows not Ready: Status below 'Ready', above it, or NULL;
 //   - Ready rows of a known package whose Version is below the package's,
@@ -77,6 +79,14 @@ func versionText(t ColumnType, col string) string {
 //     between two known servers that have rows, before the first, after the
 //     last, or any when none is known (rows of unknown servers that are in
 //     question for another reason come from the branches above).
+//
+// Without that index, as the vendor's schema may ship, every one of those
+// ranges but the servers' would scan the whole table (one scan per known
+// package: hours on a large CMDB), so the rows not Ready, at another
+// version, of an unknown package or of a package with two latest rows come
+// from one scan instead (scanBranch), as the KB query reads them; the
+// servers' ranges stay on the primary key. The plan never depends on an
+// index that is not there.
 //
 // The branches are disjoint, so each row in question comes once per
 // SWDPackage row it joins, as with one LEFT JOIN over the whole table
@@ -91,6 +101,12 @@ func inQuestionQuery(s Schema) string {
 	pv := func(col string) string { return versionText(s.PackageVersion, col) }
 	v := func(col string) string { return versionText(s.Version, col) }
 	ready := readyAtVersion(pv("pack.[Package Version]"))
+	var q string
+	if s.Indexes.StatusRange != nil {
+		q = statusBranches(pv) + unknownPackageBranches() + serverBranches(ready) + twiceLatestBranch(ready)
+	} else {
+		q = scanBranch(pv) + serverBranches(ready)
+	}
 	return `WITH KnownPackage AS (
     SELECT k.[PackageId] AS Lo
           ,LEAD(k.[PackageId]) OVER (ORDER BY k.[PackageId]) AS Hi
@@ -118,7 +134,25 @@ func inQuestionQuery(s Schema) string {
     FROM Named n
     WHERE n.Name IN (SELECT m.Name FROM Named m GROUP BY m.Name HAVING COUNT(*) > 1)
 ), q AS (
-    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
+` + q + sharedNameBranch(ready) + `)
+SELECT
+    CAST(q.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
+   ,COALESCE(vi.[Name], '')              AS ServerName
+   ,CAST(q.[PackageId] AS NVARCHAR(64))  AS PackageId
+   ,COALESCE(q.[Name], '')               AS PackageName
+   ,COALESCE(q.[Status], '')             AS Status
+   ,COALESCE(` + v("q.[Version]") + `, '') AS Version
+   ,COALESCE(` + pv("q.[Package Version]") + `, '') AS PackageVersion
+   ,CASE WHEN q.Known IS NULL THEN 0 ELSE 1 END AS PackageKnown
+FROM q
+LEFT JOIN vItem vi
+   ON vi.[Guid] = q.[PkgSvrId]`
+}
+
+// statusBranches read, through the status index, the rows not Ready and
+// the Ready rows of a known package at another version.
+func statusBranches(pv func(string) string) string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
           ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
     FROM SWDPackageServer ps
     LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
@@ -152,7 +186,14 @@ func inQuestionQuery(s Schema) string {
     WHERE pack.[_Latest] = 1 AND ps.[Status] = 'Ready' AND ps.[PackageId] = pack.[PackageId]
       AND ps.[Version] IS NULL AND ` + pv("pack.[Package Version]") + ` <> ''
     UNION ALL
-    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
+`
+}
+
+// unknownPackageBranches read, through the status index, the Ready rows
+// of the packages SWDPackage does not know: the ranges between the known
+// ones.
+func unknownPackageBranches() string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], NULL, NULL, NULL
     FROM KnownPackage g
     CROSS JOIN SWDPackageServer ps
     WHERE ps.[Status] = 'Ready' AND ps.[PackageId] > g.Lo AND ps.[PackageId] < g.Hi
@@ -172,7 +213,14 @@ func inQuestionQuery(s Schema) string {
     CROSS JOIN SWDPackageServer ps
     WHERE c.n = 0 AND ps.[Status] = 'Ready'
     UNION ALL
-    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+`
+}
+
+// serverBranches read, through the primary key, the Ready rows at their
+// package's version of the servers vItem does not know: the ranges between
+// the known ones.
+func serverBranches(ready string) string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM KnownServer g
     CROSS JOIN SWDPackageServer ps
     CROSS JOIN SWDPackage pack
@@ -204,7 +252,14 @@ func inQuestionQuery(s Schema) string {
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
       AND ` + ready + `
     UNION ALL
-    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+`
+}
+
+// twiceLatestBranch reads, through the status index, the Ready rows at
+// one version of a package with two latest rows (joined with the other,
+// they come from statusBranches).
+func twiceLatestBranch(ready string) string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM TwiceLatest d
     CROSS JOIN SWDPackage pack
     CROSS JOIN SWDPackageServer ps
@@ -213,7 +268,13 @@ func inQuestionQuery(s Schema) string {
       AND EXISTS (SELECT 1 FROM vItem k WHERE k.[Guid] = ps.[PkgSvrId])
       AND ` + ready + `
     UNION ALL
-    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
+`
+}
+
+// sharedNameBranch reads, through the primary key, the Ready rows of the
+// servers whose name another server bears.
+func sharedNameBranch(ready string) string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version], pack.[Name], pack.[Package Version], pack.[PackageId]
     FROM SharedName g
     CROSS JOIN SWDPackageServer ps
     CROSS JOIN SWDPackage pack
@@ -221,29 +282,46 @@ func inQuestionQuery(s Schema) string {
       AND pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
       AND pack.[PackageId] NOT IN (SELECT t.[PackageId] FROM TwiceLatest t)
       AND ` + ready + `
-)
-SELECT
-    CAST(q.[PkgSvrId] AS NVARCHAR(36))   AS ServerId
-   ,COALESCE(vi.[Name], '')              AS ServerName
-   ,CAST(q.[PackageId] AS NVARCHAR(64))  AS PackageId
-   ,COALESCE(q.[Name], '')               AS PackageName
-   ,COALESCE(q.[Status], '')             AS Status
-   ,COALESCE(` + v("q.[Version]") + `, '') AS Version
-   ,COALESCE(` + pv("q.[Package Version]") + `, '') AS PackageVersion
-   ,CASE WHEN q.Known IS NULL THEN 0 ELSE 1 END AS PackageKnown
-FROM q
-LEFT JOIN vItem vi
-   ON vi.[Guid] = q.[PkgSvrId]`
+`
+}
+
+// scanBranch reads SWDPackageServer once, for a CMDB without the status
+// index: every row joined to its latest package row (one lookup each in
+// SWDPackage's key) and kept when it names an unknown package, is not
+// Ready at that package's version, or is a Ready row at one version of a
+// package with two latest rows on a known server. These are the rows of
+// statusBranches, unknownPackageBranches and twiceLatestBranch, read with
+// the cost of one scan, as the KB query reads them, rather than with one
+// scan per range: without the index each range of those branches is a
+// scan of the whole table. The twice-latest test costs nothing while no
+// package has two latest rows (its first operand is a constant).
+func scanBranch(pv func(string) string) string {
+	return `    SELECT ps.[PkgSvrId], ps.[PackageId], ps.[Status], ps.[Version]
+          ,pack.[Name], pack.[Package Version], pack.[PackageId] AS Known
+    FROM SWDPackageServer ps
+    LEFT JOIN SWDPackage pack ON pack.[PackageId] = ps.[PackageId] AND pack.[_Latest] = 1
+    WHERE pack.[PackageId] IS NULL
+       OR ` + notReadyAtVersion(pv("pack.[Package Version]")) + `
+       OR ((SELECT COUNT(*) FROM TwiceLatest) > 0
+           AND ps.[PackageId] IN (SELECT t.[PackageId] FROM TwiceLatest t)
+           AND EXISTS (SELECT 1 FROM vItem k WHERE k.[Guid] = ps.[PkgSvrId]))
+    UNION ALL
+`
 }
 
 // readyAtVersion holds for a row Ready at its package's version (as the
 // KB query's complement: the Version, NULL read as empty, equal to the package
 // version, or that version NULL); packageText is the package version as text.
-func readyAtVersion(packageText string) string {
+func readyAtVersion(packageText string) string { return readyCase(packageText) + ` = 1` }
+
+// notReadyAtVersion is readyAtVersion's negation (NULLs included).
+func notReadyAtVersion(packageText string) string { return readyCase(packageText) + ` = 0` }
+
+func readyCase(packageText string) string {
 	return `CASE WHEN ps.[Status] = 'Ready'
                AND (ps.[Version] = pack.[Package Version] OR pack.[Package Version] IS NULL
                     OR (ps.[Version] IS NULL AND ` + packageText + ` = ''))
-          THEN 1 ELSE 0 END = 1`
+          THEN 1 ELSE 0 END`
 }
 
 // serversQuery lists package servers with pair counts by status.

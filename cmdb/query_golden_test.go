@@ -25,9 +25,22 @@ var variants = []struct {
 	{"sqlserver-datetime", SQLServer, "datetime", DateTime},
 }
 
+// variantSchema is a schema with the status index: the query that ranges
+// over it.
 func variantSchema(d Dialect, typ string, class TypeClass) Schema {
 	ct := ColumnType{Type: typ, Class: class, Nullable: true}
-	return Schema{Dialect: d, Version: ct, PackageVersion: ct}
+	return Schema{Dialect: d, Version: ct, PackageVersion: ct, Indexes: indexFacts([]Index{statusIndex})}
+}
+
+// statusIndex is IX_SWDPackageServer_Status as SQLiteSchema creates it.
+var statusIndex = Index{Table: tPackageServer, Name: "IX_SWDPackageServer_Status", Keys: []string{"Status", "PackageId", "Version"}}
+
+// noIndexSchema is a variant's schema without any index: the query that
+// scans once.
+func noIndexSchema(d Dialect, typ string, class TypeClass) Schema {
+	s := variantSchema(d, typ, class)
+	s.Indexes = IndexFacts{}
+	return s
 }
 
 // TestQueryGolden pins the query text of every variant: a change to it is
@@ -38,6 +51,8 @@ func TestQueryGolden(t *testing.T) {
 		q := Build(variantSchema(v.dialect, v.typ, v.class))
 		golden(t, filepath.Join("query", v.name+".sql"), []byte(q.InQuestion+"\n"))
 		golden(t, filepath.Join("query", "servers.sql"), []byte(q.Servers+"\n"))
+		scan := Build(noIndexSchema(v.dialect, v.typ, v.class))
+		golden(t, filepath.Join("query", v.name+"-noindex.sql"), []byte(scan.InQuestion+"\n"))
 	}
 }
 
@@ -50,7 +65,7 @@ func TestQueryGolden(t *testing.T) {
 func TestQueryConvertsVersionsExplicitly(t *testing.T) {
 	for _, v := range variants {
 		s := variantSchema(v.dialect, v.typ, v.class)
-		for _, query := range []string{Build(s).InQuestion, Build(s).Servers} {
+		for _, query := range []string{Build(s).InQuestion, Build(s).Servers, Build(noIndexSchema(v.dialect, v.typ, v.class)).InQuestion} {
 			for _, arg := range coalesceArgs(t, query) {
 				if !isText(s, arg) {
 					t.Errorf("%s: COALESCE(%s, '') is not over text", v.name, arg)

@@ -109,12 +109,37 @@ func TestInQuestionQueryMatchesTheReference(t *testing.T) {
 		if len(viaReader) != len(want) {
 			t.Fatalf("seed %d: the reader yields %d rows, the query %d", seed, len(viaReader), len(want))
 		}
+		checkWithoutStatusIndex(t, ctx, db, seed, want)
 		db.Close()
 	}
 	if conflictRows == 0 {
 		t.Error("no random CMDB had a package with two latest rows or a name shared by two servers")
 	}
 	t.Logf("%d healthy rows yielded for conflicts", conflictRows)
+}
+
+// checkWithoutStatusIndex drops the status index from db and checks that
+// the reader then finds no status range, builds the query that scans once,
+// and yields the rows of the reference.
+func checkWithoutStatusIndex(t *testing.T, ctx context.Context, db *sql.DB, seed int, want []observed.RawRow) {
+	t.Helper()
+	if _, err := db.ExecContext(ctx, "DROP INDEX IX_SWDPackageServer_Status"); err != nil {
+		t.Fatal(err)
+	}
+	checked, err := (&Reader{DB: db}).Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked.Indexes.StatusRange != nil {
+		t.Fatalf("seed %d: the status index is gone, the check still finds %v", seed, checked.Indexes.StatusRange)
+	}
+	q := Build(checked).InQuestion
+	if q != inQuestionQuery(checked) || !strings.Contains(q, "WHERE pack.[PackageId] IS NULL") {
+		t.Fatalf("seed %d: without the status index the query is not the one that scans", seed)
+	}
+	if got := readAll(t, ctx, db, q); !slices.Equal(got, want) {
+		t.Fatalf("seed %d, no status index: %d rows in question, the reference %d:\ngot  %v\nwant %v", seed, len(got), len(want), got, want)
+	}
 }
 
 // randomCMDB fills a CMDB with a few servers and packages and every kind
@@ -243,13 +268,67 @@ func readAll(t *testing.T, ctx context.Context, db *sql.DB, query string) []obse
 // ranges over an index of SWDPackageServer, except the one that runs only
 // when no server is known (where every row may be in question).
 func TestInQuestionQueryReadsNoReadyRows(t *testing.T) {
+	plan := queryPlan(t, SQLiteSchema)
+	scans := 0
+	for i, d := range plan {
+		if strings.HasPrefix(d, "SCAN ps") || strings.HasPrefix(d, "SCAN s ") || strings.Contains(d, "AUTOMATIC") {
+			if strings.HasPrefix(d, "SCAN ps") && i > 0 && plan[i-1] == "SCAN c" {
+				scans++
+				continue
+			}
+			t.Errorf("plan step %q reads SWDPackageServer beyond the rows in question:\n%s", d, strings.Join(plan, "\n"))
+		}
+	}
+	if scans > 1 {
+		t.Errorf("%d scans under a none-known branch, want at most 1:\n%s", scans, strings.Join(plan, "\n"))
+	}
+}
+
+// TestInQuestionQueryWithoutStatusIndexScansOnce checks SQLite's plan on
+// the vendor's schema without IX_SWDPackageServer_Status: one scan of
+// SWDPackageServer for the rows not Ready, at another version or of an
+// unknown package (and the one under the branch that runs only when no
+// server is known), never one per range; the servers' ranges stay on the
+// primary key.
+func TestInQuestionQueryWithoutStatusIndexScansOnce(t *testing.T) {
+	schema := strings.Replace(SQLiteSchema, "CREATE INDEX IF NOT EXISTS IX_SWDPackageServer_Status\n    ON SWDPackageServer ([Status], [PackageId], [Version]);", "", 1)
+	if schema == SQLiteSchema {
+		t.Fatal("the status index is not where this test removes it: update the test with SQLiteSchema")
+	}
+	plan := queryPlan(t, schema)
+	scans, underNone := 0, 0
+	for i, d := range plan {
+		if strings.Contains(d, "IX_SWDPackageServer_Status") {
+			t.Errorf("plan step %q uses an index that is not there", d)
+		}
+		if strings.Contains(d, "AUTOMATIC") || strings.HasPrefix(d, "SCAN s ") {
+			t.Errorf("plan step %q reads SWDPackageServer beyond one scan", d)
+		}
+		if strings.HasPrefix(d, "SCAN ps") {
+			if i > 0 && plan[i-1] == "SCAN c" {
+				underNone++
+			} else {
+				scans++
+			}
+		}
+	}
+	if scans != 1 || underNone > 1 {
+		t.Errorf("%d scans of SWDPackageServer (%d under a none-known branch), want 1 (and at most 1):\n%s",
+			scans, underNone, strings.Join(plan, "\n"))
+	}
+}
+
+// queryPlan is SQLite's plan of the production query over an empty CMDB
+// made with schema.
+func queryPlan(t *testing.T, schema string) []string {
+	t.Helper()
 	db, err := Open(":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(SQLiteSchema); err != nil {
+	if _, err := db.Exec(schema); err != nil {
 		t.Fatal(err)
 	}
 	checked, err := (&Reader{DB: db}).Schema(context.Background())
@@ -273,17 +352,5 @@ func TestInQuestionQueryReadsNoReadyRows(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	scans := 0
-	for i, d := range plan {
-		if strings.HasPrefix(d, "SCAN ps") || strings.HasPrefix(d, "SCAN s ") || strings.Contains(d, "AUTOMATIC") {
-			if strings.HasPrefix(d, "SCAN ps") && i > 0 && plan[i-1] == "SCAN c" {
-				scans++
-				continue
-			}
-			t.Errorf("plan step %q reads SWDPackageServer beyond the rows in question:\n%s", d, strings.Join(plan, "\n"))
-		}
-	}
-	if scans > 1 {
-		t.Errorf("%d scans under a none-known branch, want at most 1:\n%s", scans, strings.Join(plan, "\n"))
-	}
+	return plan
 }

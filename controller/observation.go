@@ -163,7 +163,7 @@ func (c *Controller) recordObservation(res PassResult) map[string]any {
 	if same {
 		return extra
 	}
-	if err := c.append(audit.Record{Type: audit.TypeObservation, Pass: res.ID, Detail: raw}); err != nil {
+	if err := c.appendBatched(audit.Record{Type: audit.TypeObservation, Pass: res.ID, Detail: raw}); err != nil {
 		c.log.Error("observation not recorded", "pass", res.ID, "error", err)
 		return extra
 	}

@@ -270,7 +270,7 @@ func (c *Controller) startPass(res PassResult) error {
 	if !res.Leader {
 		return nil
 	}
-	return c.append(audit.Record{Type: audit.TypePassStart, Pass: res.ID})
+	return c.appendBatched(audit.Record{Type: audit.TypePassStart, Pass: res.ID})
 }
 
 // endPass records the end of a pass, with its counts and error.
@@ -291,6 +291,8 @@ func (c *Controller) endPass(res PassResult) {
 	c.sweep.detail(res.Obs, res.Swept, detail)
 	c.mu.Unlock()
 	c.recordAges(detail)
+	// Synced: the pass's batched records (its start, the outcomes of the
+	// actions that did not run, its observation) become durable with it.
 	rec := audit.Record{Type: audit.TypePassEnd, Pass: res.ID, Plan: res.Plan.ID, Detail: audit.JSON(detail)}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
@@ -303,12 +305,33 @@ func (c *Controller) endPass(res PassResult) {
 	c.checkpoint(c.Policy(), res.End)
 }
 
-// append writes a record when a journal is attached.
-func (c *Controller) append(r audit.Record) error {
+// append writes a record when a journal is attached, durable when it
+// returns.
+func (c *Controller) append(r audit.Record) error { return c.write(r, false) }
+
+// appendBatched writes a record that gates nothing (a pass's start, the
+// outcome of an action that did not run, an observation) without waiting
+// for its own fsync, when the journal batches (audit.Journal.AppendBatched:
+// the journal itself syncs any record that gates something); the pass_end
+// record, appended synced, makes the pass's batch durable.
+func (c *Controller) appendBatched(r audit.Record) error { return c.write(r, true) }
+
+// batchingJournal is a journal that can share one fsync between records.
+type batchingJournal interface {
+	AppendBatched(audit.Record) (audit.Record, error)
+}
+
+func (c *Controller) write(r audit.Record, batched bool) error {
 	if c.journal == nil {
 		return nil
 	}
-	rec, err := c.journal.Append(r)
+	var rec audit.Record
+	var err error
+	if bj, ok := c.journal.(batchingJournal); ok && batched {
+		rec, err = bj.AppendBatched(r)
+	} else {
+		rec, err = c.journal.Append(r)
+	}
 	c.noteAppend(err)
 	if err == nil {
 		if rec.Type == "" { // a journal that does not hand the record back

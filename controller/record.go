@@ -48,7 +48,7 @@ func (r recorder) Outcome(_ context.Context, s apply.Step) error {
 	if r.c.repeatHold(s) {
 		return nil
 	}
-	return r.c.append(stepRecord(audit.TypeOutcome, s))
+	return r.c.appendBatched(stepRecord(audit.TypeOutcome, s)) // synced by the journal when the action ran
 }
 
 // repeatHold remembers holds and reports whether s repeats the last one.

@@ -20,11 +20,12 @@ func planServer(b *builder, sd *serverDiag, want vocab.Credential, g globals) {
 	for _, pc := range sd.pkgs {
 		reqs, restore := planPackage(b, sd.host, pc, ns)
 		pkgReqs = append(pkgReqs, reqs)
-		deletions = union(deletions, psDeletions(reqs))
+		deletions = append(deletions, psDeletions(reqs)...)
 		if restore != nil {
 			restores = append(restores, *restore)
 		}
 	}
+	deletions = union(nil, deletions) // sorted once for the server, not merged again for every package
 	credFix := planUpdate(b, sd, want, g, restores, deletions)
 	acl := planACL(b, sd, want, credFix)
 	if !sd.inQuestion {

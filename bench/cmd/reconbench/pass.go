@@ -36,6 +36,7 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	memprofile := fs.String("memprofile", "", "write an allocation profile of the passes to this file")
 	cacheMB := fs.Int("cache-mb", 0, "SQLite page cache of the connection, in MiB (0: SQLite's default, 2 MiB)")
 	sweep := fs.Bool("sweep", false, "time a sweep pass (every server listed and observed)")
+	mode := fs.String("mode", "planonly", "planonly: controller.PlanOnly; daemon: ReconcileOnce in dry-run with the journal; enforce: ReconcileOnce applying, with the journal")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +46,16 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	pol, err := policy.Load(*polPath)
 	if err != nil {
 		return err
+	}
+	switch *mode {
+	case "planonly", "enforce":
+	case "daemon":
+		pol.Mode = policy.DryRun
+	default:
+		return fmt.Errorf("pass: --mode %q: planonly, daemon or enforce", *mode)
+	}
+	if *mode == "enforce" {
+		pol.Mode = policy.Enforce
 	}
 	site, err := estate.Site(*dir)
 	if err != nil {
@@ -68,30 +79,22 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 		runtime.MemProfileRate = 4096
 		defer writeMemProfile(*memprofile)
 	}
-	journal := ""
-	if !*sweep {
-		if journal, err = sweptJournal(); err != nil {
-			return err
-		}
-		defer os.RemoveAll(filepath.Dir(journal))
-	}
 	var secs, cpu []float64
 	var out passOut
 	for range max(*runs, 1) {
-		ctl, err := controller.New(controller.Options{Policy: pol, Clock: clock.NewFake(estate.Epoch),
-			Site: controller.Site{CMDB: &cmdb.Reader{DB: db}, NS: site, Agents: site, Driver: site}})
+		p := passer{mode: *mode, sweep: *sweep, dir: *dir, pol: pol,
+			site: controller.Site{CMDB: &cmdb.Reader{DB: db}, NS: site, Agents: site, Driver: site}}
+		ctl, done, err := p.controller()
 		if err != nil {
 			return err
 		}
-		if journal != "" {
-			if err := ctl.Restore(journal); err != nil {
-				return err
-			}
-		}
 		start, cpu0 := time.Now(), cpuSeconds()
-		res, err := ctl.PlanOnly(ctx)
+		res, err := p.run(ctx, ctl)
 		secs = append(secs, time.Since(start).Seconds())
 		cpu = append(cpu, cpuSeconds()-cpu0)
+		if derr := done(); err == nil {
+			err = derr
+		}
 		if err != nil {
 			return err
 		}
@@ -100,7 +103,7 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("pass: observation failed: CMDB %v, NS %v", obs.CMDBErr, obs.NSErr)
 		}
 		out = passOut{Pairs: len(obs.Pairs()), Rejects: len(obs.Rejects), Agents: len(obs.Agents()),
-			Actions: len(res.Plan.Actions), Notes: len(res.Plan.Notes)}
+			Actions: len(res.Plan.Actions), Notes: len(res.Plan.Notes), Records: p.records}
 		runtime.KeepAlive(res)
 	}
 	out.Seconds, out.Runs, out.CPUSeconds = median(secs), secs, median(cpu)
@@ -108,10 +111,73 @@ func runPass(ctx context.Context, args []string, stdout io.Writer) error {
 	return writeJSON(stdout, out)
 }
 
-// sweptJournal writes a journal whose one pass_end record says a sweep
-// ran at the estate's epoch.
-func sweptJournal() (string, error) {
-	dir, err := os.MkdirTemp("", "reconbench-journal")
+// passer builds the controller of one timed pass and runs it.
+type passer struct {
+	mode    string // planonly, daemon, enforce
+	sweep   bool
+	dir     string // the estate's folder: the daemon's journal goes beside it, on the same disk
+	pol     *policy.Policy
+	site    controller.Site
+	journal *audit.Journal
+	first   int64 // the journal's head before the pass
+	records int64 // records the pass wrote (daemon, enforce)
+}
+
+// controller returns a fresh controller, restored from a journal that says
+// a sweep just ran (unless sweep); done closes and removes that journal.
+func (p *passer) controller() (*controller.Controller, func() error, error) {
+	path := ""
+	if !p.sweep || p.mode != "planonly" {
+		var err error
+		if path, err = sweptJournal(filepath.Dir(p.dir), !p.sweep); err != nil {
+			return nil, nil, err
+		}
+	}
+	done := func() error {
+		var err error
+		if p.journal != nil {
+			seq, _ := p.journal.Head()
+			p.records = seq - p.first
+			err = p.journal.Close()
+		}
+		if path != "" {
+			err = errors.Join(err, os.RemoveAll(filepath.Dir(path)))
+		}
+		return err
+	}
+	opt := controller.Options{Policy: p.pol, Clock: clock.NewFake(estate.Epoch), Site: p.site}
+	if p.mode != "planonly" {
+		j, err := audit.Open(path, audit.Options{Clock: clock.NewFake(estate.Epoch)})
+		if err != nil {
+			return nil, done, errors.Join(err, done())
+		}
+		p.journal, opt.Journal = j, j
+		p.first, _ = j.Head()
+	}
+	ctl, err := controller.New(opt)
+	if err != nil {
+		return nil, nil, errors.Join(err, done())
+	}
+	if path != "" {
+		if err := ctl.Restore(path); err != nil {
+			return nil, nil, errors.Join(err, done())
+		}
+	}
+	return ctl, done, nil
+}
+
+func (p *passer) run(ctx context.Context, ctl *controller.Controller) (controller.PassResult, error) {
+	if p.mode == "planonly" {
+		return ctl.PlanOnly(ctx)
+	}
+	return ctl.ReconcileOnce(ctx)
+}
+
+// sweptJournal writes a journal, in a new folder under parent, whose one
+// pass_end record says a sweep ran at the estate's epoch (or, unless
+// swept, no record at all).
+func sweptJournal(parent string, swept bool) (string, error) {
+	dir, err := os.MkdirTemp(parent, "reconbench-journal")
 	if err != nil {
 		return "", err
 	}
@@ -119,6 +185,9 @@ func sweptJournal() (string, error) {
 	j, err := audit.Open(path, audit.Options{Clock: clock.NewFake(estate.Epoch)})
 	if err != nil {
 		return "", err
+	}
+	if !swept {
+		return path, j.Close()
 	}
 	_, err = j.Append(audit.Record{Type: audit.TypePassEnd, Detail: audit.JSON(map[string]any{"sweep": true})})
 	if cerr := j.Close(); err == nil {
@@ -142,6 +211,8 @@ type passOut struct {
 	Agents  int `json:"agents"`
 	Actions int `json:"actions"`
 	Notes   int `json:"notes"`
+	// Records counts the journal records the pass wrote (daemon, enforce).
+	Records int64 `json:"records,omitempty"`
 	// BaseRSSMB is the process's resident set before the first pass (the
 	// runtime, the drivers and the memory site that plays the agents);
 	// PeakRSSMB its peak over the whole run.

@@ -93,7 +93,7 @@ func Generate(ctx context.Context, dir string, s Spec) (Meta, error) {
 		return Meta{}, err
 	}
 	path := filepath.Join(dir, CMDBFile)
-	if err := writeCMDB(ctx, site, path); err != nil {
+	if err := writeCMDB(ctx, site, path, s.NoStatusIndex); err != nil {
 		return Meta{}, err
 	}
 	n, err := compareRows(ctx, site, path)
@@ -134,7 +134,11 @@ func Site(dir string) (*sim.Site, error) {
 // either, and with them SQLite runs the KB query as 2M primary-key
 // lookups (vItem x SWDPackage x SWDPackageServer), 8x slower than its
 // plain scan, which would flatter every ratio to it.
-func writeCMDB(ctx context.Context, site *sim.Site, path string) error {
+//
+// Without the status index (noIndex) the file is the vendor's schema as
+// it may ship: the index is dropped and the file vacuumed, so that the
+// table's pages are laid out as if it had never been there.
+func writeCMDB(ctx context.Context, site *sim.Site, path string, noIndex bool) error {
 	db, err := cmdb.Open("file:" + path + "?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)")
 	if err != nil {
 		return err
@@ -143,6 +147,11 @@ func writeCMDB(ctx context.Context, site *sim.Site, path string) error {
 	db.SetMaxOpenConns(1)
 	if err := site.WriteCMDB(ctx, db); err != nil {
 		return err
+	}
+	if noIndex {
+		if _, err := db.ExecContext(ctx, "DROP INDEX IX_SWDPackageServer_Status; VACUUM"); err != nil {
+			return fmt.Errorf("drop the status index: %w", err)
+		}
 	}
 	return db.Close()
 }

@@ -35,6 +35,17 @@ type Spec struct {
 	// with an action or two per broken pair.
 	PerPackage float64
 	Seed       int64
+	// Incident, when set, is a fault kind that breaks whole servers
+	// (status_lost, credential_not_received) put on every server: every
+	// pair not Ready, as in the incident KB 179719 is about. NotReady and
+	// PerPackage are then ignored.
+	Incident string
+	// StaleOnOne, when above 0, adds that many stale PS snapshots on one
+	// server (a plan with that many deletions on it).
+	StaleOnOne int
+	// NoStatusIndex leaves IX_SWDPackageServer_Status out of the CMDB, as
+	// the vendor's schema may ship.
+	NoStatusIndex bool
 }
 
 // DefaultPerPackage is large-estate.json's share of pairs broken package by
@@ -54,7 +65,17 @@ func (s Spec) Pairs() int { return s.Servers * s.Packages }
 
 // Name names the estate in the cache: size, share and seed.
 func (s Spec) Name() string {
-	return fmt.Sprintf("s%d-p%d-nr%g-pp%g-seed%d", s.Servers, s.Packages, s.NotReady*100, s.PerPackage*100, s.Seed)
+	n := fmt.Sprintf("s%d-p%d-nr%g-pp%g-seed%d", s.Servers, s.Packages, s.NotReady*100, s.PerPackage*100, s.Seed)
+	if s.Incident != "" {
+		n = fmt.Sprintf("s%d-p%d-%s-seed%d", s.Servers, s.Packages, s.Incident, s.Seed)
+	}
+	if s.StaleOnOne > 0 {
+		n += fmt.Sprintf("-one%d", s.StaleOnOne)
+	}
+	if s.NoStatusIndex {
+		n += "-noix"
+	}
+	return n
 }
 
 // Check validates a spec.
@@ -68,6 +89,10 @@ func (s Spec) Check() error {
 		return fmt.Errorf("not-ready share: must be between 0 and 0.5, not %g", s.NotReady)
 	case s.PerPackage < 0 || s.PerPackage > 1:
 		return fmt.Errorf("per-package share: must be between 0 and 1, not %g", s.PerPackage)
+	case s.Incident != "" && s.Incident != scenario.StatusLost && s.Incident != scenario.CredentialNotReceived:
+		return fmt.Errorf("incident: %s or %s, not %q", scenario.StatusLost, scenario.CredentialNotReceived, s.Incident)
+	case s.StaleOnOne < 0 || s.StaleOnOne > s.Packages:
+		return fmt.Errorf("stale packages on one server: between 0 and the %d packages, not %d", s.Packages, s.StaleOnOne)
 	case s.Pairs() > scenario.MaxPairs:
 		return fmt.Errorf("%d pairs: more than the simulator's %d", s.Pairs(), scenario.MaxPairs)
 	}
@@ -121,6 +146,18 @@ func ScenarioJSON(s Spec) ([]byte, error) {
 
 // faults splits the broken pairs between the fault kinds.
 func faults(s Spec) []fault {
+	if s.Incident != "" {
+		return []fault{{Kind: s.Incident, Count: s.Servers}, {Kind: scenario.BadRow, PackageID: `..\..\Windows\System32`}}
+	}
+	out := mix(s)
+	if s.StaleOnOne > 0 {
+		out = append(out, fault{Kind: scenario.StalePSSnapshot, Count: 1, Packages: s.StaleOnOne})
+	}
+	return out
+}
+
+// mix splits NotReady × pairs broken pairs between the fault kinds.
+func mix(s Spec) []fault {
 	target := int(math.Round(float64(s.Pairs()) * s.NotReady))
 	if target == 0 {
 		return nil
