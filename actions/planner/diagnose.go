@@ -34,9 +34,9 @@ type serverDiag struct {
 	// (credentialMessage); "" when both facts were observed.
 	credWhy    string
 	pkgs       []pkgCause
-	inQuestion bool   // some pair needs a status report
-	rung       actions.Rung   // the ladder's rung the plan is on (climb)
-	last       string // what the last verification found, for the rung's reason
+	inQuestion bool         // some pair needs a status report
+	rung       actions.Rung // the ladder's rung the plan is on (climb)
+	last       string       // what the last verification found, for the rung's reason
 }
 
 // NoteCredentialUnknown is the kind of the note of a server whose applied
