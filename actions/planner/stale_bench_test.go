@@ -1,4 +1,4 @@
-package actions_test
+package planner_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
@@ -17,7 +18,7 @@ import (
 // staleOnOne observes a simulated site of ten servers where one has a
 // stale PS snapshot of each of its stale packages: one server's plan with
 // that many deletions.
-func staleOnOne(b *testing.B, stale int) actions.Input {
+func staleOnOne(b *testing.B, stale int) planner.Input {
 	b.Helper()
 	js := fmt.Sprintf(`{"seed": 5, "servers": 10, "packages": %d,
 		"credential": {"mode": "acc", "account": "CORP\\svc-itms-acc"}, "faults": [
@@ -33,8 +34,8 @@ func staleOnOne(b *testing.B, stale int) actions.Input {
 	ctx := context.Background()
 	o := &observed.Observer{CMDB: site, NS: site, Agents: site, Concurrency: 8}
 	obs := o.ReadSite(ctx, propT0, false)
-	in := actions.Input{Desired: desired.New(vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}, nil, 0), Obs: obs, Now: propT0}
-	need, pkgs := actions.Needs(in)
+	in := planner.Input{Desired: desired.New(vocab.Credential{Mode: vocab.ACC, Account: `CORP\svc-itms-acc`}, nil, 0), Obs: obs, Now: propT0}
+	need, pkgs := planner.Needs(in)
 	o.ObserveAgents(ctx, obs, need, pkgs)
 	if got := len(obs.Pairs()); got != stale {
 		b.Fatalf("%d pairs in question, want %d", got, stale)
@@ -53,7 +54,7 @@ func BenchmarkComputeStaleOnOneServer(b *testing.B) {
 			b.ReportAllocs()
 			var p actions.Plan
 			for b.Loop() {
-				p = actions.Compute(in)
+				p = planner.Compute(in)
 			}
 			b.ReportMetric(float64(len(p.Actions)), "actions")
 		})
