@@ -110,16 +110,21 @@ func admitRung(b *builder, h vocab.Host, st actions.LadderStep, ev actions.Evide
 	return 0, false
 }
 
-// raise turns a server's diagnosis into rung r's remedy. actions.Rung 1 is the
+// raise turns a server's diagnosis into rung r's remedy. Rung 1 is the
 // reset cycle (with the ACL grant where the account lacks Full Control)
-// and the resend; rung 2 is the file remedies of every pair in question
+// and the resend, and no file remedy; rung 2 is the file remedies of every pair in question
 // (the NS snapshot only where its version differs), the update and the
 // resend, and no credential remedy (those were tried below it).
 func (d *serverDiag) raise(r actions.Rung, last string) {
 	d.rung, d.last = r, last
 	switch r {
 	case actions.RungProcedure1:
+		// Procedure 1 touches no package file: every pair in question is
+		// only reported again once the cycle and the grant ran.
 		d.stuck, d.notReceived = true, false
+		for i := range d.pkgs {
+			d.pkgs[i].cause, d.pkgs[i].nsStale = actions.StatusLost, false
+		}
 	case actions.RungProcedure2:
 		d.stuck, d.notReceived, d.behind = false, false, false
 		for i := range d.pkgs {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -82,6 +83,23 @@ func TestLadderRungs(t *testing.T) {
 			pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 		}, actions.RungProcedure2, nil, []string{"delete_ns_snapshot NS/P1", "run_package_refresh NS",
 			"delete_ps_snapshot PS001/P1", "delete_ps_status PS001/P1", "update_configuration PS001", "resend_status PS001"}, ""},
+		{"stale PS snapshot, rung 1: Procedure 1 touches no package file", func(f *fx) {
+			pf := f.pair("PS001", 1, vocab.Invalid)
+			pf.SnapshotVersion, pf.StatusRecorded = "1", vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"stale status file, rung 1: Procedure 1 touches no package file", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid).StatusRecorded = vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"stale NS snapshot, rung 1: neither the NS copy nor the PS files", func(f *fx) {
+			f.must(f.obs.SetSnapshot(snap(1, true, "6")))
+			pf := f.pair("PS001", 1, vocab.Invalid)
+			pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"two packages, one in question, rung 2: Procedure 2 for that one only", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.files["PS001"] = append(f.files["PS001"], observed.PackageFiles{Server: "PS001", Package: pkg(2),
+				SnapshotPresent: true, SnapshotVersion: "7", StatusPresent: true, StatusRecorded: vocab.Ready, Local: vocab.LocalReady})
+		}, actions.RungProcedure2, nil, procedure2, ""},
 		{"anonymous policy, rung 1: no cycle to plan, so Procedure 2", func(f *fx) {
 			f.want = anon
 			f.obs.NS.Credential = anon
