@@ -52,6 +52,28 @@ func (w *World) reportFails(srv, p int, at time.Time) bool {
 	return hit
 }
 
+// failing lists, sorted, the packages of server srv whose reports fail
+// at at (status_report_fails, not cleared yet).
+func (w *World) failing(srv int, at time.Time) []int {
+	var out []int
+	off := at.Sub(w.Meta.Epoch)
+	for _, f := range w.Meta.Faults {
+		if f.Kind != scenario.StatusReportFails || off < f.From || (f.End > f.From && off >= f.End) {
+			continue
+		}
+		if _, hit := slices.BinarySearch(f.Servers, srv); !hit {
+			continue
+		}
+		for _, p := range f.Packages {
+			if !w.Meta.Cleared[PairKey{srv, p}] {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // FirstFails reports whether applying remedy k to server srv at at is
 // the first application on a remedy_fails_once server, which has no
 // effect; it records the application either way.

@@ -36,7 +36,9 @@ func (w *World) report(at time.Time, srv int, only []int) error {
 		if err != nil {
 			return err
 		}
-		pkgs = union(c, a.Downloading)
+		// A package whose reports fail (status_report_fails) is reported
+		// too, though its files look healthy: every failing package shows.
+		pkgs = union(union(c, a.Downloading), w.failing(srv, at))
 		rw.RestReady = true
 	}
 	for _, p := range pkgs {
