@@ -16,14 +16,14 @@ type journalFacts struct {
 	passes int
 	// applied holds the times of the applied outcomes per kind, in journal
 	// order (so in time order).
-	applied   map[actions.Kind][]time.Time
-	failed    map[actions.Kind]int
+	applied map[actions.Kind][]time.Time
+	failed  map[actions.Kind]int
 	// attempts counts every outcome per kind (applied, failed,
 	// indeterminate); escalations the not_effective verifications by the
 	// rung they climb to.
 	attempts    map[actions.Kind]int
 	escalations map[actions.Rung]int
-	deferrals map[string]int
+	deferrals   map[string]int
 	// breakerTrips counts the breaker records that tripped it; records
 	// every record written.
 	breakerTrips, records int
