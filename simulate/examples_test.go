@@ -44,7 +44,11 @@ var ladderExamples = map[string]ladderExample{
 	"remedy-fails-once": {escalations: map[string]int{"1": 1, "2": 0, "3": 0}, stalled: []string{}, converged: true},
 	// 1789 persists after the credential remedies (rungs 0 and 1): stalled
 	// at once, Procedure 2 never tried.
-	"trust-broken": {escalations: map[string]int{"1": 1, "2": 0, "3": 1}, stalled: []string{"PS002"}, bounded: "PS002"},
+	// The Agent Connectivity Credential account is locked out (KB
+	// 194234): the resend of rung 0 confirms it, then stalled at once with
+	// "unlock or renew the account": neither Procedure is tried.
+	"credential-locked": {escalations: map[string]int{"1": 0, "2": 0, "3": 1}, stalled: []string{"PS005"}, bounded: "PS005"},
+	"trust-broken":      {escalations: map[string]int{"1": 1, "2": 0, "3": 1}, stalled: []string{"PS002"}, bounded: "PS002"},
 }
 
 // quickExamples are simulated by default; -examples adds the others but

@@ -34,8 +34,12 @@ func (d *serverDiag) evidence(in Input, cycle bool) actions.Evidence {
 	e := actions.Evidence{InQuestion: len(d.pkgs), Cycle: cycle && d.stuck,
 		CanCycle: want.Mode != vocab.Anonymous && !in.Obs.NSUnmanaged,
 		Trust:    d.agent.Evidence.TrustErrors > 0 || slices.ContainsFunc(d.agent.LogSignatures, isTrustSign),
+		Locked:   slices.ContainsFunc(d.agent.LogSignatures, isLockedSign),
 		Signs:    d.credentialSigns(want)}
 	parts := []string{fmt.Sprintf("cred=%t acl=%t trust=%t", d.stuck || d.notReceived, d.aclMissing, e.Trust)}
+	if e.Locked {
+		parts = append(parts, "locked")
+	}
 	parts = append(parts, sortedStrings(d.agent.LogSignatures)...)
 	for _, pc := range d.pkgs {
 		parts = append(parts, string(pc.pair.Package)+"="+string(pc.cause))
@@ -46,6 +50,15 @@ func (d *serverDiag) evidence(in Input, cycle bool) actions.Evidence {
 }
 
 func isTrustSign(s string) bool { return strings.Contains(s, "1789") }
+
+// isLockedSign recognises the Agent Connectivity Credential's logon
+// refused because the account is locked out (Windows error 1909) or
+// expired (1793), KB 194234.
+func isLockedSign(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "locked out") || strings.Contains(s, "(1909)") ||
+		strings.Contains(l, "account has expired") || strings.Contains(s, "(1793)")
+}
 
 func sortedStrings(ss []string) []string {
 	out := slices.Clone(ss)

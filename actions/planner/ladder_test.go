@@ -110,6 +110,14 @@ func TestLadderRungs(t *testing.T) {
 			f.pair("PS001", 1, vocab.Invalid)
 			f.agents["PS001"].Facts.Evidence.TrustErrors = 1
 		}, actions.RungProcedure2, nil, nil, actions.NoteStalled},
+		{"locked account, rung 1: stalled before Procedure 1", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.agents["PS001"].Facts.LogSignatures = []string{"The referenced account is currently locked out and may not be logged on to(1909)"}
+		}, actions.RungProcedure1, nil, nil, actions.NoteStalled},
+		{"locked account, rung 0: the resend that confirms it", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.agents["PS001"].Facts.LogSignatures = []string{"The user's account has expired(1793)"}
+		}, actions.RungEvidence, nil, []string{"resend_status PS001"}, ""},
 		{"awaiting verification: nothing new", statusLost, actions.RungEvidence,
 			func(s *actions.LadderStep) { s.VerifyAt = now.Add(time.Minute) }, nil, actions.NoteVerify},
 		{"backoff before the next rung", statusLost, actions.RungProcedure1,
@@ -177,6 +185,10 @@ func TestEscalate(t *testing.T) {
 		{"trust after Procedure 1: stalled", actions.RungProcedure1, with(func(e *actions.Evidence) { e.Trust = true }), actions.RungStalled,
 			"Test-ComputerSecureChannel -Repair) and run `reconciler retry PS001`"},
 		{"trust after rung 0: Procedure 1 still", actions.RungEvidence, with(func(e *actions.Evidence) { e.Trust = true }), actions.RungProcedure1, ""},
+		{"locked account after rung 0: stalled, no Procedure 1 or 2", actions.RungEvidence, with(func(e *actions.Evidence) { e.Locked = true }), actions.RungStalled,
+			"unlock or renew the account, then `reconciler retry PS001`"},
+		{"locked account after the cycle at rung 0: stalled", actions.RungEvidence, with(func(e *actions.Evidence) { e.Locked, e.Cycle = true, true }), actions.RungStalled,
+			"locked out or expired (KB 194234)"},
 		{"trust after the cycle at rung 0: stalled", actions.RungEvidence, with(func(e *actions.Evidence) { e.Trust, e.Cycle = true, true }), actions.RungStalled,
 			"domain trust is broken"},
 	}

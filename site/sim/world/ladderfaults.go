@@ -40,6 +40,14 @@ func (w *World) trustBroken(srv int, at time.Time) bool {
 	return ok
 }
 
+// credentialLocked reports whether server srv's Agent Connectivity
+// Credential account is locked out at at (credential_locked): every
+// report it makes is refused, and nothing any action does fixes that.
+func (w *World) credentialLocked(srv int, at time.Time) bool {
+	_, ok := w.active(scenario.CredentialLocked, srv, at)
+	return ok
+}
+
 // reportFails reports whether server srv's reports of package p fail at
 // at (status_report_fails): they do until Procedure 2 clears the
 // server's files of the package (its snapshot.xml deleted).
