@@ -9,6 +9,7 @@ import (
 	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/crashpoint"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
@@ -131,6 +132,7 @@ func (c *Controller) verifyDue(in planner.Input, now time.Time) {
 			continue
 		}
 		c.noteVerification(p.Server, v)
+		crashpoint.Hit(crashpoint.AfterVerification)
 	}
 }
 
