@@ -162,6 +162,11 @@ func TestLadderReasonSaysRung(t *testing.T) {
 	if !slices.Contains(msgs, want) {
 		t.Errorf("resend reasons %q, want %q", msgs, want)
 	}
+	if !slices.ContainsFunc(resend.Reasons, func(r actions.Reason) bool {
+		return slices.Contains(r.Facts, actions.Fact{Name: "rung", Value: "1"})
+	}) {
+		t.Errorf("resend reasons %+v: no fact rung=1 (what plan --json shows)", resend.Reasons)
+	}
 	if u := p.Ladder["PS001"]; u.Rung != actions.RungProcedure1 || u.Pairs != 1 {
 		t.Errorf("ladder use %+v", u)
 	}
@@ -227,3 +232,33 @@ func TestAssessDigest(t *testing.T) {
 }
 
 var errTest = errors.New("cmdb down")
+
+// TestTrustReasonBeforeCredentialRemedies: a 1789 on a server whose
+// credential looks right is not yet called a broken trust: at rungs 0
+// and 1 the resend's reason says it may be a wrong credential, and which
+// rung comes next.
+func TestTrustReasonBeforeCredentialRemedies(t *testing.T) {
+	for _, tt := range []struct {
+		rung actions.Rung
+		want string
+	}{
+		{actions.RungEvidence, "may be a wrong credential rather than a broken domain trust until the credential remedies were tried: Procedure 1 (the reset cycle) next"},
+		{actions.RungProcedure1, "if Procedure 1 does not help either, the trust itself is broken"},
+	} {
+		f := newFx(t)
+		f.pair("PS001", 1, vocab.Invalid)
+		f.agents["PS001"].Facts.Evidence.TrustErrors = 1
+		p := f.onRung(tt.rung, nil)
+		if len(p.Actions) == 0 {
+			t.Fatalf("rung %d: nothing planned: %v", tt.rung, p.Notes)
+		}
+		resend := p.Actions[len(p.Actions)-1]
+		var msgs []string
+		for _, r := range resend.Reasons {
+			msgs = append(msgs, r.Message)
+		}
+		if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }) {
+			t.Errorf("rung %d: resend reasons %q, want one saying %q", tt.rung, msgs, tt.want)
+		}
+	}
+}
