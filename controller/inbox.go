@@ -2,7 +2,10 @@ package controller
 
 import (
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/inbox"
+	"github.com/itms-tools/reconciler/policy"
 )
 
 // Ingest records the operators' requests waiting in the inbox of the
@@ -34,4 +37,18 @@ func (j inboxJournal) Append(r audit.Record) (audit.Record, error) {
 func (j inboxJournal) Replay(r audit.Record) {
 	j.c.replay(r, j.c.clock.Now())
 	j.c.foldLadder(r)
+}
+
+// JournalLadder is the escalation ladder as the journal at path leaves
+// it (for the operators' commands: is a server stalled, paused). A journal
+// that does not exist yet gives an empty ladder.
+func JournalLadder(p *policy.Policy, clk clock.Clock, path string) (*guard.Ladder, error) {
+	c, err := New(Options{Policy: p, Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Restore(path); err != nil {
+		return nil, err
+	}
+	return c.Ladder(), nil
 }

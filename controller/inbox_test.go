@@ -3,7 +3,9 @@ package controller
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
@@ -54,5 +56,106 @@ func TestIngestAppliesOperatorsRequests(t *testing.T) {
 	}
 	if _, err := os.Lstat(inbox.RefusedDir(journal)); err == nil {
 		t.Error("a trusted request was refused")
+	}
+}
+
+// ingest takes the inbox's requests, as a pass of the daemon (which
+// knows its journal's path) does first.
+func ingest(t *testing.T, r *rig) {
+	t.Helper()
+	if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stalledRig is a rig whose PS001 has a broken trust and has stalled.
+func stalledRig(t *testing.T) *rig {
+	t.Helper()
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"168h","faults":[{"kind":"trust_broken","servers":["PS001"]}]}`), "")
+	for range 200 {
+		r.pass()
+		if r.ctl.Ladder().Stalled()["PS001"] != "" {
+			return r
+		}
+		r.clk.Advance(10 * time.Minute)
+	}
+	t.Fatal("PS001 never stalled")
+	return nil
+}
+
+// actionsOn counts the plan's actions on server h.
+func actionsOn(res PassResult, h vocab.Host) int {
+	n := 0
+	for _, a := range res.Plan.Actions {
+		if a.Target.Server == h {
+			n++
+		}
+	}
+	return n
+}
+
+// noteOn returns the text of the plan's notes on server h.
+func noteOn(res PassResult, h vocab.Host) string {
+	var out []string
+	for _, n := range res.Plan.Notes {
+		if n.Target.Server == h {
+			out = append(out, n.Message)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// TestReloadDoesNotUnstallRetryDoes: a policy reload leaves a stalled
+// server stalled (no actions on it); an admin's retry, through the inbox,
+// starts its ladder again and the next pass acts on it.
+func TestReloadDoesNotUnstallRetryDoes(t *testing.T) {
+	r := stalledRig(t)
+	const h = vocab.Host("PS001")
+	r.ctl.Reload(parsePolicy(t, r.dir, "# reloaded\n"))
+	r.clk.Advance(time.Hour)
+	if res := r.pass(); actionsOn(res, h) != 0 || r.ctl.Ladder().Stalled()[h] == "" {
+		t.Fatalf("after a reload: %d actions on %s, stalled %q; want none and still stalled", actionsOn(res, h), h, r.ctl.Ladder().Stalled()[h])
+	}
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypeRetry, Server: string(h), Reason: "secure channel repaired", At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(time.Minute)
+	ingest(t, r)
+	res := r.pass()
+	if st := r.ctl.Ladder().Stalled()[h]; st != "" && actionsOn(res, h) == 0 {
+		t.Fatalf("after a retry: %d actions on %s, stalled %q; want the ladder started again", actionsOn(res, h), h, st)
+	}
+	if actionsOn(res, h) == 0 {
+		t.Fatalf("after a retry the pass plans nothing for %s: %s", h, noteOn(res, h))
+	}
+}
+
+// TestPauseHoldsResumeReleases: a pause holds a server's actions, the
+// plan saying who paused it and why; a resume releases them.
+func TestPauseHoldsResumeReleases(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"24h","faults":[{"kind":"status_lost","servers":["PS001"]}]}`), "")
+	const h = vocab.Host("PS001")
+	journal := r.pol.Audit.Path
+	if _, err := inbox.Submit(journal, inbox.Request{Type: audit.TypePause, Server: string(h), Reason: "disk swap", At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, r)
+	res := r.pass()
+	me := audit.CurrentActor().User
+	if n := actionsOn(res, h); n != 0 {
+		t.Fatalf("paused %s got %d actions", h, n)
+	}
+	if note := noteOn(res, h); !strings.Contains(note, "paused by "+me) || !strings.Contains(note, "disk swap") || !strings.Contains(note, "reconciler resume PS001") {
+		t.Fatalf("the plan's note on %s does not say who, why and how to resume: %q", h, note)
+	}
+	if _, err := inbox.Submit(journal, inbox.Request{Type: audit.TypeResume, Server: string(h), At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(time.Minute)
+	ingest(t, r)
+	if res := r.pass(); actionsOn(res, h) == 0 {
+		t.Fatalf("after resume no actions on %s: %s", h, noteOn(res, h))
 	}
 }

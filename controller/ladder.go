@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -41,10 +42,19 @@ func (c *Controller) foldLadder(r audit.Record) {
 	case audit.TypeRetry:
 		l.Retry(h)
 	case audit.TypePause:
-		l.Pause(h, r.Actor.User)
+		l.Pause(h, pauseHold(r))
 	case audit.TypeResume:
 		l.Resume(h)
 	}
+}
+
+// pauseHold is the hold a pause record puts in force.
+func pauseHold(r audit.Record) guard.Hold {
+	var d inbox.OperatorDetail
+	if len(r.Detail) > 0 {
+		_ = json.Unmarshal(r.Detail, &d) // a detail of another shape gives no reason
+	}
+	return guard.Hold{By: r.Actor.User, Since: r.Time, Reason: d.Reason}
 }
 
 // ladderState returns the ladder in force.
@@ -83,21 +93,39 @@ func (c *Controller) ladderInput(in *planner.Input, maxAttempts int) {
 	in.Ladder, in.MaxAttempts = l.Steps(), maxAttempts
 }
 
-// pausedHeld adds the servers an admin paused to held.
+// pausedHeld adds the servers an admin paused to held, with who paused
+// them, since when and why.
 func (c *Controller) pausedHeld(held map[vocab.Host]string) map[vocab.Host]string {
-	paused := c.ladderState().Paused()
-	if len(paused) == 0 {
+	holds := c.ladderState().Holds()
+	if len(holds) == 0 {
 		return held
 	}
 	if held == nil {
 		held = map[vocab.Host]string{}
 	}
-	for h, who := range paused {
+	for h, p := range holds {
 		if held[h] == "" {
-			held[h] = fmt.Sprintf("enforcement paused by %s (`reconciler resume` releases it)", who)
+			held[h] = PauseReason(h, p)
 		}
 	}
 	return held
+}
+
+// PauseReason says why a paused server (every server when h is "") gets
+// no actions, and how to release it.
+func PauseReason(h vocab.Host, p guard.Hold) string {
+	msg := "enforcement paused by " + p.By
+	if !p.Since.IsZero() {
+		msg += " since " + p.Since.UTC().Format("2006-01-02 15:04Z")
+	}
+	if p.Reason != "" {
+		msg += ": " + p.Reason
+	}
+	resume := "reconciler resume"
+	if h != "" {
+		resume += " " + string(h)
+	}
+	return msg + " (`" + resume + "` releases it)"
 }
 
 // verifyDue verifies every remedy chain whose verify_after has passed,
