@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/inbox"
+	"github.com/itms-tools/reconciler/statusview"
 )
 
 const trustStall = "the 1789 trust error persists: repair the computer's secure channel (Test-ComputerSecureChannel -Repair)"
@@ -176,5 +178,42 @@ func TestPausedPlan(t *testing.T) {
 	}
 	if res := runCLI(t, clk, "plan", "--policy", pol); !strings.Contains(res.stdout, "update_configuration:PS002") {
 		t.Fatalf("plan after resume:\n%s\n%s", res.stdout, res.stderr)
+	}
+}
+
+// TestStatusShowsStalledAndPaused pins what `status` says of a stalled
+// server (a Stalled condition with what to do) and of pauses (who,
+// since, why), and `status SERVER`'s ladder lines.
+func TestStatusShowsStalledAndPaused(t *testing.T) {
+	stall := stallRecord("PS002")
+	stall.Detail = audit.JSON(guard.Verification{Result: guard.NotEffective, Rung: actions.RungProcedure1, Next: actions.RungStalled,
+		Stalled: trustStall, Message: "Procedure 1 at 02:01 did not make 2 pairs Ready; stalled"})
+	pol, path, clk := verbJournal(t, stall,
+		audit.Record{Type: audit.TypePause, Server: "PS003", Actor: testActor, Detail: audit.JSON(inbox.OperatorDetail{Reason: "disk swap"})},
+		audit.Record{Type: audit.TypePause, Actor: testActor})
+	res := runCLI(t, clk, "status", "--policy", pol, "--log-level", "error")
+	if res.code != exitOK {
+		t.Fatalf("status: exit %d\n%s", res.code, res.stderr)
+	}
+	golden(t, "status/stalled-paused.txt", strings.ReplaceAll(res.stdout, filepath.Dir(path), "$DIR"))
+	res = runCLI(t, clk, "status", "ps002", "--policy", pol, "--log-level", "error")
+	if res.code != exitOK {
+		t.Fatalf("status PS002: exit %d\n%s", res.code, res.stderr)
+	}
+	i, j := strings.Index(res.stdout, "Conditions:"), strings.Index(res.stdout, "Evidence:")
+	golden(t, "status/stalled-PS002.txt", res.stdout[i:j])
+	res = runCLI(t, clk, "status", "--json", "--policy", pol, "--log-level", "error")
+	var js statusJSON
+	if err := json.Unmarshal([]byte(res.stdout), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js.Ladder.Stalled) != 1 || js.Ladder.Stalled[0].Reason != statusview.ReasonTrustBroken || len(js.Ladder.Paused) != 2 {
+		t.Fatalf("ladder in --json: %+v", js.Ladder)
+	}
+	for _, s := range js.Servers {
+		c, ok := s.Condition(statusview.Stalled)
+		if ok != (s.Name == "PS002") || ok && (c.Status != "True" || !strings.Contains(c.Message, "Test-ComputerSecureChannel")) {
+			t.Errorf("%s: Stalled condition %+v (present %v)", s.Name, c, ok)
+		}
 	}
 }
