@@ -280,6 +280,7 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	c.metrics.ladder(c.ladderState())
 	defer c.notifyPass(res)
 	if !res.Leader {
 		return
