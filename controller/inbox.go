@@ -37,6 +37,7 @@ func (j inboxJournal) Append(r audit.Record) (audit.Record, error) {
 func (j inboxJournal) Replay(r audit.Record) {
 	j.c.replay(r, j.c.clock.Now())
 	j.c.foldLadder(r)
+	j.c.notifyRequest(r)
 }
 
 // JournalLadder is the escalation ladder as the journal at path leaves

@@ -3,6 +3,7 @@ package controller
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/inbox"
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -157,5 +159,48 @@ func TestPauseHoldsResumeReleases(t *testing.T) {
 	ingest(t, r)
 	if res := r.pass(); actionsOn(res, h) == 0 {
 		t.Fatalf("after resume no actions on %s: %s", h, noteOn(res, h))
+	}
+}
+
+// TestNotifyStalledAndEscalated: the receivers hear each climb of the
+// ladder once, the stall once, and the stall's end at a retry.
+func TestNotifyStalledAndEscalated(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"168h","faults":[{"kind":"trust_broken","servers":["PS001"]}]}`), "")
+	var got []notify.Event
+	r.ctl.notifyFn = func(ev notify.Event) {
+		if ev.Kind == notify.Stalled || ev.Kind == notify.Escalated || ev.Subject.Server != "" {
+			got = append(got, ev)
+		}
+	}
+	for range 200 {
+		r.pass()
+		if r.ctl.Ladder().Stalled()["PS001"] != "" {
+			break
+		}
+		r.clk.Advance(10 * time.Minute)
+	}
+	for range 3 { // a lasting stall: the controller says nothing more
+		r.clk.Advance(10 * time.Minute)
+		r.pass()
+	}
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypeRetry, Server: "PS001", At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, r)
+	var seen []string
+	for _, ev := range got {
+		s := string(ev.Kind) + " " + ev.Subject.Server
+		if ev.Kind == notify.Escalated {
+			s += " rung " + ev.Details["rung"]
+		}
+		seen = append(seen, s)
+	}
+	want := []string{"escalated PS001 rung 1", "stalled PS001", "recovered PS001"}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("events %q, want %q", seen, want)
+	}
+	if !strings.Contains(got[1].Details["why"], "Test-ComputerSecureChannel") || got[2].Key != got[1].Key || !got[2].Resolved {
+		t.Errorf("stall %+v, then %+v: want the hint, and the retry resolving it", got[1], got[2])
 	}
 }

@@ -217,8 +217,9 @@ func chainName(r actions.Rung) string {
 
 func hhmm(t time.Time) string { return t.UTC().Format("15:04") }
 
-// noteVerification logs a verification.
+// noteVerification logs a verification and notifies what it changed.
 func (c *Controller) noteVerification(h vocab.Host, v guard.Verification) {
+	c.notifyVerification(h, v)
 	switch {
 	case v.Stalled != "":
 		c.log.Warn("server stalled", "server", h, "reason", v.Stalled)
