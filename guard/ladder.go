@@ -3,6 +3,7 @@ package guard
 import (
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -241,4 +242,23 @@ func (l *Ladder) Stalled() map[vocab.Host]string {
 		}
 	}
 	return out
+}
+
+// Reasons of a stall (CamelCase, a contract as condition reasons are).
+const (
+	// StallTrustBroken: the 1789 trust error outlived the credential
+	// remedies; no action fixes the computer's domain trust.
+	StallTrustBroken = "TrustBroken"
+	// StallLadderExhausted: every rung was applied and verified not
+	// effective.
+	StallLadderExhausted = "LadderExhausted"
+)
+
+// StallReason names the cause of a stall from its message (the ladder
+// keeps the message the verification gave).
+func StallReason(msg string) string {
+	if strings.Contains(msg, "1789") {
+		return StallTrustBroken
+	}
+	return StallLadderExhausted
 }

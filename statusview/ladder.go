@@ -22,14 +22,10 @@ import (
 // True, only while the server is stalled (as Flux's Stalled condition).
 const Stalled health.ConditionType = "Stalled"
 
-// Reasons of the Stalled condition. They are a contract, as health's are.
+// Reasons of the Stalled condition (guard.StallReason decides).
 const (
-	// ReasonTrustBroken: the 1789 trust error outlived the credential
-	// remedies; no action of ours fixes the computer's domain trust.
-	ReasonTrustBroken = "TrustBroken"
-	// ReasonLadderExhausted: every rung was applied and verified not
-	// effective.
-	ReasonLadderExhausted = "LadderExhausted"
+	ReasonTrustBroken     = guard.StallTrustBroken
+	ReasonLadderExhausted = guard.StallLadderExhausted
 )
 
 // StalledServer is one stalled server: why, and what a person should do
@@ -58,22 +54,13 @@ func LadderOf(l *guard.Ladder) Ladder {
 	out := Ladder{Stalled: []StalledServer{}, Paused: []PausedServer{}}
 	stalled := l.Stalled()
 	for _, h := range slices.Sorted(maps.Keys(stalled)) {
-		out.Stalled = append(out.Stalled, StalledServer{Server: h, Reason: stallReason(stalled[h]), Message: stalled[h]})
+		out.Stalled = append(out.Stalled, StalledServer{Server: h, Reason: guard.StallReason(stalled[h]), Message: stalled[h]})
 	}
 	holds := l.Holds()
 	for _, h := range slices.Sorted(maps.Keys(holds)) {
 		out.Paused = append(out.Paused, PausedServer{Server: h, Hold: holds[h]})
 	}
 	return out
-}
-
-// stallReason names the cause of a stall from its message (the ladder
-// keeps the message only).
-func stallReason(msg string) string {
-	if strings.Contains(msg, "1789") {
-		return ReasonTrustBroken
-	}
-	return ReasonLadderExhausted
 }
 
 // Apply adds a True Stalled condition to every stalled server of rep.
