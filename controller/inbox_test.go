@@ -204,3 +204,17 @@ func TestNotifyStalledAndEscalated(t *testing.T) {
 		t.Errorf("stall %+v, then %+v: want the hint, and the retry resolving it", got[1], got[2])
 	}
 }
+
+// TestPauseMatchesAnySpelling: host names compare without case, so a
+// pause of "ps001" holds the server the CMDB calls PS001.
+func TestPauseMatchesAnySpelling(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"24h","faults":[{"kind":"status_lost","servers":["PS001"]}]}`), "")
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypePause, Server: "ps001", At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, r)
+	if res := r.pass(); actionsOn(res, "PS001") != 0 || !strings.Contains(noteOn(res, "PS001"), "paused by") {
+		t.Fatalf("pause of ps001: %d actions on PS001, notes %q", actionsOn(res, "PS001"), noteOn(res, "PS001"))
+	}
+}

@@ -3,6 +3,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -94,8 +95,10 @@ func (c *Controller) ladderInput(in *planner.Input, maxAttempts int) {
 }
 
 // pausedHeld adds the servers an admin paused to held, with who paused
-// them, since when and why.
-func (c *Controller) pausedHeld(held map[vocab.Host]string) map[vocab.Host]string {
+// them, since when and why. A pause names a server as the admin typed it;
+// it holds the server of that name in any case (host names compare
+// without case), spelled as the observation spells it.
+func (c *Controller) pausedHeld(held map[vocab.Host]string, obs *observed.Observation, also []vocab.Host) map[vocab.Host]string {
 	holds := c.ladderState().Holds()
 	if len(holds) == 0 {
 		return held
@@ -103,12 +106,30 @@ func (c *Controller) pausedHeld(held map[vocab.Host]string) map[vocab.Host]strin
 	if held == nil {
 		held = map[vocab.Host]string{}
 	}
+	known := append(obs.ServersInQuestion(), also...)
 	for h, p := range holds {
+		if h != "" {
+			h = spelledAs(h, obs, known)
+		}
 		if held[h] == "" {
 			held[h] = PauseReason(h, p)
 		}
 	}
 	return held
+}
+
+// spelledAs is h as the observation spells it: a listed server, or one of
+// known, of the same name in another case; h itself when none is.
+func spelledAs(h vocab.Host, obs *observed.Observation, known []vocab.Host) vocab.Host {
+	if s, ok := obs.Server(h); ok {
+		return s.Name
+	}
+	for _, k := range known {
+		if strings.EqualFold(string(k), string(h)) {
+			return k
+		}
+	}
+	return h
 }
 
 // PauseReason says why a paused server (every server when h is "") gets
