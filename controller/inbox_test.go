@@ -45,7 +45,7 @@ func TestIngestAppliesOperatorsRequests(t *testing.T) {
 		t.Errorf("still stalled after the retry: %v", st)
 	}
 	me := audit.CurrentActor().User
-	if p := r.ctl.Ladder().Paused(); p["PS002"] != me {
+	if p := r.ctl.Ladder().Holds(); p["PS002"].By != me {
 		t.Errorf("paused %v, want PS002 by the file's owner %q", p, me)
 	}
 	for _, rec := range r.records() {

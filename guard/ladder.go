@@ -183,16 +183,6 @@ func (l *Ladder) Steps() actions.Ladder {
 	return out
 }
 
-// Paused returns the servers held by a pause and who paused them; the
-// key "" means every server.
-func (l *Ladder) Paused() map[vocab.Host]string {
-	out := map[vocab.Host]string{}
-	for h, p := range l.Holds() {
-		out[h] = p.By
-	}
-	return out
-}
-
 // Holds returns the pauses in force; the key "" means every server.
 func (l *Ladder) Holds() map[vocab.Host]Hold {
 	l.mu.Lock()
