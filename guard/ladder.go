@@ -221,6 +221,14 @@ func (l *Ladder) Pending() []Pending {
 	return out
 }
 
+// IsStalled reports whether server h is stalled.
+func (l *Ladder) IsStalled(h vocab.Host) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.servers[h]
+	return s != nil && s.step.Stalled != ""
+}
+
 // Stalled returns each stalled server's reason.
 func (l *Ladder) Stalled() map[vocab.Host]string {
 	l.mu.Lock()
