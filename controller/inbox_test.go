@@ -45,7 +45,7 @@ func TestIngestAppliesOperatorsRequests(t *testing.T) {
 		t.Errorf("still stalled after the retry: %v", st)
 	}
 	me := audit.CurrentActor().User
-	if p := r.ctl.Ladder().Paused(); p["PS002"] != me {
+	if p := r.ctl.Ladder().Holds(); p["PS002"].By != me {
 		t.Errorf("paused %v, want PS002 by the file's owner %q", p, me)
 	}
 	for _, rec := range r.records() {
@@ -216,5 +216,26 @@ func TestPauseMatchesAnySpelling(t *testing.T) {
 	ingest(t, r)
 	if res := r.pass(); actionsOn(res, "PS001") != 0 || !strings.Contains(noteOn(res, "PS001"), "paused by") {
 		t.Fatalf("pause of ps001: %d actions on PS001, notes %q", actionsOn(res, "PS001"), noteOn(res, "PS001"))
+	}
+}
+
+// TestNotifyUnstalledByNewEvidence: an intent planned from new evidence
+// on a stalled server starts its ladder again, and resolves the stall.
+func TestNotifyUnstalledByNewEvidence(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), "")
+	var got []notify.Event
+	r.ctl.notifyFn = func(ev notify.Event) { got = append(got, ev) }
+	const h = vocab.Host("PS001")
+	r.ctl.Ladder().Verify(h, guard.Verification{Result: guard.NotEffective, Next: actions.RungStalled, Stalled: "exhausted", Evidence: "d1"}, r.clk.Now())
+	intent := func(evidence string) audit.Record {
+		return audit.Record{Type: audit.TypeIntent, Server: string(h), Detail: audit.JSON(actions.LadderUse{Evidence: evidence})}
+	}
+	r.ctl.foldLadder(intent("d1")) // the same evidence: still stalled, nothing said
+	if len(got) != 0 || !r.ctl.Ladder().IsStalled(h) {
+		t.Fatalf("same evidence: events %+v, stalled %v", got, r.ctl.Ladder().IsStalled(h))
+	}
+	r.ctl.foldLadder(intent("d2"))
+	if r.ctl.Ladder().IsStalled(h) || len(got) != 1 || !got[0].Resolved || got[0].Key != notify.StalledEvent(r.clk.Now(), "PS001", "", "").Key {
+		t.Fatalf("new evidence: events %+v, stalled %v; want the stall resolved", got, r.ctl.Ladder().IsStalled(h))
 	}
 }

@@ -27,7 +27,9 @@ func (c *Controller) foldLadder(r audit.Record) {
 	case audit.TypeIntent:
 		var u actions.LadderUse
 		if h != "" && len(r.Detail) > 0 && json.Unmarshal(r.Detail, &u) == nil && u.Evidence != "" {
+			was := l.IsStalled(h)
 			l.Intent(h, u)
+			c.notifyIntent(h, was && !l.IsStalled(h))
 		}
 	case audit.TypeOutcome, audit.TypeIndeterminate:
 		// An indeterminate action may have run: it counts as an attempt,

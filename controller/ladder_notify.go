@@ -31,3 +31,11 @@ func (c *Controller) notifyRequest(r audit.Record) {
 		c.notify(notify.UnstalledEvent(c.clock.Now(), r.Server, ""))
 	}
 }
+
+// notifyIntent tells the receivers that a stalled server was unstalled by
+// new evidence (an intent planned from it starts the ladder again).
+func (c *Controller) notifyIntent(h vocab.Host, unstalled bool) {
+	if unstalled {
+		c.notify(notify.UnstalledEvent(c.clock.Now(), string(h), ""))
+	}
+}

@@ -183,16 +183,6 @@ func (l *Ladder) Steps() actions.Ladder {
 	return out
 }
 
-// Paused returns the servers held by a pause and who paused them; the
-// key "" means every server.
-func (l *Ladder) Paused() map[vocab.Host]string {
-	out := map[vocab.Host]string{}
-	for h, p := range l.Holds() {
-		out[h] = p.By
-	}
-	return out
-}
-
 // Holds returns the pauses in force; the key "" means every server.
 func (l *Ladder) Holds() map[vocab.Host]Hold {
 	l.mu.Lock()
@@ -229,6 +219,14 @@ func (l *Ladder) Pending() []Pending {
 		}
 	}
 	return out
+}
+
+// IsStalled reports whether server h is stalled.
+func (l *Ladder) IsStalled(h vocab.Host) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.servers[h]
+	return s != nil && s.step.Stalled != ""
 }
 
 // Stalled returns each stalled server's reason.

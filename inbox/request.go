@@ -3,7 +3,6 @@ package inbox
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -59,16 +58,6 @@ var kinds = map[audit.Type]kind{
 	audit.TypeRetry:    {build: serverRecord(true)},
 	audit.TypePause:    {build: serverRecord(false)},
 	audit.TypeResume:   {build: serverRecord(false)},
-}
-
-// Kinds lists the request types the inbox carries, sorted.
-func Kinds() []audit.Type {
-	out := make([]audit.Type, 0, len(kinds))
-	for t := range kinds {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Record is the journal record of a request, or why the request is not
