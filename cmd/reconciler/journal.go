@@ -25,11 +25,6 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal folder: %w", err)
 	}
-	lost := journalLost(path)
-	if lost {
-		s.log.Error("the audit journal is missing or empty though it existed (its lock file is there): "+
-			"destructive kinds get no budget for one limit window", "journal", path)
-	}
 	opt, err := s.journalOptions()
 	if err != nil {
 		return nil, err
@@ -37,6 +32,11 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	j, err := audit.Open(path, opt)
 	if err != nil {
 		return nil, fmt.Errorf("open audit journal: %w", err)
+	}
+	lost := j.Lost()
+	if lost {
+		s.log.Error("the audit journal is missing or empty though it existed (its lock file is there): "+
+			"destructive kinds get no budget for one limit window", "journal", path)
 	}
 	for _, r := range j.Recovered() {
 		s.log.Warn("journal recovery", "type", r.Type, "action", r.Action, "outcome", r.Outcome)
@@ -117,19 +117,6 @@ func (s *session) forwarder() *rfc5424.Forwarder {
 			Queue: sl.Queue, Secrets: s.site.Secrets, Logger: s.log.With("component", "syslog")})
 	}
 	return s.fwd
-}
-
-// journalLost reports a journal that existed and is gone or was emptied:
-// its lock file (which audit.Open leaves behind) is there, and the live
-// file is missing or empty with no segment before it. A first start has
-// neither.
-func journalLost(path string) bool {
-	fi, jerr := os.Stat(path)
-	_, lerr := os.Stat(audit.LockPath(path))
-	if lerr != nil {
-		return false
-	}
-	return errors.Is(jerr, fs.ErrNotExist) || jerr == nil && fi.Size() == 0
 }
 
 // readKey loads the journal's key for reading commands (verify, status,
