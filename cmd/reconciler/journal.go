@@ -11,6 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/daemon"
 	"github.com/itms-tools/reconciler/localkey"
 )
 
@@ -144,7 +145,7 @@ func (s *session) takeLead(ctx context.Context) (bool, error) {
 // rebuilt from the journal.
 func (s *session) leaderController(j *audit.Journal, m *controller.Metrics) (*controller.Controller, error) {
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Journal: j,
-		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path, FleetEvery: fleetEvery, ReadAfterApply: true})
+		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path, FleetEvery: daemon.FleetEvery, ReadAfterApply: true})
 	if err != nil {
 		return nil, err
 	}

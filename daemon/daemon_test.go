@@ -1,0 +1,51 @@
+package daemon
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/itms-tools/reconciler/policy"
+)
+
+func TestReadyStatus(t *testing.T) {
+	p := &policy.Policy{Mode: "enforce"}
+	p.Reconcile.Schedule = "@every 1h"
+	p.Reconcile.Location = time.UTC
+	tests := []struct {
+		name   string
+		leader bool
+		want   string
+	}{
+		{"leader", true, `leader: passes on "@every 1h" (UTC), mode enforce`},
+		{"follower", false, "follower: another reconciler holds the leader lock; observing"},
+	}
+	for _, tt := range tests {
+		if got := readyStatus(p, tt.leader); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestStoppingTellsOnce: the service manager hears "stopping" once, by
+// the deferred call at the latest, when the context ended; never when it
+// did not.
+func TestStoppingTellsOnce(t *testing.T) {
+	for _, cancelled := range []bool{true, false} {
+		n := &fakeManager{events: make(chan string, 4)}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := stopping(ctx, n)
+		if cancelled {
+			cancel()
+		}
+		done()
+		cancel()
+		want := 0
+		if cancelled {
+			want = 1
+		}
+		if got := len(n.events); got != want {
+			t.Errorf("cancelled %v: %d messages, want %d", cancelled, got, want)
+		}
+	}
+}
