@@ -25,11 +25,8 @@ type ApprovalDetail struct {
 	Reason  string   `json:"reason,omitempty"`
 }
 
-// BreakerDetail is the Detail of a breaker record.
-type BreakerDetail struct {
-	State  string `json:"state"` // tripped, closed, reset
-	Reason string `json:"reason"`
-}
+// BreakerDetail is the Detail of a breaker record (guard folds it).
+type BreakerDetail = guard.BreakerDetail
 
 // Restore rebuilds budgets, approvals, the breaker and the refused
 // credentials from the journal at path, so a restart never grants a fresh
@@ -103,14 +100,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 	case audit.TypeObservation:
 		c.replayObservation(r, r.Detail)
 	case audit.TypeBreaker:
-		var d BreakerDetail
-		if json.Unmarshal(r.Detail, &d) == nil {
-			if d.State == "tripped" {
-				c.breaker.Trip(r.Time, d.Reason)
-			} else {
-				c.breaker.Reset()
-			}
-		}
+		c.breaker.Replay(r)
 	}
 }
 
