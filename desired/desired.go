@@ -14,12 +14,6 @@ type Scope interface {
 	Match(host vocab.Host) bool
 }
 
-// ScopeFunc adapts a function to Scope.
-type ScopeFunc func(host vocab.Host) bool
-
-// Match calls f.
-func (f ScopeFunc) Match(host vocab.Host) bool { return f(host) }
-
 // State is the desired state of a site. The zero Scope (nil) puts every
 // server in scope.
 type State struct {
