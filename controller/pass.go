@@ -174,10 +174,10 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	held := c.retry.held(now)
 	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
-	held = c.pausedHeld(held)
 	if obs.CMDBErr == nil && (sweep || planner.NeedsServerList(d, obs)) {
 		o.ListServers(ctx, obs)
 	}
+	held = c.pausedHeld(held, obs, also) // after the server list: its spelling
 	in = planner.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
 	if need, pkgs := planner.Needs(in); len(need) > 0 || len(pkgs) > 0 {
 		o.ObserveAgents(ctx, obs, need, pkgs)
@@ -282,6 +282,7 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	c.metrics.ladder(c.ladderState())
 	defer c.notifyPass(res)
 	if !res.Leader {
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -18,15 +19,12 @@ import (
 // every destructive limited kind counts as fully spent at that start.
 const JournalLostKey = "journal_lost"
 
-// ApprovalDetail is the Detail of an approval record: the action ids it
-// approves (a plan approval lists every action of the plan that needs one).
-type ApprovalDetail struct {
-	Actions []string `json:"actions"`
-	Reason  string   `json:"reason,omitempty"`
-}
+// ApprovalDetail is the Detail of an approval record (package inbox owns
+// the records of operators' requests).
+type ApprovalDetail = inbox.ApprovalDetail
 
-// BreakerDetail is the Detail of a breaker record (guard folds it).
-type BreakerDetail = guard.BreakerDetail
+// BreakerDetail is the Detail of a breaker record.
+type BreakerDetail = inbox.BreakerDetail
 
 // Restore rebuilds budgets, approvals, the breaker and the refused
 // credentials from the journal at path, so a restart never grants a fresh

@@ -31,6 +31,7 @@ func (m *model) pass(res controller.PassResult, src Source, now time.Time) []cha
 	var changes []change
 	if res.Obs.CMDBErr == nil {
 		changes = m.observe(res, rep, src)
+		changes = append(changes, m.ladder(src, res.ID, res.Start)...)
 	}
 	changes = append(changes, m.acted(res)...)
 	m.plan(res)

@@ -4,13 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/inbox"
 )
-
-// BreakerDetail is the Detail of a breaker record.
-type BreakerDetail struct {
-	State  string `json:"state"` // tripped, closed, reset
-	Reason string `json:"reason"`
-}
 
 // carriedBreaker is the breaker's part of the state a segment record
 // carries (controller.CarriedState): set while the breaker is open.
@@ -26,7 +21,7 @@ type carriedBreaker struct {
 func (b *Breaker) Replay(r audit.Record) {
 	switch r.Type {
 	case audit.TypeBreaker:
-		var d BreakerDetail
+		var d inbox.BreakerDetail
 		if json.Unmarshal(r.Detail, &d) != nil {
 			return
 		}

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/inbox"
 )
 
 func breakerRec(at time.Time, state, reason string) audit.Record {
-	return audit.Record{Type: audit.TypeBreaker, Time: at, Detail: audit.JSON(BreakerDetail{State: state, Reason: reason})}
+	return audit.Record{Type: audit.TypeBreaker, Time: at, Detail: audit.JSON(inbox.BreakerDetail{State: state, Reason: reason})}
 }
 
 func segmentRec(carry any) audit.Record {

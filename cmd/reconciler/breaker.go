@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/itms-tools/reconciler/audit"
-	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/guard"
-	"github.com/itms-tools/reconciler/rights"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -57,7 +52,7 @@ func breakerReset(e *env, args []string) int {
 	if pol == nil {
 		return code
 	}
-	req := controller.Request{Type: audit.TypeBreaker, Reason: *reason, Actor: audit.CurrentActor(), At: e.clock.Now()}
+	req := inbox.Request{Type: audit.TypeBreaker, Reason: *reason, Actor: audit.CurrentActor(), At: e.clock.Now()}
 	seq, queued, err := deliver(e, log, pol.Audit.Path, req)
 	if err != nil {
 		return e.errorf("breaker reset: %v", err)
@@ -116,33 +111,11 @@ func lastBreakerState(path string) (guard.BreakerState, error) {
 }
 
 // queuedResets lists the breaker requests waiting in the journal's inbox
-// that the daemon will take: files it would refuse (see package rights)
-// are left out. An unreadable inbox or file is left to the daemon to
-// report.
+// that the daemon will take.
 func queuedResets(path string) []string {
-	dir := controller.InboxDir(path)
-	check := rights.New()
-	entries, err := os.ReadDir(dir)
-	if err != nil || check.Folder(dir) != nil {
-		return nil
-	}
 	var out []string
-	for _, en := range entries {
-		if !en.Type().IsRegular() || !strings.HasSuffix(en.Name(), ".json") {
-			continue
-		}
-		name := filepath.Join(dir, en.Name())
-		f, _, err := check.Open(name)
-		if err != nil {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-		f.Close()
-		var req controller.Request
-		if err == nil && json.Unmarshal(b, &req) == nil && req.Type == audit.TypeBreaker {
-			out = append(out, name)
-		}
+	for _, q := range inbox.Pending(path, audit.TypeBreaker) {
+		out = append(out, q.File)
 	}
-	slices.Sort(out)
 	return out
 }
