@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
 
@@ -46,6 +47,26 @@ func TestStoppingTellsOnce(t *testing.T) {
 		}
 		if got := len(n.events); got != want {
 			t.Errorf("cancelled %v: %d messages, want %d", cancelled, got, want)
+		}
+	}
+}
+
+func TestReceiverNames(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  string
+	}{
+		{nil, "none"},
+		{[]string{"hook"}, "hook"},
+		{[]string{"teams", "chat", "hook"}, "chat, hook, teams"},
+	}
+	for _, tt := range tests {
+		p := &policy.Policy{}
+		for _, n := range tt.names {
+			p.Notify = append(p.Notify, notify.Config{Name: n})
+		}
+		if got := ReceiverNames(p); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.names, got, tt.want)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func startNotifier(o Options, journal func() *audit.Journal, m *controller.Metri
 	}
 	n.Configure(rs)
 	if len(rs) > 0 {
-		o.Logger.Info("notifications", "receivers", receiverNames(o.Policy))
+		o.Logger.Info("notifications", "receivers", ReceiverNames(o.Policy))
 	}
 	return n, nil
 }
@@ -67,8 +67,9 @@ func deliveryRecord(d notify.Delivery) audit.Record {
 		Error: d.Error, Detail: audit.JSON(d)}
 }
 
-// receiverNames lists the policy's receivers for the log, sorted.
-func receiverNames(p *policy.Policy) string {
+// ReceiverNames lists the policy's notification receivers, sorted, for
+// logs and messages; "none" when it has none.
+func ReceiverNames(p *policy.Policy) string {
 	var names []string
 	for _, c := range p.Notify {
 		names = append(names, c.Name)
