@@ -56,9 +56,6 @@ func (t *Table) Add(r Row) {
 	t.rows = append(t.rows, cols)
 }
 
-// Len is the number of rows added.
-func (t *Table) Len() int { return len(t.rows) }
-
 // Flush writes the table (nothing when no row was added).
 func (t *Table) Flush() error {
 	if len(t.rows) == 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/observed"
@@ -210,17 +211,18 @@ func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in plan
 	if !ok {
 		return
 	}
-	t := c.breaker.Observe(now, actionable(obs), acted)
+	t := c.breaker.Observe(now, actionable(obs, now, p.Reconcile.PendingGrace), acted)
 	if t.Tripped || t.Closed {
 		c.recordBreaker(t)
 	}
 }
 
-// actionable counts pairs not Ready that are not a download in progress.
-func actionable(obs *observed.Observation) int {
+// actionable counts the pairs not Ready as desired.Judge judges them: not
+// Ready at the NS package version, and not a download within the grace.
+func actionable(obs *observed.Observation, now time.Time, grace time.Duration) int {
 	n := 0
 	for _, pr := range obs.Pairs() {
-		if pr.Status != vocab.Ready && !pr.Status.InProgress() {
+		if desired.Judge(pr, now, grace) == desired.PairNotReady {
 			n++
 		}
 	}

@@ -149,8 +149,3 @@ func guardGates(p *policy.Policy, c *Controller) *guard.Gates {
 	g.CycleOpen = c.cycleOpen
 	return g
 }
-
-// describe is a short label of a record for logs.
-func describe(r audit.Record) string {
-	return fmt.Sprintf("%s %s %s", r.Type, r.Action, r.Outcome)
-}

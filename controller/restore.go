@@ -98,14 +98,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 	case audit.TypeObservation:
 		c.replayObservation(r, r.Detail)
 	case audit.TypeBreaker:
-		var d BreakerDetail
-		if json.Unmarshal(r.Detail, &d) == nil {
-			if d.State == "tripped" {
-				c.breaker.Trip(r.Time, d.Reason)
-			} else {
-				c.breaker.Reset()
-			}
-		}
+		c.breaker.Replay(r)
 	}
 }
 

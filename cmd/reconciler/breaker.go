@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -99,23 +98,16 @@ func breakerStatus(e *env, args []string) int {
 	return exitOK
 }
 
-// lastBreakerState replays the breaker records of the journal the way
-// controller.Restore does: tripped opens, anything else closes.
+// lastBreakerState folds the journal into a breaker as controller.Restore
+// does (guard.Breaker.Replay): breaker records, and the state segment
+// records carry.
 func lastBreakerState(path string) (guard.BreakerState, error) {
-	var st guard.BreakerState
-	err := audit.Filter(path, audit.Query{Type: string(audit.TypeBreaker)}, func(r audit.Record) error {
-		var d inbox.BreakerDetail
-		if json.Unmarshal(r.Detail, &d) != nil {
-			return nil
-		}
-		if d.State == "tripped" {
-			st = guard.BreakerState{Open: true, Since: r.Time, Reason: d.Reason}
-		} else {
-			st = guard.BreakerState{}
-		}
+	b := guard.NewBreaker(0)
+	err := audit.ReadAll(path, func(r audit.Record) error {
+		b.Replay(r)
 		return nil
 	})
-	return st, err
+	return b.State(), err
 }
 
 // queuedResets lists the breaker requests waiting in the journal's inbox
