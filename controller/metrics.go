@@ -231,11 +231,11 @@ func (m *Metrics) executed(res PassResult) {
 			continue
 		}
 		m.actions.WithLabelValues(string(a.Kind), string(s.Outcome)).Inc()
-		if s.Rule == "" {
+		if s.Rule() == "" {
 			delete(m.held, a.ID)
 			continue
 		}
-		class := guard.RuleClass(s.Rule)
+		class := s.Held.ClassName()
 		if m.held[a.ID] != class {
 			m.held[a.ID] = class
 			m.deferrals.WithLabelValues(string(a.Kind), class).Inc()
@@ -249,11 +249,11 @@ func (m *Metrics) executed(res PassResult) {
 }
 
 // Deferrals returns the holds counted so far by rule class
-// (guard.RuleClasses), every kind summed: an action counted once per hold.
+// (actions.HoldClasses), every kind summed: an action counted once per hold.
 func (m *Metrics) Deferrals() map[string]int {
 	out := map[string]int{}
-	for _, c := range guard.RuleClasses {
-		out[c] = 0
+	for _, c := range actions.HoldClasses {
+		out[string(c)] = 0
 	}
 	ch := make(chan prometheus.Metric, 64)
 	go func() { m.deferrals.Collect(ch); close(ch) }()

@@ -111,10 +111,10 @@ func (c *Controller) debugPass(res PassResult) {
 	shown := 0
 	for _, a := range res.Plan.Actions {
 		s, ok := res.Exec.Steps[a.ID]
-		if !ok || s.Rule == "" || shown == maxDebugHolds {
+		if !ok || s.Rule() == "" || shown == maxDebugHolds {
 			continue
 		}
 		shown++
-		c.log.DebugContext(ctx, "action held", "pass", res.ID, "action", a.ID, "outcome", string(s.Outcome), "rule", s.Rule)
+		c.log.DebugContext(ctx, "action held", "pass", res.ID, "action", a.ID, "outcome", string(s.Outcome), "rule", s.Rule())
 	}
 }
