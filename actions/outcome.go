@@ -1,7 +1,5 @@
 package actions
 
-import "strings"
-
 // Outcome is what became of one action in a pass.
 type Outcome string
 
@@ -14,18 +12,3 @@ const (
 	Deferred Outcome = "deferred"
 	Skipped  Outcome = "skipped"
 )
-
-// Hold says why a gate keeps an action from running in this pass.
-type Hold struct {
-	Rule    string  // e.g. "limit delete_ns_snapshot 20/1h", "mode dry-run"
-	Outcome Outcome // Deferred or Skipped
-}
-
-// WaitRule is the rule of an action deferred because it waits for the
-// action id, which will not run in this pass: "dependency ID".
-func WaitRule(id string) string { return waitPrefix + id }
-
-// WaitsFor returns the id a WaitRule names.
-func WaitsFor(rule string) (string, bool) { return strings.CutPrefix(rule, waitPrefix) }
-
-const waitPrefix = "dependency "

@@ -65,23 +65,23 @@ func renderGroups(ew *errWriter, p Plan, opt RenderOptions) {
 // holdLine says why an action will not run: the rule that holds it, or the
 // held action it waits for and that action's rule (following waits).
 func holdLine(h Hold, holds map[string]Hold) string {
-	on, waits := WaitsFor(h.Rule)
+	on, waits := h.WaitsFor()
 	if !waits {
-		return "held now: " + vocab.Printable(h.Rule)
+		return "held now: " + vocab.Printable(h.Rule())
 	}
 	root := h
 	for range len(holds) {
-		id, ok := WaitsFor(root.Rule)
+		id, ok := root.WaitsFor()
 		next, known := holds[id]
 		if !ok || !known {
 			break
 		}
 		root = next
 	}
-	if _, still := WaitsFor(root.Rule); still {
+	if _, still := root.WaitsFor(); still {
 		return "waits for " + on
 	}
-	return fmt.Sprintf("waits for %s, held now: %s", on, vocab.Printable(root.Rule))
+	return fmt.Sprintf("waits for %s, held now: %s", on, vocab.Printable(root.Rule()))
 }
 
 func renderReasons(ew *errWriter, a Action) {

@@ -33,7 +33,7 @@ func TestRenderSaysOneAction(t *testing.T) {
 	p := Plan{ID: "p-1", Actions: []Action{{ID: "resend_status:PS001", Kind: ResendStatus, Target: Target{Server: "PS001"},
 		Reasons: []Reason{{Cause: StatusLost, Message: "lost"}}}}}
 	var b bytes.Buffer
-	if err := Render(&b, p, RenderOptions{Holds: map[string]Hold{"resend_status:PS001": {Rule: "mode dry-run"}}}); err != nil {
+	if err := Render(&b, p, RenderOptions{Holds: map[string]Hold{"resend_status:PS001": {Class: HoldMode, Detail: "dry-run"}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Plan p-1: 1 action, in this order:", "1 action would wait now"} {

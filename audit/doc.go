@@ -124,7 +124,7 @@
 // retention record naming each one (its last seq and hash), so that Verify
 // accepts a chain starting right after it. Every step of a rotation is a
 // crashpoint; a crash loses nothing (Open removes a copy that never
-// replaced the live file). ReadAll, Filter, Spends and Verify read across
+// replaced the live file). ReadAll, Filter and Verify read across
 // segments.
 //
 // # Anchors

@@ -72,6 +72,7 @@ type Journal struct {
 	openFile  func(string) (File, error)
 	recovered []Record
 	anchor    AnchorCheck
+	lost      bool // see Lost
 
 	mu          sync.Mutex
 	locks       locks
@@ -100,9 +101,11 @@ type Journal struct {
 // last line is cut and a recovered record appended; then an indeterminate
 // record is appended for every intent that has no outcome. Recovered
 // returns what Open appended. With Options.Key, AnchorCheck says how the
-// journal compared with its newest anchor before Open wrote anything.
+// journal compared with its newest anchor before Open wrote anything, and
+// Lost whether the journal was found missing or emptied.
 func Open(path string, opt Options) (*Journal, error) {
 	j := newJournal(path, opt)
+	j.lost = foundLost(path)
 	lk, err := lockFile(path)
 	if err != nil {
 		return nil, err

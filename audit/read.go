@@ -84,15 +84,3 @@ func Filter(path string, q Query, fn func(Record) error) error {
 		return nil
 	})
 }
-
-// Spends calls fn for every record at or after since that spent budget
-// (Record.Spent: intent records), for rebuilding rate limits at start.
-// When it fails, the caller must assume budgets are exhausted.
-func Spends(path string, since time.Time, fn func(Record) error) error {
-	return ReadAll(path, func(r Record) error {
-		if r.Spent() && !r.Time.Before(since) {
-			return fn(r)
-		}
-		return nil
-	})
-}

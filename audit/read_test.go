@@ -62,28 +62,6 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-func TestSpends(t *testing.T) {
-	path, _ := writeRecords(t, filterRecords())
-	tests := []struct {
-		since time.Time
-		want  string
-	}{
-		{time.Time{}, "[2 7]"},
-		{t0.Add(time.Minute), "[2 7]"},
-		{t0.Add(2 * time.Minute), "[7]"},
-		{t0.Add(time.Hour), "[]"},
-	}
-	for _, tt := range tests {
-		got := []int64{}
-		if err := Spends(path, tt.since, func(r Record) error { got = append(got, r.Seq); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if fmt.Sprint(got) != tt.want {
-			t.Errorf("Spends(since %v) = %v, want %s", tt.since, got, tt.want)
-		}
-	}
-}
-
 func TestSpent(t *testing.T) {
 	for _, r := range filterRecords() {
 		if got, want := r.Spent(), r.Type == TypeIntent; got != want {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -54,9 +55,6 @@ func (t *Table) Add(r Row) {
 	}
 	t.rows = append(t.rows, cols)
 }
-
-// Len is the number of rows added.
-func (t *Table) Len() int { return len(t.rows) }
 
 // Flush writes the table (nothing when no row was added).
 func (t *Table) Flush() error {
@@ -165,6 +163,20 @@ func ruleOrError(r audit.Record) string {
 	return r.Rule
 }
 
+// operatorNote says who asked for a retry, pause or resume, of which
+// server (every server when none), and why.
+func operatorNote(r Row, reason string) string {
+	of := r.Server
+	if of == "" {
+		of = "every server"
+	}
+	s := fmt.Sprintf("%s of %s by %s", r.Type, of, r.Actor.User)
+	if reason != "" {
+		s += ": " + reason
+	}
+	return s
+}
+
 // Note is the REASON column: the first reason's message (an outcome's
 // from its intent), or what an approval, breaker or observation record
 // says, or the detail's message member, or the detail itself.
@@ -181,6 +193,10 @@ func Note(r Row) string {
 		if json.Unmarshal(r.Detail, &d) == nil {
 			return fmt.Sprintf("by %s: %s", r.Actor.User, strings.Join(d.Actions, ", "))
 		}
+	case audit.TypeRetry, audit.TypePause, audit.TypeResume:
+		var d inbox.OperatorDetail
+		_ = json.Unmarshal(r.Detail, &d) // no detail: no reason given
+		return operatorNote(r, d.Reason)
 	case audit.TypeBreaker:
 		var d controller.BreakerDetail
 		if json.Unmarshal(r.Detail, &d) == nil {

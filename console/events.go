@@ -47,6 +47,7 @@ type deltaRow struct {
 	Conditions map[string]deltaCond `json:"conditions"`
 	NotReady   int                  `json:"not_ready"`
 	Rung       string               `json:"rung"`
+	Paused     string               `json:"paused,omitempty"`
 	Changed    string               `json:"changed"`
 }
 
@@ -91,7 +92,7 @@ func (s *Server) encodeDelta(snap estateview.Snapshot, est estateview.Estate, fr
 
 func rowOf(sv *estateview.Server) deltaRow {
 	r := deltaRow{Key: sv.Key, Name: string(sv.Name), InScope: sv.InScope, Healthy: sv.Healthy(),
-		NotReady: sv.NotReady, Rung: sv.Rung, Changed: iso(sv.Changed), Conditions: map[string]deltaCond{}}
+		NotReady: sv.NotReady, Rung: sv.Rung, Paused: sv.Paused, Changed: iso(sv.Changed), Conditions: map[string]deltaCond{}}
 	for _, c := range sv.Conditions {
 		r.Conditions[c.Type] = deltaCond{Status: c.Status, Reason: c.Reason, Since: iso(c.Since)}
 	}

@@ -68,7 +68,8 @@ func TestFiltersAndSort(t *testing.T) {
 		{"?q=003", []string{`data-key="ps003"`}, []string{`data-key="ps002"`, `data-key="ps004"`}},
 		{"?cond=PackagesReady&status=False", []string{`data-key="ps004"`}, []string{`data-key="ps002"`}},
 		{"?show=healthy", []string{`data-key="ps002"`}, []string{`data-key="ps004"`}},
-		{"?cond=Stalled&status=-", []string{`data-key="ps002"`, `data-key="ps004"`}, nil},
+		{"?cond=Stalled&status=False", []string{`data-key="ps002"`, `data-key="ps004"`}, nil},
+		{"?cond=Stalled&status=True", nil, []string{`data-key="ps002"`, `data-key="ps004"`}},
 	}
 	for _, tt := range tests {
 		body := bodyOf(t, get(t, s, "/"+tt.query))

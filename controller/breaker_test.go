@@ -56,7 +56,7 @@ func TestBreakerTripsWhenActingMakesThingsWorse(t *testing.T) {
 		t.Fatalf("applied %d actions with the breaker open", second.Applied())
 	}
 	for _, s := range second.Exec.Steps {
-		if s.Outcome != actions.Deferred || !strings.HasPrefix(s.Rule, "breaker open") {
+		if s.Outcome != actions.Deferred || !strings.HasPrefix(s.Rule(), "breaker open") {
 			t.Fatalf("step %+v, want deferred by the breaker", s)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/itms-tools/reconciler/failure"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/leader"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/observed"
@@ -96,7 +97,7 @@ type Controller struct {
 	readAfter   bool
 	after       func(PassResult)
 
-	inboxSeen    string // the inbox folder problem last journaled (Ingest)
+	ingester     *inbox.Ingester // the operators' inbox (inbox.go), made at first use
 	notifyFn     func(notify.Event)
 	journalFault atomic.Pointer[string] // the last append's error, nil when it succeeded
 

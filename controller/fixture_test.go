@@ -11,7 +11,6 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
-	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
 	simscenario "github.com/itms-tools/reconciler/site/sim/scenario"
@@ -134,7 +133,7 @@ func (r *rig) outcomes() map[string]int {
 		}
 		key := string(rec.Outcome) + " " + rec.Kind
 		if rec.Rule != "" {
-			key += " [" + guard.RuleClass(rec.Rule) + "]"
+			key += " [" + actions.ParseRule(rec.Rule).ClassName() + "]"
 		}
 		m[key]++
 	}

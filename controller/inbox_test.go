@@ -1,236 +1,241 @@
 package controller
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
+	"github.com/itms-tools/reconciler/notify"
+	"github.com/itms-tools/reconciler/vocab"
 )
 
-// forgedApproval is what the review dropped in the inbox as an
-// unprivileged user: an approval that claims an admin as its actor.
-const forgedApproval = `{"type":"approval","actions":["set_credential_mode:NS:anonymous#1"],` +
-	`"reason":"CAB 42","actor":{"host":"adminbox","user":"alice.admin","pid":1},"at":"2026-11-24T10:00:00Z"}`
-
-const forgedID = "set_credential_mode:NS:anonymous#1"
-
-// inboxRig is a rig whose inbox holds the named request files.
-func inboxRig(t *testing.T) (*rig, string) {
-	t.Helper()
+// TestIngestAppliesOperatorsRequests: the controller's thin call records
+// each inbox request and folds it into its gates and ladder at once, with
+// the file's owner as who.
+func TestIngestAppliesOperatorsRequests(t *testing.T) {
 	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":1,"packages":1,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},"duration":"1h"}`),
 		"approve = [\"set_credential_mode\"]\n")
-	dir := InboxDir(r.pol.Audit.Path)
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	const id = "set_credential_mode:NS:anonymous#1"
+	h := vocab.Host("PS001")
+	r.ctl.Ladder().Verify(h, guard.Verification{Result: guard.NotEffective, Next: actions.RungStalled, Stalled: "trust broken"}, r.clk.Now())
+	journal := r.pol.Audit.Path
+	for _, req := range []inbox.Request{
+		{Type: audit.TypeApproval, Actions: []string{id}, Actor: audit.Actor{User: "forged"}, At: r.clk.Now()},
+		{Type: audit.TypeRetry, Server: string(h), At: r.clk.Now()},
+		{Type: audit.TypePause, Server: "PS002", At: r.clk.Now()},
+	} {
+		if _, err := inbox.Submit(journal, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.ctl.Ingest(journal); err != nil {
 		t.Fatal(err)
 	}
-	return r, dir
-}
-
-func writeRequest(t *testing.T, dir, name, body string, mode os.FileMode) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(body), mode); err != nil {
-		t.Fatal(err)
+	if !r.ctl.Approvals().Approved(id, r.clk.Now()) {
+		t.Error("the approval is not in force")
 	}
-	if err := os.Chmod(p, mode); err != nil { // past the umask
-		t.Fatal(err)
+	if st := r.ctl.Ladder().Stalled(); len(st) != 0 {
+		t.Errorf("still stalled after the retry: %v", st)
 	}
-	return p
-}
-
-// notes returns the details of the inbox notes of the journal.
-func inboxNotes(t *testing.T, r *rig) []map[string]string {
-	t.Helper()
-	var out []map[string]string
+	me := audit.CurrentActor().User
+	if p := r.ctl.Ladder().Holds(); p["PS002"].By != me {
+		t.Errorf("paused %v, want PS002 by the file's owner %q", p, me)
+	}
 	for _, rec := range r.records() {
-		var d map[string]string
-		if rec.Type == audit.TypeNote && json.Unmarshal(rec.Detail, &d) == nil && strings.HasPrefix(d["event"], "inbox_") {
-			out = append(out, d)
+		if rec.Type == audit.TypeApproval && rec.Actor.User != me {
+			t.Errorf("approval recorded as by %q, want the file's owner %q", rec.Actor.User, me)
 		}
 	}
-	return out
-}
-
-// TestInboxRefusesUntrustedRequests: a request is applied only from a
-// trusted inbox and file, and its actor is the file's owner, never what
-// the file says. Everything else is journaled with why and kept aside;
-// nothing is approved. Cases that need another owner need root.
-func TestInboxRefusesUntrustedRequests(t *testing.T) {
-	tests := []struct {
-		name      string
-		root      bool // needs root (chown)
-		setup     func(t *testing.T, dir string) string
-		why       string // in the refusal note
-		folder    bool   // a folder problem: one more note
-		untouched bool   // the file stays where it is
-	}{
-		{name: "file of another user", root: true, why: "owned by uid 4321", setup: func(t *testing.T, dir string) string {
-			p := writeRequest(t, dir, "a.json", forgedApproval, 0o600)
-			if err := os.Chown(p, 4321, 4321); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}},
-		{name: "world-writable inbox", why: "writable by every user", folder: true, setup: func(t *testing.T, dir string) string {
-			if err := os.Chmod(dir, 0o777); err != nil {
-				t.Fatal(err)
-			}
-			return writeRequest(t, dir, "a.json", forgedApproval, 0o600)
-		}},
-		{name: "inbox of another user", root: true, why: "owned by uid 4321", folder: true, setup: func(t *testing.T, dir string) string {
-			if err := os.Chown(dir, 4321, 4321); err != nil {
-				t.Fatal(err)
-			}
-			return writeRequest(t, dir, "a.json", forgedApproval, 0o600)
-		}},
-		{name: "world-writable file", why: "writable by every user", setup: func(t *testing.T, dir string) string {
-			return writeRequest(t, dir, "a.json", forgedApproval, 0o666)
-		}},
-		{name: "symlinked file", why: "symbolic link", setup: func(t *testing.T, dir string) string {
-			target := writeRequest(t, t.TempDir(), "x.json", forgedApproval, 0o600)
-			p := filepath.Join(dir, "a.json")
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}},
-		{name: "hard-linked file", why: "2 hard links", setup: func(t *testing.T, dir string) string {
-			target := writeRequest(t, filepath.Dir(dir), "x.json", forgedApproval, 0o600)
-			p := filepath.Join(dir, "a.json")
-			if err := os.Link(target, p); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}},
-		{name: "oversized file", why: "larger than", setup: func(t *testing.T, dir string) string {
-			return writeRequest(t, dir, "a.json", forgedApproval+strings.Repeat(" ", maxRequestBytes), 0o600)
-		}},
-		{name: "not a request", why: "parse", setup: func(t *testing.T, dir string) string {
-			return writeRequest(t, dir, "a.json", `{"type":"approval","by":"alice.admin"}`, 0o600)
-		}},
-		{name: "symlinked inbox", why: "not a real folder", folder: true, untouched: true, setup: func(t *testing.T, dir string) string {
-			elsewhere := t.TempDir()
-			p := writeRequest(t, elsewhere, "a.json", forgedApproval, 0o600)
-			if err := os.Remove(dir); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Symlink(elsewhere, dir); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}},
+	if left, _ := filepath.Glob(filepath.Join(inbox.Dir(journal), "*.json")); len(left) != 0 {
+		t.Errorf("requests left in the inbox: %v", left)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.root && os.Geteuid() != 0 {
-				t.Skip("needs root to give a file another owner")
-			}
-			r, dir := inboxRig(t)
-			path := tt.setup(t, dir)
-			for range 2 { // a lasting folder problem is journaled once
-				if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
-					t.Fatalf("Ingest: %v", err)
-				}
-			}
-			checkRefused(t, r, path, tt.why, tt.folder, tt.untouched)
-		})
+	if _, err := os.Lstat(inbox.RefusedDir(journal)); err == nil {
+		t.Error("a trusted request was refused")
 	}
 }
 
-func checkRefused(t *testing.T, r *rig, path, why string, folder, untouched bool) {
+// ingest takes the inbox's requests, as a pass of the daemon (which
+// knows its journal's path) does first.
+func ingest(t *testing.T, r *rig) {
 	t.Helper()
-	for _, rec := range r.records() {
-		if rec.Type == audit.TypeApproval {
-			t.Fatalf("approval recorded by %+v", rec.Actor)
-		}
-	}
-	if r.ctl.Approvals().Approved(forgedID, r.clk.Now()) {
-		t.Fatal("the forged approval is in force")
-	}
-	notes := inboxNotes(t, r)
-	want := 1
-	if folder && !untouched {
-		want = 2 // the folder, then the file moved aside
-	}
-	if len(notes) != want {
-		t.Fatalf("inbox notes %v, want %d", notes, want)
-	}
-	if !strings.Contains(notes[0]["reason"], why) {
-		t.Errorf("note %v does not say %q", notes[0], why)
-	}
-	if untouched {
-		if _, err := os.Lstat(path); err != nil {
-			t.Errorf("the file behind a symlinked inbox was touched: %v", err)
-		}
-		return
-	}
-	kept := notes[len(notes)-1]["kept_as"]
-	if _, err := os.Lstat(kept); err != nil || filepath.Dir(kept) != RefusedDir(r.pol.Audit.Path) {
-		t.Errorf("refused file not kept in %s: %q %v", RefusedDir(r.pol.Audit.Path), kept, err)
-	}
-	if _, err := os.Lstat(path); err == nil {
-		t.Errorf("refused file still in the inbox: %s", path)
-	}
-}
-
-// TestInboxActorIsTheFileOwner: a trusted request that claims another
-// actor is recorded as by the file's owner.
-func TestInboxActorIsTheFileOwner(t *testing.T) {
-	r, dir := inboxRig(t)
-	writeRequest(t, dir, "a.json", forgedApproval, 0o600)
 	if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
 		t.Fatal(err)
 	}
-	me := audit.CurrentActor()
-	var got []audit.Actor
-	for _, rec := range r.records() {
-		if rec.Type == audit.TypeApproval {
-			got = append(got, rec.Actor)
+}
+
+// stalledRig is a rig whose PS001 has a broken trust and has stalled.
+func stalledRig(t *testing.T) *rig {
+	t.Helper()
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"168h","faults":[{"kind":"trust_broken","servers":["PS001"]}]}`), "")
+	for range 200 {
+		r.pass()
+		if r.ctl.Ladder().Stalled()["PS001"] != "" {
+			return r
+		}
+		r.clk.Advance(10 * time.Minute)
+	}
+	t.Fatal("PS001 never stalled")
+	return nil
+}
+
+// actionsOn counts the plan's actions on server h.
+func actionsOn(res PassResult, h vocab.Host) int {
+	n := 0
+	for _, a := range res.Plan.Actions {
+		if a.Target.Server == h {
+			n++
 		}
 	}
-	if want := (audit.Actor{Host: me.Host, User: me.User}); len(got) != 1 || got[0] != want {
-		t.Fatalf("approvals by %+v, want one by the file's owner %+v", got, want)
+	return n
+}
+
+// noteOn returns the text of the plan's notes on server h.
+func noteOn(res PassResult, h vocab.Host) string {
+	var out []string
+	for _, n := range res.Plan.Notes {
+		if n.Target.Server == h {
+			out = append(out, n.Message)
+		}
 	}
-	if !r.ctl.Approvals().Approved(forgedID, r.clk.Now()) {
-		t.Fatal("the trusted approval is not in force")
+	return strings.Join(out, "; ")
+}
+
+// TestReloadDoesNotUnstallRetryDoes: a policy reload leaves a stalled
+// server stalled (no actions on it); an admin's retry, through the inbox,
+// starts its ladder again and the next pass acts on it.
+func TestReloadDoesNotUnstallRetryDoes(t *testing.T) {
+	r := stalledRig(t)
+	const h = vocab.Host("PS001")
+	r.ctl.Reload(parsePolicy(t, r.dir, "# reloaded\n"))
+	r.clk.Advance(time.Hour)
+	if res := r.pass(); actionsOn(res, h) != 0 || r.ctl.Ladder().Stalled()[h] == "" {
+		t.Fatalf("after a reload: %d actions on %s, stalled %q; want none and still stalled", actionsOn(res, h), h, r.ctl.Ladder().Stalled()[h])
+	}
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypeRetry, Server: string(h), Reason: "secure channel repaired", At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(time.Minute)
+	ingest(t, r)
+	res := r.pass()
+	if st := r.ctl.Ladder().Stalled()[h]; st != "" && actionsOn(res, h) == 0 {
+		t.Fatalf("after a retry: %d actions on %s, stalled %q; want the ladder started again", actionsOn(res, h), h, st)
+	}
+	if actionsOn(res, h) == 0 {
+		t.Fatalf("after a retry the pass plans nothing for %s: %s", h, noteOn(res, h))
 	}
 }
 
-// TestInboxFloodIsBounded: one call handles at most maxInboxPerPass files;
-// the rest wait for the next pass.
-func TestInboxFloodIsBounded(t *testing.T) {
-	r, dir := inboxRig(t)
-	for i := range maxInboxPerPass + 5 {
-		writeRequest(t, dir, fmt.Sprintf("%04d.json", i), "junk", 0o600)
-	}
-	if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
+// TestPauseHoldsResumeReleases: a pause holds a server's actions, the
+// plan saying who paused it and why; a resume releases them.
+func TestPauseHoldsResumeReleases(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"24h","faults":[{"kind":"status_lost","servers":["PS001"]}]}`), "")
+	const h = vocab.Host("PS001")
+	journal := r.pol.Audit.Path
+	if _, err := inbox.Submit(journal, inbox.Request{Type: audit.TypePause, Server: string(h), Reason: "disk swap", At: r.clk.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	left, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(left) != 5 || len(inboxNotes(t, r)) != maxInboxPerPass {
-		t.Fatalf("%d files left and %d notes after one pass, want 5 and %d", len(left), len(inboxNotes(t, r)), maxInboxPerPass)
+	ingest(t, r)
+	res := r.pass()
+	me := audit.CurrentActor().User
+	if n := actionsOn(res, h); n != 0 {
+		t.Fatalf("paused %s got %d actions", h, n)
+	}
+	if note := noteOn(res, h); !strings.Contains(note, "paused by "+me) || !strings.Contains(note, "disk swap") || !strings.Contains(note, "reconciler resume PS001") {
+		t.Fatalf("the plan's note on %s does not say who, why and how to resume: %q", h, note)
+	}
+	if _, err := inbox.Submit(journal, inbox.Request{Type: audit.TypeResume, Server: string(h), At: r.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(time.Minute)
+	ingest(t, r)
+	if res := r.pass(); actionsOn(res, h) == 0 {
+		t.Fatalf("after resume no actions on %s: %s", h, noteOn(res, h))
 	}
 }
 
-// TestIngestCreatesThePrivateInbox: the daemon creates a missing inbox
-// itself, so that it owns it (0700 under the umask).
-func TestIngestCreatesThePrivateInbox(t *testing.T) {
-	r, dir := inboxRig(t)
-	if err := os.Remove(dir); err != nil {
+// TestNotifyStalledAndEscalated: the receivers hear each climb of the
+// ladder once, the stall once, and the stall's end at a retry.
+func TestNotifyStalledAndEscalated(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"168h","faults":[{"kind":"trust_broken","servers":["PS001"]}]}`), "")
+	var got []notify.Event
+	r.ctl.notifyFn = func(ev notify.Event) {
+		if ev.Kind == notify.Stalled || ev.Kind == notify.Escalated || ev.Subject.Server != "" {
+			got = append(got, ev)
+		}
+	}
+	for range 200 {
+		r.pass()
+		if r.ctl.Ladder().Stalled()["PS001"] != "" {
+			break
+		}
+		r.clk.Advance(10 * time.Minute)
+	}
+	for range 3 { // a lasting stall: the controller says nothing more
+		r.clk.Advance(10 * time.Minute)
+		r.pass()
+	}
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypeRetry, Server: "PS001", At: r.clk.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.ctl.Ingest(r.pol.Audit.Path); err != nil {
+	ingest(t, r)
+	var seen []string
+	for _, ev := range got {
+		s := string(ev.Kind) + " " + ev.Subject.Server
+		if ev.Kind == notify.Escalated {
+			s += " rung " + ev.Details["rung"]
+		}
+		seen = append(seen, s)
+	}
+	want := []string{"escalated PS001 rung 1", "stalled PS001", "recovered PS001"}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("events %q, want %q", seen, want)
+	}
+	if !strings.Contains(got[1].Details["why"], "Test-ComputerSecureChannel") || got[2].Key != got[1].Key || !got[2].Resolved {
+		t.Errorf("stall %+v, then %+v: want the hint, and the retry resolving it", got[1], got[2])
+	}
+}
+
+// TestPauseMatchesAnySpelling: host names compare without case, so a
+// pause of "ps001" holds the server the CMDB calls PS001.
+func TestPauseMatchesAnySpelling(t *testing.T) {
+	r := newRig(t, scenario(t, `{"name":"s","seed":1,"servers":2,"packages":2,"credential":{"mode":"acc","account":"CORP\\svc-itms-acc"},`+
+		`"duration":"24h","faults":[{"kind":"status_lost","servers":["PS001"]}]}`), "")
+	if _, err := inbox.Submit(r.pol.Audit.Path, inbox.Request{Type: audit.TypePause, Server: "ps001", At: r.clk.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Lstat(dir)
-	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 != 0 {
-		t.Fatalf("inbox after the first pass: %v %v", fi, err)
+	ingest(t, r)
+	if res := r.pass(); actionsOn(res, "PS001") != 0 || !strings.Contains(noteOn(res, "PS001"), "paused by") {
+		t.Fatalf("pause of ps001: %d actions on PS001, notes %q", actionsOn(res, "PS001"), noteOn(res, "PS001"))
 	}
-	if err := inboxRights.Folder(dir); err != nil {
-		t.Fatalf("the inbox the daemon made is not trusted: %v", err)
+}
+
+// TestNotifyUnstalledByNewEvidence: an intent planned from new evidence
+// on a stalled server starts its ladder again, and resolves the stall.
+func TestNotifyUnstalledByNewEvidence(t *testing.T) {
+	r := newRig(t, scenario(t, lostScenario), "")
+	var got []notify.Event
+	r.ctl.notifyFn = func(ev notify.Event) { got = append(got, ev) }
+	const h = vocab.Host("PS001")
+	r.ctl.Ladder().Verify(h, guard.Verification{Result: guard.NotEffective, Next: actions.RungStalled, Stalled: "exhausted", Evidence: "d1"}, r.clk.Now())
+	intent := func(evidence string) audit.Record {
+		return audit.Record{Type: audit.TypeIntent, Server: string(h), Detail: audit.JSON(actions.LadderUse{Evidence: evidence})}
+	}
+	r.ctl.foldLadder(intent("d1")) // the same evidence: still stalled, nothing said
+	if len(got) != 0 || !r.ctl.Ladder().IsStalled(h) {
+		t.Fatalf("same evidence: events %+v, stalled %v", got, r.ctl.Ladder().IsStalled(h))
+	}
+	r.ctl.foldLadder(intent("d2"))
+	if r.ctl.Ladder().IsStalled(h) || len(got) != 1 || !got[0].Resolved || got[0].Key != notify.StalledEvent(r.clk.Now(), "PS001", "", "").Key {
+		t.Fatalf("new evidence: events %+v, stalled %v; want the stall resolved", got, r.ctl.Ladder().IsStalled(h))
 	}
 }

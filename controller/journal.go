@@ -184,11 +184,7 @@ func (c *Controller) replayCarried(r audit.Record) {
 	if json.Unmarshal(d.Carry, &s) != nil {
 		return
 	}
-	if s.Breaker != nil && s.Breaker.Open {
-		c.breaker.Trip(s.Breaker.Since, s.Breaker.Reason)
-	} else {
-		c.breaker.Reset()
-	}
+	c.breaker.Replay(r) // the carried breaker
 	c.cycleOpen = s.CycleOpen
 	if s.Ladder != nil || s.LadderEmpty {
 		c.ladderState().Load(s.Ladder)

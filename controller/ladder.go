@@ -3,6 +3,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
@@ -11,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/crashpoint"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -26,7 +28,9 @@ func (c *Controller) foldLadder(r audit.Record) {
 	case audit.TypeIntent:
 		var u actions.LadderUse
 		if h != "" && len(r.Detail) > 0 && json.Unmarshal(r.Detail, &u) == nil && u.Evidence != "" {
+			was := l.IsStalled(h)
 			l.Intent(h, u)
+			c.notifyIntent(h, was && !l.IsStalled(h))
 		}
 	case audit.TypeOutcome, audit.TypeIndeterminate:
 		// An indeterminate action may have run: it counts as an attempt,
@@ -42,10 +46,19 @@ func (c *Controller) foldLadder(r audit.Record) {
 	case audit.TypeRetry:
 		l.Retry(h)
 	case audit.TypePause:
-		l.Pause(h, r.Actor.User)
+		l.Pause(h, pauseHold(r))
 	case audit.TypeResume:
 		l.Resume(h)
 	}
+}
+
+// pauseHold is the hold a pause record puts in force.
+func pauseHold(r audit.Record) guard.Hold {
+	var d inbox.OperatorDetail
+	if len(r.Detail) > 0 {
+		_ = json.Unmarshal(r.Detail, &d) // a detail of another shape gives no reason
+	}
+	return guard.Hold{By: r.Actor.User, Since: r.Time, Reason: d.Reason}
 }
 
 // ladderState returns the ladder in force.
@@ -84,21 +97,59 @@ func (c *Controller) ladderInput(in *planner.Input, maxAttempts int) {
 	in.Ladder, in.MaxAttempts = l.Steps(), maxAttempts
 }
 
-// pausedHeld adds the servers an admin paused to held.
-func (c *Controller) pausedHeld(held map[vocab.Host]string) map[vocab.Host]string {
-	paused := c.ladderState().Paused()
-	if len(paused) == 0 {
+// pausedHeld adds the servers an admin paused to held, with who paused
+// them, since when and why. A pause names a server as the admin typed it;
+// it holds the server of that name in any case (host names compare
+// without case), spelled as the observation spells it.
+func (c *Controller) pausedHeld(held map[vocab.Host]string, obs *observed.Observation, also []vocab.Host) map[vocab.Host]string {
+	holds := c.ladderState().Holds()
+	if len(holds) == 0 {
 		return held
 	}
 	if held == nil {
 		held = map[vocab.Host]string{}
 	}
-	for h, who := range paused {
+	known := append(obs.ServersInQuestion(), also...)
+	for h, p := range holds {
+		if h != "" {
+			h = spelledAs(h, obs, known)
+		}
 		if held[h] == "" {
-			held[h] = fmt.Sprintf("enforcement paused by %s (`reconciler resume` releases it)", who)
+			held[h] = PauseReason(h, p)
 		}
 	}
 	return held
+}
+
+// spelledAs is h as the observation spells it: a listed server, or one of
+// known, of the same name in another case; h itself when none is.
+func spelledAs(h vocab.Host, obs *observed.Observation, known []vocab.Host) vocab.Host {
+	if s, ok := obs.Server(h); ok {
+		return s.Name
+	}
+	for _, k := range known {
+		if strings.EqualFold(string(k), string(h)) {
+			return k
+		}
+	}
+	return h
+}
+
+// PauseReason says why a paused server (every server when h is "") gets
+// no actions, and how to release it.
+func PauseReason(h vocab.Host, p guard.Hold) string {
+	msg := "enforcement paused by " + p.By
+	if !p.Since.IsZero() {
+		msg += " since " + p.Since.UTC().Format("2006-01-02 15:04Z")
+	}
+	if p.Reason != "" {
+		msg += ": " + p.Reason
+	}
+	resume := "reconciler resume"
+	if h != "" {
+		resume += " " + string(h)
+	}
+	return msg + " (`" + resume + "` releases it)"
 }
 
 // verifyDue verifies every remedy chain whose verify_after has passed,
@@ -191,8 +242,9 @@ func chainName(r actions.Rung) string {
 
 func hhmm(t time.Time) string { return t.UTC().Format("15:04") }
 
-// noteVerification logs a verification.
+// noteVerification logs a verification and notifies what it changed.
 func (c *Controller) noteVerification(h vocab.Host, v guard.Verification) {
+	c.notifyVerification(h, v)
 	switch {
 	case v.Stalled != "":
 		c.log.Warn("server stalled", "server", h, "reason", v.Stalled)

@@ -3,12 +3,14 @@ package controller
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/buildinfo"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
@@ -32,6 +34,9 @@ type Metrics struct {
 	notReady     *prometheus.GaugeVec // no labels: absent until the first observation
 	servers      *prometheus.GaugeVec
 	stalled      prometheus.Gauge
+	paused       prometheus.Gauge
+	pausedAll    prometheus.Gauge
+	escalated    *prometheus.GaugeVec
 	notified     *prometheus.CounterVec
 	leaderG      prometheus.Gauge
 	breakerG     prometheus.Gauge
@@ -59,6 +64,9 @@ func NewMetrics() *Metrics {
 	m.notReady = gaugeVec("reconciler_not_ready_pairs", "Pairs not Ready at the last read of the CMDB (in scope, excluding malformed rows and downloads in grace); absent until the first observation.")
 	m.servers = gaugeVec("reconciler_servers", "In-scope servers by condition and status: every server known (from the CMDB's server list and the passes), every condition and status present, 0 when none.", "condition", "status")
 	m.stalled = gauge("reconciler_stalled_servers", "Servers whose remedies were applied and verified not effective at every rung: no more actions until their evidence changes or an admin retries them.")
+	m.paused = gauge("reconciler_paused_servers", "Servers an admin paused by name (reconciler pause SERVER): no actions on them until reconciler resume SERVER.")
+	m.pausedAll = gauge("reconciler_paused_all", "1 while an admin's reconciler pause (without SERVER) holds every server and the NS.")
+	m.escalated = gaugeVec("reconciler_escalated_servers", "Servers on each escalation rung above the first: 1 Procedure 1, 2 Procedure 2, 3 stalled (one series per rung, not per server).", "rung")
 	m.notified = counterVec("reconciler_notifications_total", "Notification deliveries by receiver and outcome (delivered, failed: an attempt that will be retried, gave_up, dropped, superseded).", "receiver", "outcome")
 	m.leaderG = gauge("reconciler_leader", "1 when this controller holds the leader lock and may act.")
 	m.breakerG = gauge("reconciler_breaker_open", "1 when the circuit breaker pauses enforcement.")
@@ -71,7 +79,7 @@ func NewMetrics() *Metrics {
 		ConstLabels: prometheus.Labels{"version": in.Version, "revision": in.Revision, "goversion": in.GoVersion}})
 	build.Set(1)
 	m.own = []prometheus.Collector{m.passes, m.passDuration, m.actions, m.deferrals, m.budget, m.budgetMax, m.budgetUsed,
-		m.notReady, m.servers, m.stalled, m.notified, m.leaderG, m.breakerG, m.rejects, m.lastPass, m.lastObs, build}
+		m.notReady, m.servers, m.stalled, m.paused, m.pausedAll, m.escalated, m.notified, m.leaderG, m.breakerG, m.rejects, m.lastPass, m.lastObs, build}
 	m.Registry.MustRegister(m.own...)
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.jm = newJournalMetrics(m.Registry)
@@ -80,6 +88,9 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.conflicts, m.refused)
 	m.own = append(m.own, m.conflicts, m.refused)
 	m.own = append(m.own, m.jm.healthy, m.jm.errors)
+	for r := actions.RungProcedure1; r <= actions.RungStalled; r++ {
+		m.escalated.WithLabelValues(strconv.Itoa(int(r))).Set(0)
+	}
 	for _, t := range health.ConditionTypes {
 		for _, st := range []health.Status{health.True, health.False, health.Unknown} {
 			m.servers.WithLabelValues(string(t), string(st)).Set(0)
@@ -143,6 +154,38 @@ func (m *Metrics) SetStalled(n int) {
 	m.stalled.Set(float64(n))
 }
 
+// ladder publishes the ladder: the stalled servers, the pauses, and how
+// many servers are on each rung above the first.
+func (m *Metrics) ladder(l *guard.Ladder) {
+	if m == nil || l == nil {
+		return
+	}
+	m.SetStalled(len(l.Stalled()))
+	holds := l.Holds()
+	_, all := holds[""]
+	delete(holds, "")
+	m.paused.Set(float64(len(holds)))
+	m.pausedAll.Set(boolGauge(all))
+	on := map[actions.Rung]int{}
+	for _, st := range l.Steps() {
+		r := st.Rung
+		if st.Stalled != "" {
+			r = actions.RungStalled
+		}
+		on[r]++
+	}
+	for r := actions.RungProcedure1; r <= actions.RungStalled; r++ {
+		m.escalated.WithLabelValues(strconv.Itoa(int(r))).Set(float64(on[r]))
+	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func (m *Metrics) pass(res PassResult) {
 	if m == nil {
 		return
@@ -188,11 +231,11 @@ func (m *Metrics) executed(res PassResult) {
 			continue
 		}
 		m.actions.WithLabelValues(string(a.Kind), string(s.Outcome)).Inc()
-		if s.Rule == "" {
+		if s.Rule() == "" {
 			delete(m.held, a.ID)
 			continue
 		}
-		class := guard.RuleClass(s.Rule)
+		class := s.Held.ClassName()
 		if m.held[a.ID] != class {
 			m.held[a.ID] = class
 			m.deferrals.WithLabelValues(string(a.Kind), class).Inc()
@@ -206,11 +249,11 @@ func (m *Metrics) executed(res PassResult) {
 }
 
 // Deferrals returns the holds counted so far by rule class
-// (guard.RuleClasses), every kind summed: an action counted once per hold.
+// (actions.HoldClasses), every kind summed: an action counted once per hold.
 func (m *Metrics) Deferrals() map[string]int {
 	out := map[string]int{}
-	for _, c := range guard.RuleClasses {
-		out[c] = 0
+	for _, c := range actions.HoldClasses {
+		out[string(c)] = 0
 	}
 	ch := make(chan prometheus.Metric, 64)
 	go func() { m.deferrals.Collect(ch); close(ch) }()
@@ -245,6 +288,9 @@ func (m *Metrics) observed(obs *observed.Observation, rep health.Report) {
 		for _, c := range s.Conditions {
 			counts[[2]string{string(c.Type), string(c.Status)}]++
 		}
+	}
+	for r := actions.RungProcedure1; r <= actions.RungStalled; r++ {
+		m.escalated.WithLabelValues(strconv.Itoa(int(r))).Set(0)
 	}
 	for _, t := range health.ConditionTypes {
 		for _, st := range []health.Status{health.True, health.False, health.Unknown} {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
-	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/notify"
 )
 
@@ -89,7 +88,7 @@ func (c *Controller) cmdbOutage(res PassResult) (time.Time, bool) {
 func approvalHeld(res PassResult) []string {
 	var ids []string
 	for id, s := range res.Exec.Steps {
-		if s.Outcome == actions.Deferred && guard.RuleClass(s.Rule) == "approval" {
+		if s.Outcome == actions.Deferred && s.Held.Class == actions.HoldApproval {
 			ids = append(ids, id)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/observed"
@@ -173,10 +174,10 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	held := c.retry.held(now)
 	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
-	held = c.pausedHeld(held)
 	if obs.CMDBErr == nil && (sweep || planner.NeedsServerList(d, obs)) {
 		o.ListServers(ctx, obs)
 	}
+	held = c.pausedHeld(held, obs, also) // after the server list: its spelling
 	in = planner.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
 	if need, pkgs := planner.Needs(in); len(need) > 0 || len(pkgs) > 0 {
 		o.ObserveAgents(ctx, obs, need, pkgs)
@@ -210,17 +211,18 @@ func (c *Controller) afterObserve(ctx context.Context, p *policy.Policy, in plan
 	if !ok {
 		return
 	}
-	t := c.breaker.Observe(now, actionable(obs), acted)
+	t := c.breaker.Observe(now, actionable(obs, now, p.Reconcile.PendingGrace), acted)
 	if t.Tripped || t.Closed {
 		c.recordBreaker(t)
 	}
 }
 
-// actionable counts pairs not Ready that are not a download in progress.
-func actionable(obs *observed.Observation) int {
+// actionable counts the pairs not Ready as desired.Judge judges them: not
+// Ready at the NS package version, and not a download within the grace.
+func actionable(obs *observed.Observation, now time.Time, grace time.Duration) int {
 	n := 0
 	for _, pr := range obs.Pairs() {
-		if pr.Status != vocab.Ready && !pr.Status.InProgress() {
+		if desired.Judge(pr, now, grace) == desired.PairNotReady {
 			n++
 		}
 	}
@@ -280,6 +282,7 @@ func (c *Controller) endPass(res PassResult) {
 	c.mu.Unlock()
 	c.metrics.pass(res)
 	c.metrics.gates(c.Policy(), c.limiter, c.breaker, res.End)
+	c.metrics.ladder(c.ladderState())
 	defer c.notifyPass(res)
 	if !res.Leader {
 		return

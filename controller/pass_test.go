@@ -145,7 +145,7 @@ func TestApprovalGate(t *testing.T) {
 		t.Fatalf("applied %d actions without approval", res.Applied())
 	}
 	held := res.Exec.Steps["set_credential_mode:NS:anonymous#1"]
-	if held.Outcome != actions.Deferred || held.Rule == "" {
+	if held.Outcome != actions.Deferred || held.Rule() == "" {
 		t.Fatalf("round 1 = %+v, want deferred awaiting approval", held)
 	}
 	r.ctl.Approvals().Approve(r.clk.Now(), "set_credential_mode:NS:anonymous#1", "set_credential_mode:NS:acc#2")

@@ -34,7 +34,7 @@ func (c *Controller) logPass(res PassResult) {
 	if next.Sub(now) >= 24*time.Hour {
 		at = next.In(loc).Format("2006-01-02 15:04")
 	}
-	lvl, msg := passLine(n, res, c.Report())
+	lvl, msg := passLine(n, res, c.Report(), c.Policy().Reconcile.PendingGrace)
 	c.log.Log(context.Background(), lvl, msg+"; next at "+at, "pass", res.ID, "plan", res.Plan.ID,
 		"duration", res.End.Sub(res.Start).Round(time.Millisecond).String())
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -44,7 +44,7 @@ func (c *Controller) logPass(res PassResult) {
 
 // passLine is the level and text of a pass's log line, without its
 // next time; rep is the health view after the pass (the latest read).
-func passLine(n int, res PassResult, rep *health.Report) (slog.Level, string) {
+func passLine(n int, res PassResult, rep *health.Report, grace time.Duration) (slog.Level, string) {
 	switch {
 	case res.Err != nil:
 		return slog.LevelError, fmt.Sprintf("pass %d failed: %v", n, res.Err)
@@ -54,7 +54,7 @@ func passLine(n int, res PassResult, rep *health.Report) (slog.Level, string) {
 		return slog.LevelWarn, fmt.Sprintf("pass %d: NS not read, nothing planned: %v", n, res.Obs.NSErr)
 	case !res.Leader:
 		return slog.LevelInfo, fmt.Sprintf("pass %d (follower: observing only, another reconciler acts): %s planned, %s",
-			n, vocab.Count(len(res.Plan.Actions), "action"), notReadyText(res, rep))
+			n, vocab.Count(len(res.Plan.Actions), "action"), notReadyText(res, rep, grace))
 	}
 	applied, held, failed := 0, 0, 0
 	for _, s := range res.Exec.Steps {
@@ -75,18 +75,18 @@ func passLine(n int, res PassResult, rep *health.Report) (slog.Level, string) {
 	if failed > 0 {
 		lvl = slog.LevelWarn
 	}
-	return lvl, line + "; " + notReadyText(res, rep)
+	return lvl, line + "; " + notReadyText(res, rep, grace)
 }
 
 // notReadyText counts the pairs not Ready at the latest read: the health
 // view's (read again after actions, see Options.ReadAfterApply), else the
 // pass's observation.
-func notReadyText(res PassResult, rep *health.Report) string {
+func notReadyText(res PassResult, rep *health.Report, grace time.Duration) string {
 	switch {
 	case rep != nil && rep.CMDBError == "":
 		return vocab.Count(rep.Totals.NotReady, "pair") + " not Ready"
 	case res.Obs != nil:
-		return vocab.Count(actionable(res.Obs), "pair") + " not Ready"
+		return vocab.Count(actionable(res.Obs, res.Start, grace), "pair") + " not Ready"
 	}
 	return "nothing observed"
 }
@@ -111,10 +111,10 @@ func (c *Controller) debugPass(res PassResult) {
 	shown := 0
 	for _, a := range res.Plan.Actions {
 		s, ok := res.Exec.Steps[a.ID]
-		if !ok || s.Rule == "" || shown == maxDebugHolds {
+		if !ok || s.Rule() == "" || shown == maxDebugHolds {
 			continue
 		}
 		shown++
-		c.log.DebugContext(ctx, "action held", "pass", res.ID, "action", a.ID, "outcome", string(s.Outcome), "rule", s.Rule)
+		c.log.DebugContext(ctx, "action held", "pass", res.ID, "action", a.ID, "outcome", string(s.Outcome), "rule", s.Rule())
 	}
 }

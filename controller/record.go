@@ -60,11 +60,11 @@ func (c *Controller) repeatHold(s apply.Step) bool {
 		delete(c.holds, id)
 		return false
 	}
-	if rule, ok := c.holds[id]; ok && rule == s.Rule {
+	if rule, ok := c.holds[id]; ok && rule == s.Rule() {
 		c.repeated++
 		return true
 	}
-	c.holds[id] = s.Rule
+	c.holds[id] = s.Rule()
 	return false
 }
 
@@ -88,7 +88,7 @@ func stepRecord(t audit.Type, s apply.Step) audit.Record {
 	a := s.Action
 	rec := audit.Record{Type: t, Pass: s.Pass, Plan: s.Plan, Action: a.ID, Kind: string(a.Kind),
 		Server: string(a.Target.Server), Package: string(a.Target.Package),
-		Mode: string(a.Mode), Account: a.Account, Rule: s.Rule, Outcome: audit.Outcome(s.Outcome)}
+		Mode: string(a.Mode), Account: a.Account, Rule: s.Rule(), Outcome: audit.Outcome(s.Outcome)}
 	// An intent carries the reasons (its outcome refers to it); so does a
 	// deferral or skip, which has no intent: every held action in the
 	// journal says why it was planned.
@@ -148,9 +148,4 @@ func guardGates(p *policy.Policy, c *Controller) *guard.Gates {
 	g := guard.New(p, c.limiter, c.breaker, c.approvals)
 	g.CycleOpen = c.cycleOpen
 	return g
-}
-
-// describe is a short label of a record for logs.
-func describe(r audit.Record) string {
-	return fmt.Sprintf("%s %s %s", r.Type, r.Action, r.Outcome)
 }

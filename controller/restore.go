@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -18,18 +19,12 @@ import (
 // every destructive limited kind counts as fully spent at that start.
 const JournalLostKey = "journal_lost"
 
-// ApprovalDetail is the Detail of an approval record: the action ids it
-// approves (a plan approval lists every action of the plan that needs one).
-type ApprovalDetail struct {
-	Actions []string `json:"actions"`
-	Reason  string   `json:"reason,omitempty"`
-}
+// ApprovalDetail is the Detail of an approval record (package inbox owns
+// the records of operators' requests).
+type ApprovalDetail = inbox.ApprovalDetail
 
 // BreakerDetail is the Detail of a breaker record.
-type BreakerDetail struct {
-	State  string `json:"state"` // tripped, closed, reset
-	Reason string `json:"reason"`
-}
+type BreakerDetail = inbox.BreakerDetail
 
 // Restore rebuilds budgets, approvals, the breaker and the refused
 // credentials from the journal at path, so a restart never grants a fresh
@@ -103,14 +98,7 @@ func (c *Controller) replay(r audit.Record, now time.Time) {
 	case audit.TypeObservation:
 		c.replayObservation(r, r.Detail)
 	case audit.TypeBreaker:
-		var d BreakerDetail
-		if json.Unmarshal(r.Detail, &d) == nil {
-			if d.State == "tripped" {
-				c.breaker.Trip(r.Time, d.Reason)
-			} else {
-				c.breaker.Reset()
-			}
-		}
+		c.breaker.Replay(r)
 	}
 }
 

@@ -55,8 +55,8 @@ func TestCycleApprovalCoversBothRounds(t *testing.T) {
 		t.Fatalf("%d set_credential_mode applied without approval; holds %v", n, res.Holds)
 	}
 	for _, id := range []string{round1, round2} {
-		if h := res.Holds[id]; h.Rule != "approval required: reconciler approve "+round1 {
-			t.Errorf("%s held by %q, want the cycle's approval", id, h.Rule)
+		if h := res.Holds[id]; h.Rule() != "approval required: reconciler approve "+round1 {
+			t.Errorf("%s held by %q, want the cycle's approval", id, h.Rule())
 		}
 	}
 	r.ctl.Approvals().Approve(r.clk.Now(), round1)

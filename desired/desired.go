@@ -14,12 +14,6 @@ type Scope interface {
 	Match(host vocab.Host) bool
 }
 
-// ScopeFunc adapts a function to Scope.
-type ScopeFunc func(host vocab.Host) bool
-
-// Match calls f.
-func (f ScopeFunc) Match(host vocab.Host) bool { return f(host) }
-
 // State is the desired state of a site. The zero Scope (nil) puts every
 // server in scope.
 type State struct {
@@ -121,12 +115,19 @@ func (v Verdict) String() string {
 }
 
 // Judge compares a pair with the rule that every assigned package is Ready
-// at the NS package version.
-func (s Server) Judge(p observed.Pair, now time.Time) Verdict {
+// at the NS package version (the package Judge, with the server's
+// pending grace).
+func (s Server) Judge(p observed.Pair, now time.Time) Verdict { return Judge(p, now, s.PendingGrace) }
+
+// Judge is the one judge of a pair's health, which status, the planner
+// and the pass all ask: Ready at the NS package version is PairReady; a
+// download in progress first seen less than grace ago (or at an unknown
+// time) is PairInGrace; anything else is PairNotReady.
+func Judge(p observed.Pair, now time.Time, grace time.Duration) Verdict {
 	switch {
 	case p.Status == vocab.Ready && p.Version == p.PackageVersion:
 		return PairReady
-	case p.Status.InProgress() && (p.Since.IsZero() || now.Sub(p.Since) < s.PendingGrace):
+	case p.Status.InProgress() && (p.Since.IsZero() || now.Sub(p.Since) < grace):
 		return PairInGrace
 	}
 	return PairNotReady

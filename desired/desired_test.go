@@ -43,7 +43,6 @@ func TestInScope(t *testing.T) {
 		{"include", globs{include: []string{"ps*"}}, "PS001", true},
 		{"not included", globs{include: []string{"ps*"}}, "SITE01", false},
 		{"excluded", globs{include: []string{"ps*"}, exclude: []string{"PS00[12]"}}, "ps002", false},
-		{"func", desired.ScopeFunc(func(h vocab.Host) bool { return h == "PS009" }), "PS009", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

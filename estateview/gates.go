@@ -113,5 +113,3 @@ func kindNames(ks []actions.Kind) []string {
 	}
 	return slices.Clip(out)
 }
-
-func isApproval(rule string) bool { return rule != "" && guard.RuleClass(rule) == "approval" }

@@ -62,7 +62,7 @@ func (v *View) publish(now time.Time) {
 // rung, scope, and the last plan's actions and their outcomes. A pass that
 // only saw a server again does not change its version.
 func visiblyChanged(a, b *Server) bool {
-	if a.InScope != b.InScope || a.Rung != b.Rung || a.NotReady != b.NotReady || a.InGrace != b.InGrace ||
+	if a.InScope != b.InScope || a.Rung != b.Rung || a.Paused != b.Paused || a.NotReady != b.NotReady || a.InGrace != b.InGrace ||
 		a.Name != b.Name || !sameConditions(a.Conditions, b.Conditions) || len(a.Next) != len(b.Next) {
 		return true
 	}

@@ -31,6 +31,7 @@ func (m *model) pass(res controller.PassResult, src Source, now time.Time) []cha
 	var changes []change
 	if res.Obs.CMDBErr == nil {
 		changes = m.observe(res, rep, src)
+		changes = append(changes, m.ladder(src, res.ID, res.Start)...)
 	}
 	changes = append(changes, m.acted(res)...)
 	m.plan(res)
@@ -192,7 +193,7 @@ func (m *model) plan(res controller.PassResult) {
 		pl := planned(a, res)
 		if pl.Outcome == string(actions.Deferred) || pl.Outcome == string(actions.Skipped) {
 			ps.Holds = append(ps.Holds, Hold{ID: a.ID, Kind: pl.Kind, Target: pl.Target, Outcome: pl.Outcome, Rule: pl.Rule})
-			if isApproval(pl.Rule) {
+			if res.Exec.Steps[a.ID].Held.Class == actions.HoldApproval {
 				m.est.Pending = append(m.est.Pending, Approval{ID: a.ID, Kind: pl.Kind, Target: pl.Target,
 					Plan: res.Plan.ID, Command: "reconciler approve " + a.ID})
 			}
@@ -220,7 +221,7 @@ func planned(a actions.Action, res controller.PassResult) Planned {
 		pl.Reasons = append(pl.Reasons, audit.Reason{Cause: string(r.Cause), Message: r.Message, Facts: facts})
 	}
 	if s, ok := res.Exec.Steps[a.ID]; ok {
-		pl.Outcome, pl.Rule = string(s.Outcome), s.Rule
+		pl.Outcome, pl.Rule = string(s.Outcome), s.Rule()
 		if s.Err != nil {
 			pl.Error = s.Err.Error()
 		}

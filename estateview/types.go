@@ -44,9 +44,12 @@ type Server struct {
 	InScope bool
 	// Conditions, one per ConditionTypes entry, in that order.
 	Conditions []Condition
-	// Rung is the escalation rung (DESIGN §3a); "" until the controller
-	// reports one.
+	// Rung is the escalation rung (DESIGN §3a), "0" to "3"; "" until the
+	// controller reports one.
 	Rung string
+	// Paused says who paused it (or every server), since when and why;
+	// "" when it is not paused.
+	Paused string
 	// Counts are its pairs by CMDB status when the last pass saw them
 	// (nil when it had no row in question and the server list was not read).
 	Counts   map[string]int

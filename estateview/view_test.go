@@ -30,8 +30,8 @@ func TestPushFollowsARepair(t *testing.T) {
 	if c := ps2.Condition("PackagesReady"); c.Status != "False" || !c.Since.Equal(first.Start) {
 		t.Fatalf("PS002 PackagesReady after pass 1: %+v", c)
 	}
-	if c := ps2.Condition(estateview.Stalled); c.Status != "" {
-		t.Errorf("Stalled is %q before the ladder reports it, want empty", c.Status)
+	if c := ps2.Condition(estateview.Stalled); c.Status != "False" || ps2.Rung != "0" {
+		t.Errorf("Stalled is %q on rung %q after a first remedy, want False on rung 0", c.Status, ps2.Rung)
 	}
 	ps3, _ := snap.Server("PS003")
 	if ps3.Evidence.Agent == nil || len(ps3.Evidence.Agent.FullControl) == 0 {

@@ -7,8 +7,9 @@
 // credentials (Login) so that the controller can stop every call that
 // would use them, not only retries of the one target.
 //
-// Drivers wrap their errors with Terminal, Waiting or Auth; the controller
-// reads them with Classify and AuthOf. The package holds no state and
+// Drivers wrap their errors with MarkTerminal or MarkAuth, or return an
+// error with a RetryAfter() time.Duration method for a wait (Waiting); the
+// controller reads them with Classify and AuthOf. The package holds no state and
 // decides no policy.
 package failure
 
@@ -50,24 +51,6 @@ func MarkTerminal(err error) error {
 		return nil
 	}
 	return &terminalError{err}
-}
-
-type waitingError struct {
-	err   error
-	after time.Duration
-}
-
-func (e *waitingError) Error() string             { return e.err.Error() }
-func (e *waitingError) Unwrap() error             { return e.err }
-func (e *waitingError) RetryAfter() time.Duration { return e.after }
-
-// MarkWaiting marks err as a wait: retry after d (for example the agent is
-// busy downloading). nil stays nil.
-func MarkWaiting(err error, d time.Duration) error {
-	if err == nil {
-		return nil
-	}
-	return &waitingError{err, d}
 }
 
 // Classify returns the class of err and, for Waiting, the delay.

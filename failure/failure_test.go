@@ -7,6 +7,16 @@ import (
 	"time"
 )
 
+// waitErr is an error that asks to be retried after a delay, as a driver
+// returns for a busy agent.
+type waitErr struct {
+	error
+	after time.Duration
+}
+
+func (e waitErr) Unwrap() error             { return e.error }
+func (e waitErr) RetryAfter() time.Duration { return e.after }
+
 func TestClassify(t *testing.T) {
 	base := errors.New("boom")
 	tests := []struct {
@@ -18,9 +28,9 @@ func TestClassify(t *testing.T) {
 		{"plain", base, Transient, 0},
 		{"terminal", MarkTerminal(base), Terminal, 0},
 		{"wrapped terminal", fmt.Errorf("update PS001: %w", MarkTerminal(base)), Terminal, 0},
-		{"waiting", MarkWaiting(base, time.Minute), Waiting, time.Minute},
-		{"wrapped waiting", fmt.Errorf("x: %w", MarkWaiting(base, 2*time.Minute)), Waiting, 2 * time.Minute},
-		{"terminal wins over waiting", MarkTerminal(MarkWaiting(base, time.Minute)), Terminal, 0},
+		{"waiting", waitErr{base, time.Minute}, Waiting, time.Minute},
+		{"wrapped waiting", fmt.Errorf("x: %w", waitErr{base, 2 * time.Minute}), Waiting, 2 * time.Minute},
+		{"terminal wins over waiting", MarkTerminal(waitErr{base, time.Minute}), Terminal, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,7 +43,7 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
-	if MarkTerminal(nil) != nil || MarkWaiting(nil, time.Second) != nil {
+	if MarkTerminal(nil) != nil {
 		t.Error("nil must stay nil")
 	}
 }

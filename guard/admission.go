@@ -1,8 +1,6 @@
 package guard
 
 import (
-	"strings"
-
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -64,20 +62,20 @@ func (st *admission) blocker(a actions.Action) string {
 	return first
 }
 
-// rule is why an action will not run: its hold's rule, or for one that
-// waits, the rule of the hold at the end of its chain, named.
-func (st *admission) rule(id string) string {
+// root is why an action will not run: its hold, or for one that waits,
+// the hold at the end of its chain (no class when there is none).
+func (st *admission) root(id string) actions.Hold {
 	for range len(st.waits) + 1 {
 		if h, ok := st.holds[id]; ok {
-			return h.Rule
+			return h
 		}
 		on, ok := st.waits[id]
 		if !ok {
-			return ""
+			break
 		}
 		id = on
 	}
-	return ""
+	return actions.Hold{}
 }
 
 // result is every action that will not run: the holds, and the waits as
@@ -88,20 +86,7 @@ func (st *admission) result() map[string]actions.Hold {
 		out[id] = h
 	}
 	for id, on := range st.waits {
-		out[id] = actions.Hold{Rule: actions.WaitRule(on), Outcome: actions.Deferred}
+		out[id] = actions.WaitHold(on)
 	}
 	return out
 }
-
-// heldBy is the rule of an action held because another one would be
-// held: "<what> ID would be held by RULE", what naming the binding rule
-// ("reset cycle:", "snapshot restore"). RuleClass reads RULE's class.
-// A rule that is already a binding rule is kept as it is, not nested.
-func heldBy(what, id, rule string) actions.Hold {
-	if strings.Contains(rule, heldByInfix) {
-		return actions.Hold{Rule: rule, Outcome: actions.Deferred}
-	}
-	return actions.Hold{Rule: what + " " + id + heldByInfix + rule, Outcome: actions.Deferred}
-}
-
-const heldByInfix = " would be held by "

@@ -125,7 +125,7 @@ func (c *Cycle) decide(st *admission, open bool) map[string]actions.Hold {
 	}
 	served := c.served(st)
 	if culprit := c.culprit(st, len(served) > 0); culprit != nil {
-		h := heldBy("reset cycle:", culprit.ID, st.rule(culprit.ID))
+		h := st.root(culprit.ID).BoundTo(actions.BindCycle, culprit.ID)
 		for _, a := range c.members() {
 			force(a, h)
 		}
@@ -134,7 +134,7 @@ func (c *Cycle) decide(st *admission, open bool) map[string]actions.Hold {
 	for _, s := range c.Servers {
 		for _, u := range []*actions.Action{c.First[s], c.Second[s]} {
 			if u != nil && !st.admitted(u.ID) {
-				h := heldBy("reset cycle:", u.ID, st.rule(u.ID))
+				h := st.root(u.ID).BoundTo(actions.BindCycle, u.ID)
 				force(c.First[s], h)
 				if c.Second[s] != nil {
 					force(c.Second[s], h)

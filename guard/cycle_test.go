@@ -181,8 +181,8 @@ func TestResetCycleAdmission(t *testing.T) {
 				t.Errorf("admitted %v\nwant     %v\nholds %v", got, tc.admitted, holds)
 			}
 			for id, rule := range tc.rules {
-				if holds[id].Rule != rule {
-					t.Errorf("%s held by %q\nwant %q", id, holds[id].Rule, rule)
+				if holds[id].Rule() != rule {
+					t.Errorf("%s held by %q\nwant %q", id, holds[id].Rule(), rule)
 				}
 			}
 			checkCycleWhole(t, tc.plan, holds, g.CycleOpen)
@@ -240,9 +240,9 @@ func TestDeletionWaitsWithItsRestore(t *testing.T) {
 	if got := admitted(plan, holds); len(got) != 0 {
 		t.Fatalf("admitted %v, want nothing: the update that restores the snapshot is held", got)
 	}
-	if r := holds[del.ID].Rule; !strings.HasPrefix(r, "snapshot restore "+upd.ID+" would be held by window freeze") ||
-		RuleClass(r) != "window" {
-		t.Errorf("deletion held by %q (class %s)", r, RuleClass(r))
+	if r := holds[del.ID].Rule(); !strings.HasPrefix(r, "snapshot restore "+upd.ID+" would be held by window freeze") ||
+		holds[del.ID].Class != actions.HoldWindow {
+		t.Errorf("deletion held by %q (class %s)", r, holds[del.ID].Class)
 	}
 	if g := gates(&policy.Policy{}); len(g.Admit(plan, t0)) != 0 {
 		t.Error("without the window, something is held")

@@ -93,36 +93,36 @@ func (g *Gates) admitOnce(p actions.Plan, now time.Time, cy *Cycle, forced map[s
 // check runs the gates on one action; held is true when one holds it.
 func (g *Gates) check(a actions.Action, now time.Time, cy *Cycle, st *admission) (actions.Hold, bool) {
 	if g.Policy.DryRun(a.Kind) {
-		return actions.Hold{Rule: "mode dry-run", Outcome: actions.Skipped}, true
+		return actions.Hold{Class: actions.HoldMode, Detail: "dry-run", Outcome: actions.Skipped}, true
 	}
 	if g.CycleOpen && Restores(a, g.Policy.Credential) {
 		// The cycle was admitted whole when it started: finish it.
 		return actions.Hold{}, false
 	}
 	if !a.Target.IsNS() && !g.Policy.Scope.Match(a.Target.Server) {
-		return deferred("scope")
+		return deferred(actions.HoldScope, "")
 	}
-	if ok, rule := g.Windows.Allowed(a.Kind, now); !ok {
-		return deferred(rule)
+	if ok, why := g.Windows.Allowed(a.Kind, now); !ok {
+		return deferred(actions.HoldWindow, why)
 	}
 	if x, ok := g.Limiter.Limit(a.Kind); ok && g.Limiter.Used(a.Kind, now)+st.used[a.Kind]+1 > x.Max {
-		return deferred(limitRule(x))
+		return deferred(actions.HoldLimit, limitDetail(x))
 	}
 	if bs := g.Breaker.State(); bs.Open {
-		return deferred("breaker open: " + bs.Reason)
+		return deferred(actions.HoldBreaker, bs.Reason)
 	}
 	if max := g.Policy.Reconcile.MaxServersPerPass; max > 0 && !a.Target.IsNS() &&
 		!st.servers[a.Target.Server] && len(st.servers) >= max {
-		return deferred(fmt.Sprintf("blast_radius %d servers per pass", max))
+		return deferred(actions.HoldBlastRadius, fmt.Sprintf("%d servers per pass", max))
 	}
 	if key := cy.approvalKey(a); g.Policy.NeedsApproval(a.Kind) && !g.Approvals.Approved(key, now) {
-		return deferred("approval required: reconciler approve " + key)
+		return deferred(actions.HoldApproval, key)
 	}
 	return actions.Hold{}, false
 }
 
-func deferred(rule string) (actions.Hold, bool) {
-	return actions.Hold{Rule: rule, Outcome: actions.Deferred}, true
+func deferred(c actions.HoldClass, detail string) (actions.Hold, bool) {
+	return actions.Held(c, detail), true
 }
 
 // Spent records a started action against its kind's budget: every action

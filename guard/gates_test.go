@@ -59,8 +59,8 @@ func TestGatesOrderAndRules(t *testing.T) {
 				tc.prep(g)
 			}
 			h := g.Admit(actions.Plan{Actions: []actions.Action{del}}, t0)[del.ID]
-			if h.Rule != tc.rule {
-				t.Errorf("rule = %q, want %q", h.Rule, tc.rule)
+			if h.Rule() != tc.rule {
+				t.Errorf("rule = %q, want %q", h.Rule(), tc.rule)
 			}
 		})
 	}
@@ -82,8 +82,8 @@ func TestGatesSharedBudgetAndDependencies(t *testing.T) {
 		t.Fatalf("holds = %v, want %v (the third deletion over a budget of 2, and what waits for it)", holds, want)
 	}
 	for id, rule := range want {
-		if holds[id].Rule != rule {
-			t.Errorf("%s held by %q, want %q", id, holds[id].Rule, rule)
+		if holds[id].Rule() != rule {
+			t.Errorf("%s held by %q, want %q", id, holds[id].Rule(), rule)
 		}
 	}
 }
@@ -97,7 +97,7 @@ func TestGatesBlastRadius(t *testing.T) {
 		act(actions.RunPackageRefresh, "", 0, ""),
 	}}
 	holds := g.Admit(plan, t0)
-	if len(holds) != 1 || holds["resend_status:PS003"].Rule != "blast_radius 2 servers per pass" {
+	if len(holds) != 1 || holds["resend_status:PS003"].Rule() != "blast_radius 2 servers per pass" {
 		t.Fatalf("holds = %v, want PS003 held by the blast radius only", holds)
 	}
 }

@@ -3,6 +3,7 @@ package guard
 import (
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ type Verification struct {
 type Ladder struct {
 	mu        sync.Mutex
 	servers   map[vocab.Host]*rungState
-	pausedAll string
+	pausedAll Hold
 	verify    time.Duration
 	base, cap time.Duration
 }
@@ -48,7 +49,14 @@ type rungState struct {
 	step    actions.LadderStep
 	use     actions.LadderUse // the rung and evidence of the chain applied last
 	applied time.Time         // when its resend_status was applied
-	paused  string
+	paused  Hold
+}
+
+// Hold is an admin's pause of enforcement: who, since when and why.
+type Hold struct {
+	By     string    `json:"by"`
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // NewLadder returns an empty ladder: verifyAfter is how long after a
@@ -135,18 +143,18 @@ func (l *Ladder) Retry(h vocab.Host) {
 }
 
 // Pause holds enforcement for server h, or for every server when h is "",
-// by who; Resume releases it.
-func (l *Ladder) Pause(h vocab.Host, who string) {
+// as p says; Resume releases it.
+func (l *Ladder) Pause(h vocab.Host, p Hold) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if who == "" {
-		who = "an admin"
+	if p.By == "" {
+		p.By = "an admin"
 	}
 	if h == "" {
-		l.pausedAll = who
+		l.pausedAll = p
 		return
 	}
-	l.state(h).paused = who
+	l.state(h).paused = p
 }
 
 // Resume releases a pause of server h, or the pause of all when h is "".
@@ -154,11 +162,11 @@ func (l *Ladder) Resume(h vocab.Host) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if h == "" {
-		l.pausedAll = ""
+		l.pausedAll = Hold{}
 		return
 	}
 	if s := l.servers[h]; s != nil {
-		s.paused = ""
+		s.paused = Hold{}
 	}
 }
 
@@ -175,17 +183,16 @@ func (l *Ladder) Steps() actions.Ladder {
 	return out
 }
 
-// Paused returns the servers held by a pause and who paused them; the
-// key "" means every server.
-func (l *Ladder) Paused() map[vocab.Host]string {
+// Holds returns the pauses in force; the key "" means every server.
+func (l *Ladder) Holds() map[vocab.Host]Hold {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := map[vocab.Host]string{}
-	if l.pausedAll != "" {
+	out := map[vocab.Host]Hold{}
+	if l.pausedAll.By != "" {
 		out[""] = l.pausedAll
 	}
 	for h, s := range l.servers {
-		if s.paused != "" {
+		if s.paused.By != "" {
 			out[h] = s.paused
 		}
 	}
@@ -214,6 +221,14 @@ func (l *Ladder) Pending() []Pending {
 	return out
 }
 
+// IsStalled reports whether server h is stalled.
+func (l *Ladder) IsStalled(h vocab.Host) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.servers[h]
+	return s != nil && s.step.Stalled != ""
+}
+
 // Stalled returns each stalled server's reason.
 func (l *Ladder) Stalled() map[vocab.Host]string {
 	l.mu.Lock()
@@ -225,4 +240,23 @@ func (l *Ladder) Stalled() map[vocab.Host]string {
 		}
 	}
 	return out
+}
+
+// Reasons of a stall (CamelCase, a contract as condition reasons are).
+const (
+	// StallTrustBroken: the 1789 trust error outlived the credential
+	// remedies; no action fixes the computer's domain trust.
+	StallTrustBroken = "TrustBroken"
+	// StallLadderExhausted: every rung was applied and verified not
+	// effective.
+	StallLadderExhausted = "LadderExhausted"
+)
+
+// StallReason names the cause of a stall from its message (the ladder
+// keeps the message the verification gave).
+func StallReason(msg string) string {
+	if strings.Contains(msg, "1789") {
+		return StallTrustBroken
+	}
+	return StallLadderExhausted
 }

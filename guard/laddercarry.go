@@ -13,7 +13,7 @@ import (
 // does not put it back on rung 0.
 type LadderCarry struct {
 	Servers   map[vocab.Host]CarriedStep `json:"servers,omitempty"`
-	PausedAll string                     `json:"paused_all,omitempty"`
+	PausedAll *Hold                      `json:"paused_all,omitempty"`
 }
 
 // CarriedStep is one server's ladder state in a LadderCarry.
@@ -21,7 +21,7 @@ type CarriedStep struct {
 	Step    actions.LadderStep `json:"step"`
 	Use     actions.LadderUse  `json:"use"`
 	Applied time.Time          `json:"applied,omitzero"`
-	Paused  string             `json:"paused,omitempty"`
+	Paused  *Hold              `json:"paused,omitempty"`
 }
 
 // Carry returns the ladder for a segment record; nil when it holds
@@ -29,14 +29,14 @@ type CarriedStep struct {
 func (l *Ladder) Carry() *LadderCarry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) == 0 && l.pausedAll == "" {
+	if len(l.servers) == 0 && l.pausedAll.By == "" {
 		return nil
 	}
-	c := &LadderCarry{Servers: map[vocab.Host]CarriedStep{}, PausedAll: l.pausedAll}
+	c := &LadderCarry{Servers: map[vocab.Host]CarriedStep{}, PausedAll: holdPtr(l.pausedAll)}
 	for h, s := range l.servers {
 		st := s.step
 		st.Attempts = maps.Clone(st.Attempts)
-		c.Servers[h] = CarriedStep{Step: st, Use: s.use, Applied: s.applied, Paused: s.paused}
+		c.Servers[h] = CarriedStep{Step: st, Use: s.use, Applied: s.applied, Paused: holdPtr(s.paused)}
 	}
 	return c
 }
@@ -47,14 +47,29 @@ func (l *Ladder) Carry() *LadderCarry {
 func (l *Ladder) Load(c *LadderCarry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.servers, l.pausedAll = map[vocab.Host]*rungState{}, ""
+	l.servers, l.pausedAll = map[vocab.Host]*rungState{}, Hold{}
 	if c == nil {
 		return
 	}
-	l.pausedAll = c.PausedAll
+	l.pausedAll = holdOf(c.PausedAll)
 	for h, s := range c.Servers {
 		st := s.Step
 		st.Attempts = maps.Clone(st.Attempts)
-		l.servers[h] = &rungState{step: st, use: s.Use, applied: s.Applied, paused: s.Paused}
+		l.servers[h] = &rungState{step: st, use: s.Use, applied: s.Applied, paused: holdOf(s.Paused)}
 	}
+}
+
+// holdPtr is a pause for JSON: nil when there is none.
+func holdPtr(h Hold) *Hold {
+	if h.By == "" {
+		return nil
+	}
+	return &h
+}
+
+func holdOf(h *Hold) Hold {
+	if h == nil {
+		return Hold{}
+	}
+	return *h
 }

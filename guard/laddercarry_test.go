@@ -21,8 +21,8 @@ func TestLadderCarryRoundTrip(t *testing.T) {
 		Stalled: "the ladder is exhausted"}, t0.Add(2*time.Minute))
 	l.Intent("PS002", actions.LadderUse{Rung: 1, Evidence: "e2", Pairs: 1})
 	l.Applied("PS002", "resend_status:PS002", actions.ResendStatus, t0)
-	l.Pause("PS003", "alice")
-	l.Pause("", "bob")
+	l.Pause("PS003", Hold{By: "alice", Since: t0, Reason: "change window"})
+	l.Pause("", Hold{By: "bob", Since: t0})
 
 	b, err := json.Marshal(l.Carry())
 	if err != nil {
@@ -35,10 +35,10 @@ func TestLadderCarryRoundTrip(t *testing.T) {
 	got := NewLadder(2*time.Minute, time.Minute, time.Hour)
 	got.Intent("PS009", actions.LadderUse{Evidence: "other"}) // replaced by the load
 	got.Load(&c)
-	if !reflect.DeepEqual(got.Steps(), l.Steps()) || !reflect.DeepEqual(got.Paused(), l.Paused()) ||
+	if !reflect.DeepEqual(got.Steps(), l.Steps()) || !reflect.DeepEqual(got.Holds(), l.Holds()) ||
 		!reflect.DeepEqual(got.Pending(), l.Pending()) || !reflect.DeepEqual(got.Stalled(), l.Stalled()) {
 		t.Errorf("loaded ladder\n steps %v paused %v pending %v\nwant\n steps %v paused %v pending %v",
-			got.Steps(), got.Paused(), got.Pending(), l.Steps(), l.Paused(), l.Pending())
+			got.Steps(), got.Holds(), got.Pending(), l.Steps(), l.Holds(), l.Pending())
 	}
 	if got.Stalled()["PS001"] == "" || len(got.Pending()) != 1 {
 		t.Errorf("stalled %v pending %v: want PS001 stalled and PS002 pending", got.Stalled(), got.Pending())

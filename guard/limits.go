@@ -85,9 +85,9 @@ func (l *Limiter) Remaining(k actions.Kind, now time.Time) int {
 	return max(0, x.Max-l.Used(k, now))
 }
 
-// rule names a limit as audit records and metrics show it.
-func limitRule(x policy.Limit) string {
-	return fmt.Sprintf("limit %s %d/%s", x.Kind, x.Max, x.Per)
+// limitDetail names a limit as a hold's detail ("delete_ns_snapshot 20/1h0m0s").
+func limitDetail(x policy.Limit) string {
+	return fmt.Sprintf("%s %d/%s", x.Kind, x.Max, x.Per)
 }
 
 // Reconfigure replaces the limits (a policy reload), keeping every spend

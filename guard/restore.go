@@ -18,7 +18,7 @@ func restoresHeld(p actions.Plan, st *admission) map[string]actions.Hold {
 			for _, id := range r.Requires {
 				if isPSSnapshotDeletion(id) && st.admitted(id) {
 					if _, done := out[id]; !done {
-						out[id] = heldBy("snapshot restore", u.ID, st.rule(u.ID))
+						out[id] = st.root(u.ID).BoundTo(actions.BindRestore, u.ID)
 					}
 				}
 			}

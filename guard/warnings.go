@@ -18,7 +18,7 @@ func Warnings(p *policy.Policy) []string {
 		if x.Kind == actions.SetCredentialMode && x.Max < 2 && p.Credential.Mode != vocab.Anonymous {
 			out = append(out, fmt.Sprintf("%s: the credential reset cycle needs 2 set_credential_mode within one window "+
 				"and is admitted whole; with max = %d it never starts, and stuck package servers stay broken",
-				limitRule(x), x.Max))
+				actions.Held(actions.HoldLimit, limitDetail(x)).Rule(), x.Max))
 		}
 	}
 	return out

@@ -19,11 +19,16 @@ var (
 	ns  = observed.NSState{Credential: acc, PolicyVersion: 7}
 
 	// The desired state of the fixtures: acc, every server but SITE*.
-	want = desired.New(acc, desired.ScopeFunc(func(h vocab.Host) bool {
+	want = desired.New(acc, scopeFunc(func(h vocab.Host) bool {
 		ok, _ := path.Match("site*", strings.ToLower(string(h)))
 		return !ok
 	}), 30*time.Minute)
 )
+
+// scopeFunc adapts a function to desired.Scope.
+type scopeFunc func(host vocab.Host) bool
+
+func (f scopeFunc) Match(host vocab.Host) bool { return f(host) }
 
 func pkg(i int) vocab.GUID { return vocab.MustGUID(fmt.Sprintf("aaaaaaaa-0000-0000-0000-%012d", i)) }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
-	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/site/sim"
 )
@@ -52,7 +51,7 @@ type Report struct {
 	// Passes counts the passes run (pass_start records).
 	Passes int `json:"passes"`
 	// Deferrals counts the actions deferred or skipped, by the class of
-	// the rule that held them (see guard.RuleClasses; every class present):
+	// the rule that held them (see actions.HoldClasses; every class present):
 	// an action is counted when it becomes held and when the class of the
 	// rule holding it changes, not at every pass it stays held.
 	Deferrals map[string]int `json:"deferrals"`
@@ -139,8 +138,8 @@ func (r *Report) count(applied map[actions.Kind]int, facts *journalFacts, limits
 			r.GlobalActions += applied[k]
 		}
 	}
-	for _, c := range guard.RuleClasses {
-		r.Deferrals[c] = 0
+	for _, c := range actions.HoldClasses {
+		r.Deferrals[string(c)] = 0
 	}
 	for c, n := range facts.deferrals {
 		r.Deferrals[c] += n

@@ -38,6 +38,8 @@ type ServerView struct {
 	// HistoryTotal.
 	History      []auditview.Row
 	HistoryTotal int
+	// Ladder is its escalation ladder; nil shows none.
+	Ladder *ServerLadder
 }
 
 // ForServer returns the part of plan that concerns server: its own
@@ -119,6 +121,9 @@ func RenderServer(w io.Writer, v ServerView) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s%s\n", c.Type, c.Status, orDash(c.Reason), vocab.Printable(c.Message), since)
 	}
 	tw.Flush()
+	if v.Ladder != nil {
+		renderLadder(ew, *v.Ladder)
+	}
 	renderEvidence(ew, v)
 	fmt.Fprintln(ew, "\nPlanned now: the actions of the next pass's plan that concern this server, numbered in this list:")
 	if len(v.Plan.Actions) == 0 && len(v.Plan.Notes) == 0 {

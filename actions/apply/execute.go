@@ -16,8 +16,7 @@ import (
 // Gates decide which actions may run now. Admit sees the whole plan at
 // once and decides in plan order, so budgets and blast radius are shared
 // deterministically; actions absent from the result are admitted. The
-// result may also name actions that wait for a held one (rule
-// "dependency ID"): the executor defers those by their prerequisites.
+// result may also name actions that wait for a held one (actions.WaitHold): the executor defers those by their prerequisites.
 type Gates interface {
 	Admit(p actions.Plan, now time.Time) map[string]actions.Hold
 	// Spent tells the gates an action was started at.
@@ -35,9 +34,12 @@ type Step struct {
 	Plan    string
 	Action  actions.Action
 	Outcome actions.Outcome // empty for an intent
-	Rule    string
+	Held    actions.Hold    // why it did not run (no class: it ran)
 	Err     error
 }
+
+// Rule is the text of the step's hold ("" when it ran).
+func (s Step) Rule() string { return s.Held.Rule() }
 
 // Recorder writes the audit trail. Intent must be durable when it returns:
 // the action runs only after. An Intent error that wraps ErrUnrecordable
@@ -63,9 +65,12 @@ type Executor struct {
 // StepResult is the fate of one action.
 type StepResult struct {
 	Outcome actions.Outcome
-	Rule    string
+	Held    actions.Hold // why it did not run (no class: it ran)
 	Err     error
 }
+
+// Rule is the text of the result's hold ("" when it ran).
+func (s StepResult) Rule() string { return s.Held.Rule() }
 
 // Result is what a pass applied.
 type Result struct {

@@ -96,8 +96,8 @@ func (r *fakeRecorder) Outcome(_ context.Context, s Step) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	line := fmt.Sprintf("%s %s", s.Outcome, s.Action.ID)
-	if s.Rule != "" {
-		line += " [" + s.Rule + "]"
+	if s.Rule() != "" {
+		line += " [" + s.Rule() + "]"
 	}
 	r.log = append(r.log, line)
 	return nil
@@ -187,7 +187,7 @@ func checkIntentBeforeOutcome(t *testing.T, rec *fakeRecorder) {
 func TestExecuteDefersDependants(t *testing.T) {
 	p := fivePlan(t)
 	del := actions.FormatID(actions.DeleteNSSnapshot, actions.Target{Package: pkg(1)}, 0, "")
-	g := &fakeGates{holds: map[string]actions.Hold{del: {Rule: "limit delete_ns_snapshot 20/1h", Outcome: actions.Deferred}}}
+	g := &fakeGates{holds: map[string]actions.Hold{del: actions.Held(actions.HoldLimit, "delete_ns_snapshot 20/1h")}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, g, rec, 4).Run(context.Background(), "pass-1", p); err != nil {
@@ -300,7 +300,7 @@ func TestExecuteSnapshotRepairDoesNotWaitForTheNSCredential(t *testing.T) {
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
 	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
-	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "approval required: reconciler approve " + set, Outcome: actions.Deferred}}}
+	g := &fakeGates{holds: map[string]actions.Hold{set: actions.Held(actions.HoldApproval, set)}}
 	d := &fakeDriver{}
 	rec := &fakeRecorder{}
 	if _, err := newExec(d, g, rec, 2).Run(context.Background(), "p", p); err != nil {
@@ -321,7 +321,7 @@ func TestExecuteReportWaitsForTheCredentialChange(t *testing.T) {
 	f.agents["PS001"].Facts.Applied = anon
 	p := f.plan()
 	set := actions.FormatID(actions.SetCredentialMode, actions.Target{}, 0, vocab.ACC)
-	g := &fakeGates{holds: map[string]actions.Hold{set: {Rule: "limit set_credential_mode 4/24h", Outcome: actions.Deferred}}}
+	g := &fakeGates{holds: map[string]actions.Hold{set: actions.Held(actions.HoldLimit, "set_credential_mode 4/24h")}}
 	d := &fakeDriver{}
 	if _, err := newExec(d, g, &fakeRecorder{}, 2).Run(context.Background(), "p", p); err != nil {
 		t.Fatal(err)

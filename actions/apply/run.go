@@ -141,11 +141,11 @@ func (r *run) readyTargets() []vocab.Host {
 // intent and starts it.
 func (r *run) decide(ctx context.Context, i int) (bool, error) {
 	a := r.plan.Actions[i]
-	if o, rule := r.hold(a); o != "" {
-		return false, r.resolve(ctx, i, StepResult{Outcome: o, Rule: rule})
+	if h, held := r.hold(a); held {
+		return false, r.resolve(ctx, i, StepResult{Outcome: h.Outcome, Held: h})
 	}
 	crashpoint.Hit(crashpoint.BeforeIntent)
-	if err := r.e.Recorder.Intent(ctx, r.step(a, "", "", nil)); err != nil {
+	if err := r.e.Recorder.Intent(ctx, r.step(a, "", actions.Hold{}, nil)); err != nil {
 		if errors.Is(err, ErrUnrecordable) {
 			return false, r.unrecorded(ctx, i, err)
 		}
@@ -173,18 +173,16 @@ func (r *run) unrecorded(ctx context.Context, i int, cause error) error {
 	return r.resolve(ctx, i, StepResult{Outcome: actions.Failed, Err: err})
 }
 
-// hold returns the outcome and rule that keep a from running, if any.
-func (r *run) hold(a actions.Action) (actions.Outcome, string) {
+// hold returns the hold that keeps a from running, if any.
+func (r *run) hold(a actions.Action) (actions.Hold, bool) {
 	if id, ok := r.broken[a.Target.Server]; ok && !r.restoresCycle(a) {
-		return actions.Skipped, "after failure of " + id
+		return actions.Hold{Class: actions.HoldAfter, Detail: id, Outcome: actions.Skipped}, true
 	}
 	if unmet := r.unmet(a); unmet != "" {
-		return actions.Deferred, actions.WaitRule(unmet)
+		return actions.WaitHold(unmet), true
 	}
-	if h, ok := r.holds[a.ID]; ok {
-		return h.Outcome, h.Rule
-	}
-	return "", ""
+	h, ok := r.holds[a.ID]
+	return h, ok
 }
 
 // restoresCycle reports whether a is round 2 of the reset cycle and round 1
@@ -252,15 +250,15 @@ func (r *run) resolve(ctx context.Context, i int, sr StepResult) error {
 		}
 	}
 	crashpoint.Hit(crashpoint.BeforeOutcome)
-	err := r.e.Recorder.Outcome(context.WithoutCancel(ctx), r.step(a, sr.Outcome, sr.Rule, sr.Err))
+	err := r.e.Recorder.Outcome(context.WithoutCancel(ctx), r.step(a, sr.Outcome, sr.Held, sr.Err))
 	if err != nil {
 		return fmt.Errorf("%w: outcome %s: %w", ErrJournal, a.ID, err)
 	}
 	return nil
 }
 
-func (r *run) step(a actions.Action, o actions.Outcome, rule string, err error) Step {
-	return Step{Pass: r.pass, Plan: r.plan.ID, Action: a, Outcome: o, Rule: rule, Err: err}
+func (r *run) step(a actions.Action, o actions.Outcome, h actions.Hold, err error) Step {
+	return Step{Pass: r.pass, Plan: r.plan.ID, Action: a, Outcome: o, Held: h, Err: err}
 }
 
 func (r *run) log(a actions.Action, sr StepResult) {
@@ -269,8 +267,8 @@ func (r *run) log(a actions.Action, sr StepResult) {
 		lvl = slog.LevelWarn
 	}
 	attrs := []any{"action", a.ID, "kind", a.Kind, "server", a.Target.String(), "outcome", sr.Outcome}
-	if sr.Rule != "" {
-		attrs = append(attrs, "rule", sr.Rule)
+	if rule := sr.Rule(); rule != "" {
+		attrs = append(attrs, "rule", rule)
 	}
 	if sr.Err != nil {
 		attrs = append(attrs, "err", sr.Err)

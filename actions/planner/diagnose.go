@@ -2,11 +2,12 @@ package planner
 
 import (
 	"fmt"
-	"github.com/itms-tools/reconciler/actions"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/desired"
 	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -171,7 +172,7 @@ func hasPrincipal(acl []string, account string) bool {
 func diagnosePair(p *observed.Pair, f *observed.PackageFiles, fok bool, s observed.Snapshot, sok bool,
 	now time.Time, grace time.Duration) (pkgCause, string) {
 	pc := pkgCause{pair: p, files: f, nsSnap: s}
-	if p.Status.InProgress() && young(p.Since, now, grace) {
+	if desired.Judge(*p, now, grace) == desired.PairInGrace {
 		return pc, fmt.Sprintf("%s within the pending grace (%s): left alone", p.Status, grace)
 	}
 	if !fok {
@@ -195,10 +196,4 @@ func diagnosePair(p *observed.Pair, f *observed.PackageFiles, fok bool, s observ
 		pc.cause = actions.StatusLost
 	}
 	return pc, ""
-}
-
-// young reports whether a pair first seen at since is within the grace; an
-// unknown first-seen time counts as just seen.
-func young(since, now time.Time, grace time.Duration) bool {
-	return since.IsZero() || now.Sub(since) < grace
 }

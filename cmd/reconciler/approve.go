@@ -7,16 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/audit"
-	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/guard"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/policy"
-	"github.com/itms-tools/reconciler/rights"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -56,7 +53,7 @@ func runApprove(ctx context.Context, e *env, args []string) int {
 	if pol == nil || len(acts) == 0 {
 		return code
 	}
-	req := controller.Request{Type: audit.TypeApproval, Plan: plan, Actions: acts, Reason: *reason,
+	req := inbox.Request{Type: audit.TypeApproval, Plan: plan, Actions: acts, Reason: *reason,
 		Actor: audit.CurrentActor(), At: e.clock.Now()}
 	seq, queued, err := deliver(e, log, pol.Audit.Path, req)
 	if err != nil {
@@ -184,34 +181,7 @@ func planApprovals(ctx context.Context, e *env, c *common, plan string) (*policy
 // deliver records req in the journal at path when no daemon holds it, and
 // returns the record's seq; when a daemon holds it, it queues req in the
 // journal's inbox for the daemon's next pass and returns the file.
-func deliver(e *env, log *slog.Logger, path string, req controller.Request) (int64, string, error) {
-	rec, err := req.Record()
-	if err != nil {
-		return 0, "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return 0, "", fmt.Errorf("journal folder: %w", err)
-	}
-	j, err := audit.Open(path, audit.Options{Clock: e.clock, Logger: log})
-	if errors.Is(err, audit.ErrInUse) {
-		if err := rights.SameAccount(path); err != nil {
-			return 0, "", fmt.Errorf("%w; run the command as that account (sudo -u ACCOUNT reconciler ...)", err)
-		}
-		name, err := controller.Submit(path, req)
-		return 0, name, err
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("open audit journal: %w", err)
-	}
-	for _, r := range j.Recovered() {
-		log.Warn("journal recovery", "type", r.Type, "action", r.Action, "outcome", r.Outcome)
-	}
-	stored, err := j.Append(rec)
-	if cerr := j.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("record %s: %w", req.Type, err)
-	}
-	return stored.Seq, "", nil
+func deliver(e *env, log *slog.Logger, path string, req inbox.Request) (int64, string, error) {
+	d, err := inbox.Deliver(path, req, audit.Options{Clock: e.clock, Logger: log})
+	return d.Seq, d.Queued, err
 }

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/itms-tools/reconciler/audit"
-	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/guard"
-	"github.com/itms-tools/reconciler/rights"
+	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -57,7 +52,7 @@ func breakerReset(e *env, args []string) int {
 	if pol == nil {
 		return code
 	}
-	req := controller.Request{Type: audit.TypeBreaker, Reason: *reason, Actor: audit.CurrentActor(), At: e.clock.Now()}
+	req := inbox.Request{Type: audit.TypeBreaker, Reason: *reason, Actor: audit.CurrentActor(), At: e.clock.Now()}
 	seq, queued, err := deliver(e, log, pol.Audit.Path, req)
 	if err != nil {
 		return e.errorf("breaker reset: %v", err)
@@ -103,53 +98,24 @@ func breakerStatus(e *env, args []string) int {
 	return exitOK
 }
 
-// lastBreakerState replays the breaker records of the journal the way
-// controller.Restore does: tripped opens, anything else closes.
+// lastBreakerState folds the journal into a breaker as controller.Restore
+// does (guard.Breaker.Replay): breaker records, and the state segment
+// records carry.
 func lastBreakerState(path string) (guard.BreakerState, error) {
-	var st guard.BreakerState
-	err := audit.Filter(path, audit.Query{Type: string(audit.TypeBreaker)}, func(r audit.Record) error {
-		var d controller.BreakerDetail
-		if json.Unmarshal(r.Detail, &d) != nil {
-			return nil
-		}
-		if d.State == "tripped" {
-			st = guard.BreakerState{Open: true, Since: r.Time, Reason: d.Reason}
-		} else {
-			st = guard.BreakerState{}
-		}
+	b := guard.NewBreaker(0)
+	err := audit.ReadAll(path, func(r audit.Record) error {
+		b.Replay(r)
 		return nil
 	})
-	return st, err
+	return b.State(), err
 }
 
 // queuedResets lists the breaker requests waiting in the journal's inbox
-// that the daemon will take: files it would refuse (see package rights)
-// are left out. An unreadable inbox or file is left to the daemon to
-// report.
+// that the daemon will take.
 func queuedResets(path string) []string {
-	dir := controller.InboxDir(path)
-	check := rights.New()
-	entries, err := os.ReadDir(dir)
-	if err != nil || check.Folder(dir) != nil {
-		return nil
-	}
 	var out []string
-	for _, en := range entries {
-		if !en.Type().IsRegular() || !strings.HasSuffix(en.Name(), ".json") {
-			continue
-		}
-		name := filepath.Join(dir, en.Name())
-		f, _, err := check.Open(name)
-		if err != nil {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-		f.Close()
-		var req controller.Request
-		if err == nil && json.Unmarshal(b, &req) == nil && req.Type == audit.TypeBreaker {
-			out = append(out, name)
-		}
+	for _, q := range inbox.Pending(path, audit.TypeBreaker) {
+		out = append(out, q.File)
 	}
-	slices.Sort(out)
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/guard"
 )
 
 const tripReason = "not-Ready pairs grew from 3 to 9 after a pass that acted"
@@ -162,5 +163,40 @@ func TestBreakerUsage(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", res.code, res.stdout, res.stderr, tt.code, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestBreakerStatusAfterRetention: a breaker tripped in a segment that
+// retention removed is still open, as the daemon restores it from the
+// state the segment record carries.
+func TestBreakerStatusAfterRetention(t *testing.T) {
+	dir := t.TempDir()
+	pol := simPolicy(t, dir, "")
+	path := filepath.Join(dir, "audit.jsonl")
+	clk := clock.NewFake(t0)
+	j := openTestJournal(t, path, clk)
+	appendAll(t, j, clk, time.Minute, breakerRecord("tripped", tripReason))
+	since := clk.Now()
+	carry := audit.JSON(controller.CarriedState{Breaker: &guard.BreakerState{Open: true, Since: since, Reason: tripReason}})
+	for range 2 { // two rotations: retention keeps the newest segment
+		clk.Advance(time.Hour)
+		appendAll(t, j, clk, time.Minute, audit.Record{Type: audit.TypeNote, Detail: audit.JSON("pass")})
+		if err := j.Checkpoint(audit.Checkpoint{Carry: carry, Needed: clk.Now().Add(time.Hour),
+			Rotation: &audit.Rotation{Size: 1, RetainSize: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	for _, r := range readJournal(t, path) {
+		if r.Type == audit.TypeBreaker {
+			t.Fatalf("the tripped record is still in the journal: retention removed nothing")
+		}
+	}
+	res := runCLI(t, clk, "breaker", "status", "--policy", pol)
+	if want := "breaker OPEN since 2026-03-01T02:01:00Z: " + tripReason + "\n"; res.code != exitOK || res.stdout != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and %q", res.code, res.stdout, res.stderr, want)
+	}
+	if ctl := daemonController(t, pol, nil, clk); !ctl.Breaker().State().Open {
+		t.Error("the daemon does not restore the breaker either: the test journal is wrong")
 	}
 }

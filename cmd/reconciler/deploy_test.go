@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/itms-tools/reconciler/audit/rfc5424"
-	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/daemon"
 )
 
 // metricRef finds the reconciler's metric names in a rule or a query.
@@ -21,10 +21,9 @@ var metricRef = regexp.MustCompile(`\breconciler_[a-z0-9_]+`)
 // policy forwards).
 func daemonMetricNames(t *testing.T) []string {
 	t.Helper()
-	m := controller.NewMetrics()
 	f := rfc5424.New(rfc5424.Config{Network: "udp", Address: "127.0.0.1:9"})
 	defer f.Close()
-	registerForwarder(m, f)
+	m := daemon.NewMetrics(f)
 	names := m.MetricNames()
 	mfs, err := m.Registry.Gather()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/inbox"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -148,7 +149,7 @@ func daemonController(t *testing.T, policyPath string, j controller.Journal, clk
 // inboxFiles lists the request files waiting in the inbox of journal.
 func inboxFiles(t *testing.T, journal string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(controller.InboxDir(journal), "*.json"))
+	files, err := filepath.Glob(filepath.Join(inbox.Dir(journal), "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/audit/rfc5424"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/daemon"
 	"github.com/itms-tools/reconciler/localkey"
 )
 
@@ -25,11 +26,6 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal folder: %w", err)
 	}
-	lost := journalLost(path)
-	if lost {
-		s.log.Error("the audit journal is missing or empty though it existed (its lock file is there): "+
-			"destructive kinds get no budget for one limit window", "journal", path)
-	}
 	opt, err := s.journalOptions()
 	if err != nil {
 		return nil, err
@@ -37,6 +33,11 @@ func (s *session) openJournal(command string) (*audit.Journal, error) {
 	j, err := audit.Open(path, opt)
 	if err != nil {
 		return nil, fmt.Errorf("open audit journal: %w", err)
+	}
+	lost := j.Lost()
+	if lost {
+		s.log.Error("the audit journal is missing or empty though it existed (its lock file is there): "+
+			"destructive kinds get no budget for one limit window", "journal", path)
 	}
 	for _, r := range j.Recovered() {
 		s.log.Warn("journal recovery", "type", r.Type, "action", r.Action, "outcome", r.Outcome)
@@ -119,19 +120,6 @@ func (s *session) forwarder() *rfc5424.Forwarder {
 	return s.fwd
 }
 
-// journalLost reports a journal that existed and is gone or was emptied:
-// its lock file (which audit.Open leaves behind) is there, and the live
-// file is missing or empty with no segment before it. A first start has
-// neither.
-func journalLost(path string) bool {
-	fi, jerr := os.Stat(path)
-	_, lerr := os.Stat(audit.LockPath(path))
-	if lerr != nil {
-		return false
-	}
-	return errors.Is(jerr, fs.ErrNotExist) || jerr == nil && fi.Size() == 0
-}
-
 // readKey loads the journal's key for reading commands (verify, status,
 // plan): nil when it does not exist yet (nothing to check against) or
 // cannot be read (the error says why; such commands run as another user).
@@ -157,7 +145,7 @@ func (s *session) takeLead(ctx context.Context) (bool, error) {
 // rebuilt from the journal.
 func (s *session) leaderController(j *audit.Journal, m *controller.Metrics) (*controller.Controller, error) {
 	ctl, err := controller.New(controller.Options{Policy: s.pol, Site: s.site.Site, Journal: j,
-		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path, FleetEvery: fleetEvery, ReadAfterApply: true})
+		Clock: s.clk, Logger: s.log, Metrics: m, JournalPath: s.pol.Audit.Path, FleetEvery: daemon.FleetEvery, ReadAfterApply: true})
 	if err != nil {
 		return nil, err
 	}

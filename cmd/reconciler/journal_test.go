@@ -18,6 +18,7 @@ import (
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/itms-tools/reconciler/daemon"
 	"github.com/itms-tools/reconciler/leader"
 )
 
@@ -220,9 +221,9 @@ func TestHealthEndpointsReportTheJournal(t *testing.T) {
 
 func probe(ctl *controller.Controller, path string) (int, string) {
 	rec := httptest.NewRecorder()
-	h := healthz(ctl)
+	h := daemon.Healthz(ctl)
 	if path == "/readyz" {
-		h = readyz(ctl)
+		h = daemon.Readyz(ctl)
 	}
 	h(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec.Code, rec.Body.String()

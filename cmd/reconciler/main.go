@@ -18,6 +18,7 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
+	"github.com/itms-tools/reconciler/daemon"
 	"github.com/itms-tools/reconciler/suggest"
 	"github.com/itms-tools/reconciler/vocab"
 )
@@ -63,7 +64,7 @@ type env struct {
 	// notifier is told of the daemon's start, reloads and stop; nil means
 	// systemd's notify socket when there is one (package sdnotify). The
 	// Windows service sets one that reports Running to the SCM.
-	notifier notifier
+	notifier daemon.ServiceManager
 }
 
 func main() {

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
+	"github.com/itms-tools/reconciler/daemon"
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 	"github.com/itms-tools/reconciler/redact"
@@ -58,7 +57,7 @@ func notifyTest(ctx context.Context, e *env, args []string) int {
 	name := fs.Arg(0)
 	cfg, ok := receiverConfig(pol, name)
 	if !ok {
-		return e.errorf("notify test: no notify %q block in %s (receivers: %s)", name, pol.File, receiverNames(pol))
+		return e.errorf("notify test: no notify %q block in %s (receivers: %s)", name, pol.File, daemon.ReceiverNames(pol))
 	}
 	r, err := notify.BuildOne(cfg, buildOptions(e))
 	if err != nil {
@@ -87,18 +86,6 @@ func receiverConfig(p *policy.Policy, name string) (notify.Config, bool) {
 		}
 	}
 	return notify.Config{}, false
-}
-
-func receiverNames(p *policy.Policy) string {
-	var names []string
-	for _, c := range p.Notify {
-		names = append(names, c.Name)
-	}
-	if len(names) == 0 {
-		return "none"
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
 }
 
 // buildOptions reads secrets through the command's environment.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/itms-tools/reconciler/audit"
-	"github.com/itms-tools/reconciler/auditview"
 	"github.com/itms-tools/reconciler/clock"
 	"github.com/itms-tools/reconciler/controller"
 	"github.com/itms-tools/reconciler/notify"
@@ -124,76 +121,6 @@ func TestNotifyExamplePolicyChecks(t *testing.T) {
 	res := runCLI(t, clock.NewFake(t0), "policy", "check", filepath.Join("..", "..", "examples", "policies", "notify.hcl"))
 	if res.code != exitOK {
 		t.Errorf("policy check: exit %d: %s", res.code, res.stderr)
-	}
-}
-
-// TestDaemonNotifierJournals: the daemon's notifier delivers what is
-// queued before it stops, journals the outcome as a notification record,
-// and keeps the receivers' secrets out of the message and the journal.
-func TestDaemonNotifierJournals(t *testing.T) {
-	clk := clock.NewFake(t0)
-	dir := t.TempDir()
-	srv := newHookServer(t, clk, http.StatusNoContent)
-	pol := notifyPolicy(t, dir, srv.Server, "")
-	s := testSession(t, pol, clk)
-	j := openTestJournal(t, s.pol.Audit.Path, clk)
-	m := controller.NewMetrics()
-	n, err := s.startNotifier(func() *audit.Journal { return j }, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Notify(notify.BreakerTrippedEvent(clk.Now(), "grew; the agent echoed "+hookKey))
-	drainNotifier(n, s.pol)
-	j.Close()
-	var got []map[string]any
-	for _, r := range readJournal(t, s.pol.Audit.Path) {
-		if r.Type != audit.TypeNotification {
-			continue
-		}
-		var d map[string]any
-		if err := json.Unmarshal(r.Detail, &d); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, d)
-	}
-	if len(got) != 1 || got[0]["receiver"] != "hook" || got[0]["outcome"] != "delivered" || got[0]["event"] != "breaker_tripped" {
-		t.Fatalf("notification records %v, want one delivered breaker_tripped to hook", got)
-	}
-	if text := gatherText(t, m); !strings.Contains(text, `reconciler_notifications_total{outcome="delivered",receiver="hook"} 1`) {
-		t.Errorf("the delivery is not counted:\n%s", text)
-	}
-	if srv.verified != 1 || strings.Contains(srv.bodies[0], "SENTINEL") || !strings.Contains(srv.bodies[0], "[redacted]") {
-		t.Errorf("receiver verified %d; body %s: want the key scrubbed", srv.verified, srv.bodies)
-	}
-	if raw, _ := os.ReadFile(s.pol.Audit.Path); strings.Contains(string(raw), "SENTINEL") {
-		t.Error("the journal holds the signing key")
-	}
-}
-
-// TestDaemonNotifierMissingSecret: a receiver that cannot be built stops
-// the daemon's start, naming the receiver and the source of its secret.
-func TestDaemonNotifierMissingSecret(t *testing.T) {
-	clk := clock.NewFake(t0)
-	dir := t.TempDir()
-	srv := newHookServer(t, clk, http.StatusNoContent)
-	pol := notifyPolicy(t, dir, srv.Server, "notify \"chat\" {\n  type = \"slack\"\n  url_env = \"NO_SUCH_VAR\"\n}\n")
-	s := testSession(t, pol, clk)
-	_, err := s.startNotifier(func() *audit.Journal { return nil }, nil)
-	if err == nil || !strings.Contains(err.Error(), `notify "chat": URL: environment variable NO_SUCH_VAR is not set`) {
-		t.Errorf("err = %v", err)
-	}
-}
-
-// TestAuditNoteOfNotification: `reconciler audit` shows a delivery outcome
-// in words.
-func TestAuditNoteOfNotification(t *testing.T) {
-	r := deliveryRecord(notify.Delivery{Receiver: "hook", Type: "webhook", Kind: notify.BreakerTripped,
-		Status: notify.Firing, Outcome: notify.Failed, Attempt: 2, Error: "HTTP 502"})
-	if got, want := auditview.Note(auditview.Row{Record: r}), "hook failed breaker_tripped (firing), attempt 2"; got != want {
-		t.Errorf("note %q, want %q", got, want)
-	}
-	if r.Type != audit.TypeNotification || r.Error != "HTTP 502" {
-		t.Errorf("record %+v", r)
 	}
 }
 

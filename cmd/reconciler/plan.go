@@ -44,7 +44,7 @@ func newPlanJSON(version int, p actions.Plan, holds map[string]actions.Hold) pla
 	}
 	v2 := make(map[string]heldV2, len(holds))
 	for id, h := range holds {
-		v2[id] = heldV2{Rule: h.Rule, Outcome: h.Outcome}
+		v2[id] = heldV2{Rule: h.Rule(), Outcome: h.Outcome}
 	}
 	out.Held = v2
 	return out

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
 )
 
@@ -25,48 +23,6 @@ func TestDeepPolicyRefusedAtCheckAndStart(t *testing.T) {
 		if r.code != exitError || !strings.Contains(r.stderr, want) {
 			t.Errorf("%s: exit %d, stderr %.300q; want exit 1 and %q", args[0], r.code, r.stderr, want)
 		}
-	}
-}
-
-// TestDeepPolicyReloadKeepsTheDaemon: the daemon's reload path (SIGHUP or
-// a file change, then controller.RejectPolicy) refuses the file, journals
-// policy_rejected with the position, and goes on with the policy in force.
-func TestDeepPolicyReloadKeepsTheDaemon(t *testing.T) {
-	dir := t.TempDir()
-	path := simPolicy(t, dir, "")
-	clk := clock.NewFake(t0)
-	s := testSession(t, path, clk)
-	j := openTestJournal(t, s.pol.Audit.Path, clk)
-	ctl, err := s.controller(j, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(mustRead(t, path), deepHCL...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hup := make(chan os.Signal)
-	n := &fakeNotifier{journal: s.pol.Audit.Path, events: make(chan string, 16)}
-	reloads := watchPolicy(ctx, s, ctl, hup, n, nil, nil)
-	hup <- os.Interrupt // the first reload
-	hup <- os.Interrupt // taken once the first one was handled
-	var rejected []audit.Record
-	for _, r := range readJournal(t, s.pol.Audit.Path) {
-		if r.Type == audit.TypePolicyRejected {
-			rejected = append(rejected, r)
-		}
-	}
-	if len(rejected) == 0 || !strings.Contains(rejected[0].Error, path+":12:37: Policy nested too deeply") {
-		t.Fatalf("policy_rejected records %+v, want one naming %s:12:37", rejected, path)
-	}
-	if _, err := ctl.ReconcileOnce(ctx); err != nil {
-		t.Fatalf("pass after the rejected reload: %v", err)
-	}
-	select {
-	case p := <-reloads:
-		t.Fatalf("a reload was delivered: %s", p.File)
-	default:
 	}
 }
 

@@ -124,8 +124,8 @@ func printPass(w io.Writer, res controller.PassResult) {
 			continue
 		}
 		line := fmt.Sprintf("  %-8s %s", st.Outcome, a.ID)
-		if st.Rule != "" {
-			line += " (" + st.Rule + ")"
+		if st.Rule() != "" {
+			line += " (" + st.Rule() + ")"
 		}
 		if st.Err != nil {
 			line += ": " + st.Err.Error()

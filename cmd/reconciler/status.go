@@ -32,6 +32,7 @@ type statusJSON struct {
 	Budgets []controller.Budget `json:"budgets"`
 	Journal journalStatus       `json:"journal"`
 	Stale   *statusview.Stale   `json:"stale,omitempty"`
+	Ladder  statusview.Ladder   `json:"ladder"`
 }
 
 // statusFlags are the flags of `reconciler status`.
@@ -95,7 +96,9 @@ func statusOnce(ctx context.Context, s *session, f statusFlags) int {
 		return statusServer(ctx, s, ctl, f, obs, rep)
 	}
 	breaker, budgets := ctl.Gates(s.clk.Now())
-	out := statusJSON{Report: rep, Breaker: breaker, Budgets: budgets, Journal: s.journalState()}
+	ladder := statusview.LadderOf(ctl.Ladder())
+	ladder.Apply(&rep)
+	out := statusJSON{Report: rep, Breaker: breaker, Budgets: budgets, Journal: s.journalState(), Ladder: ladder}
 	code := exitOK
 	if obs.CMDBErr != nil {
 		lk, ok := ctl.LastKnown()
@@ -121,6 +124,9 @@ func statusOnce(ctx context.Context, s *session, f statusFlags) int {
 	} else {
 		err = health.RenderTable(e.stdout, rep, opt)
 	}
+	if err == nil {
+		err = statusview.RenderLadder(e.stdout, ladder)
+	}
 	if err != nil {
 		return e.errorf("write status: %v", err)
 	}
@@ -131,13 +137,14 @@ func statusOnce(ctx context.Context, s *session, f statusFlags) int {
 
 // serverJSON is `status SERVER --json`.
 type serverJSON struct {
-	Server  health.ServerHealth   `json:"server"`
-	Agent   any                   `json:"agent,omitempty"`
-	Pairs   any                   `json:"pairs"`
-	Plan    actions.Plan          `json:"plan"`
-	Held    map[string]heldV2     `json:"held,omitempty"`
-	History []statusHistoryRecord `json:"history"`
-	Total   int                   `json:"history_total"`
+	Server  health.ServerHealth      `json:"server"`
+	Agent   any                      `json:"agent,omitempty"`
+	Pairs   any                      `json:"pairs"`
+	Plan    actions.Plan             `json:"plan"`
+	Held    map[string]heldV2        `json:"held,omitempty"`
+	History []statusHistoryRecord    `json:"history"`
+	Total   int                      `json:"history_total"`
+	Ladder  *statusview.ServerLadder `json:"ladder,omitempty"`
 }
 
 // statusHistoryRecord is one journal record of a server's history, with
@@ -162,6 +169,12 @@ func statusServer(ctx context.Context, s *session, ctl *controller.Controller, f
 		return e.errorf("status: plan: %v", err)
 	}
 	v.Plan, v.Holds = statusview.ForServer(res.Plan, v.Health.Name), holds
+	statusview.LadderOf(ctl.Ladder()).ApplyServer(&v.Health)
+	lad, err := statusview.ServerLadderOf(ctl.Ladder(), v.Health.Name, s.pol.Audit.Path, s.clk.Now())
+	if err != nil {
+		s.log.Warn("journal", "error", err)
+	}
+	v.Ladder = &lad
 	if v.History, v.HistoryTotal, err = statusview.History(s.pol.Audit.Path, string(v.Health.Name), statusview.MaxHistory); err != nil {
 		s.log.Warn("journal", "error", err)
 	}
@@ -171,7 +184,7 @@ func statusServer(ctx context.Context, s *session, ctl *controller.Controller, f
 		}
 		return exitOK
 	}
-	out := serverJSON{Server: v.Health, Pairs: v.Pairs, Plan: v.Plan, Total: v.HistoryTotal, History: []statusHistoryRecord{}}
+	out := serverJSON{Server: v.Health, Pairs: v.Pairs, Plan: v.Plan, Total: v.HistoryTotal, History: []statusHistoryRecord{}, Ladder: v.Ladder}
 	if v.Agent != nil {
 		out.Agent = v.Agent
 	}

@@ -78,7 +78,10 @@
         td.title = c.reason || '';
       });
       tr.querySelector('[data-field="not_ready"]').textContent = String(s.not_ready);
-      tr.querySelector('[data-field="rung"]').textContent = s.rung || '—';
+      var rung = tr.querySelector('[data-field="rung"]');
+      rung.textContent = (s.rung || '—') + (s.paused ? ' (paused)' : '');
+      rung.title = s.paused || '';
+      rung.classList.toggle('paused', !!s.paused);
       tr.classList.toggle('healthy', s.healthy);
       tr.classList.add('changed');
       setTimeout(function () { tr.classList.remove('changed'); }, 2000);

@@ -97,7 +97,7 @@ func matchAny(p string, pkgs []string) bool {
 var drivers = []string{"site/itms", "site/sim"}
 
 // wiring may import both a driver and the controller: it assembles them.
-var wiring = []string{"cmd", "siteopen", "simulate", "daemon", "estateview/estatetest", "bench", "e2e"}
+var wiring = []string{"cmd", "siteopen", "simulate", "estateview/estatetest", "bench", "e2e"}
 
 func TestLayout(t *testing.T) {
 	for _, goos := range []string{"linux", "windows"} {
@@ -120,6 +120,9 @@ func violations(g graph) []string {
 	for _, p := range []string{"policy", "guard", "audit", "site/itms", "site/sim"} {
 		vs = append(vs, noneReached(g, p, []string{"actions/planner", "actions/apply", "controller"})...)
 	}
+	// The daemon assembles the controller, its journal and HTTP; the
+	// command opens the site and hands it in (§17).
+	vs = append(vs, noneReached(g, "daemon", append([]string{"siteopen"}, drivers...))...)
 	return append(vs, wiringOnly(g)...)
 }
 
@@ -209,12 +212,15 @@ func TestLayoutCatchesViolations(t *testing.T) {
 		"guard":           {"actions/apply"},
 		"console":         {"site/sim", "controller"},
 		"siteopen":        {"site/itms", "controller"},
+		"daemon":          {"controller", "siteopen"},
 	}, std: map[string][]string{"actions/planner": {"os", "time"}}}
 	want := []string{
 		"actions/planner reaches clock (actions/planner → actions → clock)",
 		"actions/planner imports os",
 		"actions imports clock; of ours it may import only vocab",
 		"guard reaches actions/apply (guard → actions/apply)",
+		"daemon reaches siteopen (daemon → siteopen)",
+		"daemon reaches site/itms (daemon → siteopen → site/itms)",
 		"console imports both a driver and the controller; only the wiring may (" + strings.Join(wiring, ", ") + ")",
 	}
 	got := violations(g)

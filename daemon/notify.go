@@ -1,7 +1,9 @@
-package main
+package daemon
 
 import (
 	"context"
+	"sort"
+	"strings"
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
@@ -14,9 +16,9 @@ import (
 // follower has not taken over), and the receivers' secrets join the
 // scrubbers of logs, output and journal. A receiver that cannot be built
 // (a missing secret) stops the start, as a missing site secret does.
-func (s *session) startNotifier(journal func() *audit.Journal, m *controller.Metrics) (*notify.Notifier, error) {
-	n := notify.New(notify.Options{Clock: s.clk, Logger: s.log.With("component", "notify"), NS: siteName(s.pol),
-		Scrub: s.secrets.String, Journal: notify.JournalFunc(func(d notify.Delivery) error {
+func startNotifier(o Options, journal func() *audit.Journal, m *controller.Metrics) (*notify.Notifier, error) {
+	n := notify.New(notify.Options{Clock: o.Clock, Logger: o.Logger.With("component", "notify"), NS: o.NS,
+		Scrub: o.Secrets.String, Journal: notify.JournalFunc(func(d notify.Delivery) error {
 			m.Notified(d.Receiver, string(d.Outcome)) // reconciler_notifications_total
 			j := journal()
 			if j == nil {
@@ -25,27 +27,27 @@ func (s *session) startNotifier(journal func() *audit.Journal, m *controller.Met
 			_, err := j.Append(deliveryRecord(d))
 			return err
 		})})
-	s.secrets.Add(n.Secrets)
-	rs, err := notify.Build(s.pol.Notify, buildOptions(s.e))
+	o.Secrets.Add(n.Secrets)
+	rs, err := notify.Build(o.Policy.Notify, o.NotifyBuild)
 	if err != nil {
 		return nil, err
 	}
 	n.Configure(rs)
 	if len(rs) > 0 {
-		s.log.Info("notifications", "receivers", receiverNames(s.pol))
+		o.Logger.Info("notifications", "receivers", ReceiverNames(o.Policy))
 	}
 	return n, nil
 }
 
 // reconfigureNotifier puts the receivers of a reloaded policy in force.
 // When one cannot be built, the previous receivers all stay.
-func (s *session) reconfigureNotifier(n *notify.Notifier, p *policy.Policy) {
+func reconfigureNotifier(o Options, n *notify.Notifier, p *policy.Policy) {
 	if n == nil {
 		return
 	}
-	rs, err := notify.Build(p.Notify, buildOptions(s.e))
+	rs, err := notify.Build(p.Notify, o.NotifyBuild)
 	if err != nil {
-		s.log.Error("notification receivers not rebuilt; the previous ones stay", "error", err)
+		o.Logger.Error("notification receivers not rebuilt; the previous ones stay", "error", err)
 		return
 	}
 	n.Configure(rs)
@@ -63,4 +65,18 @@ func drainNotifier(n *notify.Notifier, p *policy.Policy) {
 func deliveryRecord(d notify.Delivery) audit.Record {
 	return audit.Record{Type: audit.TypeNotification, Server: d.Subject.Server, Package: d.Subject.Package,
 		Error: d.Error, Detail: audit.JSON(d)}
+}
+
+// ReceiverNames lists the policy's notification receivers, sorted, for
+// logs and messages; "none" when it has none.
+func ReceiverNames(p *policy.Policy) string {
+	var names []string
+	for _, c := range p.Notify {
+		names = append(names, c.Name)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
