@@ -73,3 +73,18 @@ func (j *Journal) syncLocked() error {
 	j.unsynced = nil
 	return nil
 }
+
+// AppendUnsynced appends r, of any type, without waiting for the disk:
+// its fsync is shared with the next synced record or Sync. It is for a
+// writer that syncs before anything acts on r, such as an executor that
+// writes the intents of a batch of actions, syncs once, and only then
+// starts them; AppendBatched stays the choice of every other writer.
+func (j *Journal) AppendUnsynced(r Record) (Record, error) {
+	r, err := j.complete(r)
+	if err != nil {
+		return Record{}, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.write(r, false)
+}

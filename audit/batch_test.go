@@ -273,3 +273,30 @@ func TestFailedSyncAfterABatchReopens(t *testing.T) {
 		})
 	}
 }
+
+// The intents of a batch of actions, appended unsynced, share the one
+// fsync of the Sync that the executor calls before it starts them.
+func TestUnsyncedIntentsShareTheSync(t *testing.T) {
+	path, j, c := batchJournal(t, Options{})
+	before := c.get()
+	for i := range 64 {
+		if _, err := j.AppendUnsynced(intent("p1", "a"+strconv.Itoa(i), "resend_status", "PS"+strconv.Itoa(100+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.get() - before; got != 0 {
+		t.Fatalf("%d fsyncs for 64 unsynced intents, want 0", got)
+	}
+	if err := j.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.get() - before; got != 1 {
+		t.Fatalf("%d fsyncs after Sync, want 1", got)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if res := mustVerify(t, path); res.Records != 64 {
+		t.Errorf("%d records, want 64", res.Records)
+	}
+}

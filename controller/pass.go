@@ -310,29 +310,63 @@ func (c *Controller) endPass(res PassResult) {
 
 // append writes a record when a journal is attached, durable when it
 // returns.
-func (c *Controller) append(r audit.Record) error { return c.write(r, false) }
+func (c *Controller) append(r audit.Record) error { return c.write(r, synced) }
 
 // appendBatched writes a record that gates nothing (a pass's start, the
 // outcome of an action that did not run, an observation) without waiting
 // for its own fsync, when the journal batches (audit.Journal.AppendBatched:
 // the journal itself syncs any record that gates something); the pass_end
 // record, appended synced, makes the pass's batch durable.
-func (c *Controller) appendBatched(r audit.Record) error { return c.write(r, true) }
+func (c *Controller) appendBatched(r audit.Record) error { return c.write(r, batched) }
+
+// appendUnsynced writes a record of any type without its fsync, when the
+// journal can (audit.Journal.AppendUnsynced), for a caller that calls
+// syncJournal before anything acts on it: the executor's intents.
+func (c *Controller) appendUnsynced(r audit.Record) error { return c.write(r, unsynced) }
+
+// syncJournal makes every record written so far durable.
+func (c *Controller) syncJournal() error {
+	sj, ok := c.journal.(batchingJournal)
+	if !ok {
+		return nil // every record was appended synced
+	}
+	err := sj.Sync()
+	c.noteAppend(err)
+	if err != nil {
+		return fmt.Errorf("%w: %w", apply.ErrJournal, err)
+	}
+	return nil
+}
 
 // batchingJournal is a journal that can share one fsync between records.
 type batchingJournal interface {
 	AppendBatched(audit.Record) (audit.Record, error)
+	AppendUnsynced(audit.Record) (audit.Record, error)
+	Sync() error
 }
 
-func (c *Controller) write(r audit.Record, batched bool) error {
+// syncMode says when a record written is durable.
+type syncMode int
+
+const (
+	synced   syncMode = iota // when write returns
+	batched                  // when the journal syncs next, unless it gates something (AppendBatched)
+	unsynced                 // when the journal syncs next, whatever it is (AppendUnsynced)
+)
+
+func (c *Controller) write(r audit.Record, mode syncMode) error {
 	if c.journal == nil {
 		return nil
 	}
 	var rec audit.Record
 	var err error
-	if bj, ok := c.journal.(batchingJournal); ok && batched {
+	bj, ok := c.journal.(batchingJournal)
+	switch {
+	case ok && mode == batched:
 		rec, err = bj.AppendBatched(r)
-	} else {
+	case ok && mode == unsynced:
+		rec, err = bj.AppendUnsynced(r)
+	default:
 		rec, err = c.journal.Append(r)
 	}
 	c.noteAppend(err)

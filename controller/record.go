@@ -30,7 +30,7 @@ func (r recorder) Intent(_ context.Context, s apply.Step) error {
 	}
 	rec := stepRecord(audit.TypeIntent, s)
 	rec.Detail = r.c.ladderDetail(s)
-	err := r.c.append(rec)
+	err := r.c.appendUnsynced(rec) // durable at Sync, before the action starts
 	if errors.Is(err, audit.ErrTooLarge) {
 		r.c.log.Error("intent too large for the journal; the action fails without running",
 			"action", s.Action.ID, "kind", s.Action.Kind, "server", s.Action.Target.String(), "error", err)
@@ -38,6 +38,10 @@ func (r recorder) Intent(_ context.Context, s apply.Step) error {
 	}
 	return err
 }
+
+// Sync makes the intents written so far durable: the executor calls it
+// before it starts their actions.
+func (r recorder) Sync(context.Context) error { return r.c.syncJournal() }
 
 // Outcome records an outcome. A deferral or skip that repeats the one
 // recorded for the same action in an earlier pass, for the same rule, is

@@ -41,13 +41,17 @@ type Step struct {
 // Rule is the text of the step's hold ("" when it ran).
 func (s Step) Rule() string { return s.Held.Rule() }
 
-// Recorder writes the audit trail. Intent must be durable when it returns:
-// the action runs only after. An Intent error that wraps ErrUnrecordable
+// Recorder writes the audit trail. An intent must be durable before its
+// action runs: the executor writes the intents of the actions it is about
+// to start, calls Sync once, and starts them only when Sync has returned
+// (Intent itself need not wait for the disk). An Intent error that wraps ErrUnrecordable
 // means that this one record cannot be written (it is too large for the
 // journal) while the journal itself is fine: the action fails, without
 // running, and the pass goes on. Any other error stops the pass.
 type Recorder interface {
 	Intent(ctx context.Context, s Step) error
+	// Sync makes every intent written so far durable.
+	Sync(ctx context.Context) error
 	Outcome(ctx context.Context, s Step) error
 }
 

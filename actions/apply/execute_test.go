@@ -69,14 +69,40 @@ func (g *fakeGates) Spent(a actions.Action, _ time.Time) {
 	g.spent = append(g.spent, a.Kind)
 }
 
-// fakeRecorder keeps steps; failIntent makes intents fail, tooLarge
-// makes the intents of the actions it names unrecordable.
+// fakeRecorder keeps steps; failIntent makes intents fail, failSync
+// makes syncs fail, tooLarge makes the intents of the actions it names
+// unrecordable. An intent is durable once a Sync follows it.
 type fakeRecorder struct {
 	mu         sync.Mutex
 	log        []string
 	failIntent bool
+	failSync   bool
 	tooLarge   map[string]bool
-	driver     *fakeDriver
+	written    []string        // intents not yet synced
+	durableIDs map[string]bool // intents synced
+}
+
+func (r *fakeRecorder) Sync(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failSync {
+		return errors.New("fsync: input/output error")
+	}
+	r.log = append(r.log, "sync")
+	if r.durableIDs == nil {
+		r.durableIDs = map[string]bool{}
+	}
+	for _, id := range r.written {
+		r.durableIDs[id] = true
+	}
+	r.written = nil
+	return nil
+}
+
+func (r *fakeRecorder) durable(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.durableIDs[id]
 }
 
 func (r *fakeRecorder) Intent(_ context.Context, s Step) error {
@@ -89,6 +115,7 @@ func (r *fakeRecorder) Intent(_ context.Context, s Step) error {
 		return fmt.Errorf("%w: record of 2 MB", ErrUnrecordable)
 	}
 	r.log = append(r.log, "intent "+s.Action.ID)
+	r.written = append(r.written, s.Action.ID)
 	return nil
 }
 

@@ -29,6 +29,9 @@ type run struct {
 	left    int
 	done    chan completion
 	flying  int
+	// starting are the actions whose intents are written and that start
+	// once Sync has made those intents durable.
+	starting []int
 }
 
 type completion struct {
@@ -91,9 +94,7 @@ func (r *run) loop(ctx context.Context) (Result, error) {
 		if r.flying == 0 {
 			break
 		}
-		c := <-r.done
-		r.flying--
-		if err := r.finish(ctx, c); err != nil && jerr == nil {
+		if err := r.collect(ctx); err != nil && jerr == nil {
 			jerr = err
 		}
 	}
@@ -101,9 +102,47 @@ func (r *run) loop(ctx context.Context) (Result, error) {
 	return r.res, jerr
 }
 
-// dispatch resolves every ready action it can without running it and
-// starts ready actions while there is room.
+// collect waits for one completion and takes every other that is already
+// there, so that the next dispatch writes the intents that follow them
+// under one sync.
+func (r *run) collect(ctx context.Context) error {
+	var first error
+	take := func(c completion) {
+		r.flying--
+		if err := r.finish(ctx, c); err != nil && first == nil {
+			first = err
+		}
+	}
+	take(<-r.done)
+	for r.flying > 0 {
+		select {
+		case c := <-r.done:
+			take(c)
+		default:
+			return first
+		}
+	}
+	return first
+}
+
+// dispatch resolves every ready action it can without running it, writes
+// the intents of ready actions while there is room, and starts those once
+// one sync has made their intents durable.
 func (r *run) dispatch(ctx context.Context) error {
+	err := r.decideReady(ctx)
+	if len(r.starting) == 0 {
+		return err
+	}
+	if serr := r.e.Recorder.Sync(ctx); serr != nil {
+		r.abandon()
+		return errors.Join(err, fmt.Errorf("%w: sync intents: %w", ErrJournal, serr))
+	}
+	r.start(ctx)
+	return err
+}
+
+// decideReady decides the ready actions while there is room.
+func (r *run) decideReady(ctx context.Context) error {
 	for progressed := true; progressed; {
 		progressed = false
 		for _, t := range r.readyTargets() {
@@ -151,13 +190,30 @@ func (r *run) decide(ctx context.Context, i int) (bool, error) {
 		}
 		return false, fmt.Errorf("%w: intent %s: %w", ErrJournal, a.ID, err)
 	}
-	crashpoint.Hit(crashpoint.AfterIntent)
-	r.e.Gates.Spent(a, r.e.Clock.Now())
 	r.flying++
-	go func() {
-		r.done <- completion{i: i, err: r.e.callDriver(ctx, a)}
-	}()
+	r.starting = append(r.starting, i)
 	return true, nil
+}
+
+// start runs the actions whose intents Sync made durable.
+func (r *run) start(ctx context.Context) {
+	for _, i := range r.starting {
+		a := r.plan.Actions[i]
+		crashpoint.Hit(crashpoint.AfterIntent)
+		r.e.Gates.Spent(a, r.e.Clock.Now())
+		go func() {
+			r.done <- completion{i: i, err: r.e.callDriver(ctx, a)}
+		}()
+	}
+	r.starting = r.starting[:0]
+}
+
+// abandon gives up the actions whose intents could not be made durable:
+// none of them runs, and the pass stops (a journal error) once the actions
+// in flight are done.
+func (r *run) abandon() {
+	r.flying -= len(r.starting)
+	r.starting = r.starting[:0]
 }
 
 // unrecorded fails action i, which never ran because its intent could not
