@@ -87,6 +87,10 @@ type Evidence struct {
 	// Trust is set when the 1789 trust error shows (status reports or
 	// agent.log).
 	Trust bool
+	// Locked is set when the site shows the Agent Connectivity Credential
+	// account locked out or expired (KB 194234; agent.log or the
+	// credential check): no remedy of ours logs it on again.
+	Locked bool
 	// Signs are KB 179719's signs the agent showed (agent.log signatures,
 	// 1789 counts, bare folders), for reasons and status.
 	Signs []string
@@ -98,6 +102,12 @@ type LadderUse struct {
 	Rung     Rung   `json:"rung"`
 	Evidence string `json:"evidence"`
 	Pairs    int    `json:"pairs"`
+}
+
+// LockedHint is what a person should do about a server whose Agent
+// Connectivity Credential account is locked out or expired.
+func LockedHint(h vocab.Host) string {
+	return fmt.Sprintf("unlock or renew the account, then `reconciler retry %s`", h)
 }
 
 // StallHint is what a person should do about a stalled server.
@@ -116,6 +126,10 @@ func Escalate(h vocab.Host, r Rung, ev Evidence) (Rung, string) {
 	if next < RungStalled {
 		return next, ""
 	}
+	if ev.Locked {
+		return next, "the Agent Connectivity Credential account is locked out or expired (KB 194234): neither Procedure 1 nor Procedure 2 would help; " +
+			LockedHint(h)
+	}
 	if ev.Trust {
 		return next, "the 1789 trust error persists after the credential remedies: the computer's domain trust is broken; " +
 			StallHint(h, true)
@@ -127,10 +141,14 @@ func Escalate(h vocab.Host, r Rung, ev Evidence) (Rung, string) {
 // skipped where the evidence's own remedy was the reset cycle (a rung never
 // repeats the one below) or no cycle can be planned; a trust error that
 // survived the credential remedies, or no pair to apply Procedure 2 to,
-// stalls.
+// stalls; so does a locked or expired account once the resend of rung 0
+// confirmed it (no reset cycle or file remedy logs it on again).
 func EffectiveRung(r Rung, ev Evidence) Rung {
 	if r == RungProcedure1 && (ev.Cycle || !ev.CanCycle) {
 		r = RungProcedure2
+	}
+	if r >= RungProcedure1 && ev.Locked {
+		return RungStalled
 	}
 	if r == RungProcedure2 && (ev.Trust || ev.InQuestion == 0) {
 		r = RungStalled

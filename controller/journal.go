@@ -150,6 +150,13 @@ type CarriedState struct {
 	// Observation is the last observation record's detail, so that the
 	// last known state outlives the segment that recorded it.
 	Observation json.RawMessage `json:"observation,omitempty"`
+	// Ladder is every server's place on the escalation ladder, so that
+	// retention removing a verification does not put a stalled server
+	// back on rung 0. A segment without it (older journals) leaves the
+	// ladder folded so far.
+	Ladder *guard.LadderCarry `json:"ladder,omitempty"`
+	// LadderEmpty marks a ladder that held nothing when the segment began.
+	LadderEmpty bool `json:"ladder_empty,omitempty"`
 }
 
 func (c *Controller) carried() json.RawMessage {
@@ -162,6 +169,8 @@ func (c *Controller) carried() json.RawMessage {
 	s.Observation = c.lastOKRaw
 	c.mu.Unlock()
 	s.Refused = c.logins.carried()
+	s.Ladder = c.ladderState().Carry()
+	s.LadderEmpty = s.Ladder == nil
 	return audit.JSON(s)
 }
 
@@ -177,6 +186,9 @@ func (c *Controller) replayCarried(r audit.Record) {
 	}
 	c.breaker.Replay(r) // the carried breaker
 	c.cycleOpen = s.CycleOpen
+	if s.Ladder != nil || s.LadderEmpty {
+		c.ladderState().Load(s.Ladder)
+	}
 	if len(s.Observation) > 0 {
 		c.replayObservation(r, s.Observation)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/itms-tools/reconciler/actions/apply"
 	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/audit"
+	"github.com/itms-tools/reconciler/crashpoint"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/inbox"
 	"github.com/itms-tools/reconciler/observed"
@@ -182,6 +183,7 @@ func (c *Controller) verifyDue(in planner.Input, now time.Time) {
 			continue
 		}
 		c.noteVerification(p.Server, v)
+		crashpoint.Hit(crashpoint.AfterVerification)
 	}
 }
 

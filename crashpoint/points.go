@@ -7,6 +7,9 @@ const (
 	AfterAction   = "after_action"
 	BeforeOutcome = "before_outcome"
 	MidWrite      = "mid_write"
+	// AfterVerification: a verification record is journaled, the next
+	// rung's intent not yet (package controller).
+	AfterVerification = "after_verification"
 
 	// Inside a rotation of the journal (package audit), in order.
 	RotateCopied   = "rotate_copied"
@@ -19,7 +22,7 @@ const (
 )
 
 // Points lists every kill point, in the order a pass meets them.
-var Points = []string{BeforeIntent, AfterIntent, AfterAction, BeforeOutcome, MidWrite,
+var Points = []string{BeforeIntent, AfterIntent, AfterAction, BeforeOutcome, MidWrite, AfterVerification,
 	RotateCopied, RotateSealed, RotateNext, RotateSwitched, RetainRecorded}
 
 // EnvVar names the environment variable a crashtest build reads.

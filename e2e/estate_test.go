@@ -37,6 +37,8 @@ type policyOpts struct {
 	Concurrency int
 	Listen      string // http.listen; "" turns the endpoint off
 	Limits      []limit
+	// Reconcile is extra lines of the reconcile block ("verify_after = ...").
+	Reconcile string
 }
 
 // estate is a folder with a policy, a scenario, a simulated site (created
@@ -89,8 +91,8 @@ func renderPolicy(p policyOpts, scenario string) string {
 	fmt.Fprintf(&b, "mode = %q\n\n", mode)
 	fmt.Fprintf(&b, "site \"sim\" {\n  dir      = \"site\"\n  scenario = %q\n  seed     = 1\n}\n\n", scenario)
 	b.WriteString("credential {\n  mode    = \"acc\"\n  account = \"CORP\\\\svc-itms-acc\"\n}\n\n")
-	fmt.Fprintf(&b, "reconcile {\n  schedule      = %q\n  pending_grace = \"10m\"\n  concurrency   = %d\n}\n\n",
-		schedule, max(1, p.Concurrency))
+	fmt.Fprintf(&b, "reconcile {\n  schedule      = %q\n  pending_grace = \"10m\"\n  concurrency   = %d\n%s}\n\n",
+		schedule, max(1, p.Concurrency), p.Reconcile)
 	for _, l := range p.Limits {
 		fmt.Fprintf(&b, "limit %q {\n  max = %d\n  per = %q\n}\n\n", l.Kind, l.Max, l.Per.String())
 	}

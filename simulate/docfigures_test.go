@@ -1,7 +1,9 @@
 package simulate
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,6 +60,7 @@ func TestDocFigures(t *testing.T) {
 	blocks["report"] = docReport(runs["stale-snapshot-storm"].res.Report)
 	blocks["examples"] = docExamples(runs)
 	blocks["caps"] = docCapTable(t, pol)
+	blocks["ladder"] = docLadder(t, pol)
 	storm := runs["stale-snapshot-storm"]
 	blocks["journal"] = fmt.Sprintf("The journal records an action when it is planned and applied, and a held action when it\n"+
 		"becomes held and when the rule holding it changes, not at every pass it waits: the storm above writes\n"+
@@ -119,7 +122,9 @@ func docReport(r Report) string {
 	fmt.Fprintf(&b, "  \"desired_state_holds\": %v, \"desired_after\": %s,\n", r.DesiredStateHolds, desired)
 	fmt.Fprintf(&b, "  \"seed\": %d, \"start\": %q, \"duration\": %q, \"passes\": %d,\n", r.Seed, r.Start, r.Duration, r.Passes)
 	fmt.Fprintf(&b, "  \"deferrals\": %s,\n  \"failed\": %s,\n", m(r.Deferrals), m(r.Failed))
-	fmt.Fprintf(&b, "  \"global_actions\": %d, \"rejected_rows\": %d\n}\n```\n", r.GlobalActions, r.RejectedRows)
+	fmt.Fprintf(&b, "  \"global_actions\": %d, \"rejected_rows\": %d,\n", r.GlobalActions, r.RejectedRows)
+	stalled, _ := json.Marshal(r.Stalled)
+	fmt.Fprintf(&b, "  \"escalations\": %s, \"stalled\": %s,\n  \"attempts\": %s\n}\n```\n", m(r.Escalations), stalled, m(r.Attempts))
 	return b.String()
 }
 
@@ -214,4 +219,36 @@ func checkDocBlocks(t *testing.T, blocks map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// docLadder is the table of the ladder's example scenarios: the rungs
+// each climbed, who is stalled at the end, and what was applied.
+func docLadder(t *testing.T, pol *policy.Policy) string {
+	var b strings.Builder
+	b.WriteString("| scenario | `escalations` (rung: count) | `stalled` | applied | `passes` | `converged_after` |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
+	for _, name := range slices.Sorted(maps.Keys(ladderExamples)) {
+		r := docSimulate(t, pol, name).res.Report
+		after := "not converged"
+		if r.ConvergedAfter != nil {
+			after = *r.ConvergedAfter
+		}
+		stalled := "none"
+		if len(r.Stalled) > 0 {
+			stalled = strings.Join(r.Stalled, ", ")
+		}
+		esc := make([]string, 0, len(r.Escalations))
+		for _, k := range slices.Sorted(maps.Keys(r.Escalations)) {
+			esc = append(esc, fmt.Sprintf("%s: %d", k, r.Escalations[k]))
+		}
+		var applied []string
+		for _, k := range slices.Sorted(maps.Keys(r.Actions)) {
+			if r.Actions[k] > 0 {
+				applied = append(applied, fmt.Sprintf("%s %d", k, r.Actions[k]))
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", name, strings.Join(esc, ", "), stalled,
+			strings.Join(applied, ", "), thousands(r.Passes), after)
+	}
+	return b.String()
 }

@@ -103,7 +103,18 @@ func rows(r Report, s Series) []htmlRow {
 		{Name: "failed", Value: counts(r.Failed)},
 		{Name: "global_actions", Value: fmt.Sprint(r.GlobalActions)},
 		{Name: "rejected_rows", Value: fmt.Sprint(r.RejectedRows)},
+		{Name: "escalations", Value: counts(r.Escalations), Note: "rung climbed to: 1 Procedure 1, 2 Procedure 2, 3 stalled"},
+		{Name: "stalled", Value: stalledList(r.Stalled), Bad: len(r.Stalled) > 0},
+		{Name: "attempts", Value: counts(r.Attempts)},
 	}
+}
+
+// stalledList renders the stalled servers, or "none".
+func stalledList(hs []string) string {
+	if len(hs) == 0 {
+		return "none"
+	}
+	return strings.Join(hs, ", ")
 }
 
 // counts renders a map as "k 3, l 0" in key order, non-zero first.

@@ -64,6 +64,17 @@ type Report struct {
 	// RejectedRows is the most rows and agent answers one pass rejected as
 	// malformed (reported, never acted on).
 	RejectedRows int `json:"rejected_rows"`
+	// Escalations counts the climbs of the escalation ladder, by the rung
+	// climbed to ("1" Procedure 1, "2" Procedure 2, "3" stalled): the
+	// verifications that found a remedy chain not effective (every rung
+	// present).
+	Escalations map[string]int `json:"escalations"`
+	// Stalled lists, sorted, the servers stalled at the end: no action
+	// until their evidence changes or an admin retries them.
+	Stalled []string `json:"stalled"`
+	// Attempts counts the actions attempted, by kind (zero included):
+	// applied, failed or indeterminate.
+	Attempts map[string]int `json:"attempts"`
 }
 
 // JSON encodes the report, indented, with a final newline.
@@ -79,7 +90,7 @@ func (r Report) JSON() ([]byte, error) {
 
 // collect builds the result from the site, the facts of the journal and
 // the closed journal, which it verifies.
-func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts, rejects int) (Result, error) {
+func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts, rejects int, stalled []string) (Result, error) {
 	v, err := audit.Verify(o.AuditPath)
 	if err != nil {
 		return Result{}, err
@@ -89,7 +100,7 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 		Scenario: o.Scenario.Name, NotReadyAtEnd: site.NotReady(),
 		UnsafePathsTouched: site.UnsafePathsTouched(), AuditChainValid: v.OK() && v.Torn == 0,
 		Seed: o.Scenario.Seed, Start: o.Start.Format(time.RFC3339), Duration: o.Scenario.Duration.String(),
-		Passes: facts.passes, RejectedRows: rejects,
+		Passes: facts.passes, RejectedRows: rejects, Stalled: stalled,
 	}
 	r.Converged, r.ConvergedAfter = converged(timeline, o.Start, r.NotReadyAtEnd)
 	r.DesiredStateHolds, r.DesiredAfter = desiredHolds(r.ConvergedAfter, site.DesiredTimeline(), o.Start)
@@ -115,9 +126,14 @@ func collect(o Options, pol *policy.Policy, site *sim.Site, facts *journalFacts,
 // of each limit (from the journal's applied outcomes).
 func (r *Report) count(applied map[actions.Kind]int, facts *journalFacts, limits []policy.Limit) {
 	r.Actions, r.Failed, r.Deferrals, r.MaxInWindow = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	r.Attempts, r.Escalations = map[string]int{}, map[string]int{}
+	for rung := actions.RungProcedure1; rung <= actions.RungStalled; rung++ {
+		r.Escalations[fmt.Sprint(int(rung))] = facts.escalations[rung]
+	}
 	for _, k := range actions.Kinds {
 		r.Actions[string(k)] = applied[k]
 		r.Failed[string(k)] = facts.failed[k]
+		r.Attempts[string(k)] = facts.attempts[k]
 		if k.Global() {
 			r.GlobalActions += applied[k]
 		}

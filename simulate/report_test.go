@@ -137,7 +137,8 @@ func TestReportSchema(t *testing.T) {
 	}
 	order := []string{"scenario", "converged", "converged_after", "not_ready_at_end", "actions",
 		"max_in_window", "limit_violations", "unsafe_paths_touched", "audit_chain_valid",
-		"desired_state_holds", "desired_after", "seed", "start", "duration", "passes", "deferrals", "failed", "global_actions", "rejected_rows"}
+		"desired_state_holds", "desired_after", "seed", "start", "duration", "passes", "deferrals", "failed", "global_actions", "rejected_rows",
+		"escalations", "stalled", "attempts"}
 	last := -1
 	for _, k := range order {
 		i := bytes.Index(b, []byte(`"`+k+`":`))
@@ -156,6 +157,12 @@ func TestReportSchema(t *testing.T) {
 	if m["converged"] != false || m["converged_after"] != nil || m["desired_state_holds"] != false || m["desired_after"] != nil {
 		t.Errorf("converged %v, converged_after %v, desired_state_holds %v, desired_after %v; want false and null "+
 			"(resend_status is dry-run)", m["converged"], m["converged_after"], m["desired_state_holds"], m["desired_after"])
+	}
+	if got := len(m["attempts"].(map[string]any)); got != 8 {
+		t.Errorf("%d attempt kinds, want all 8", got)
+	}
+	if got := len(m["escalations"].(map[string]any)); got != 3 || m["stalled"] == nil {
+		t.Errorf("%d escalation rungs (want 3: 1, 2, 3), stalled %v (want a list)", got, m["stalled"])
 	}
 	if got := len(m["actions"].(map[string]any)); got != 8 {
 		t.Errorf("%d action kinds, want all 8", got)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/clock"
@@ -66,5 +67,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	t.facts.deferrals = metrics.Deferrals()
-	return collect(o, pol, site, t.facts, rejects)
+	return collect(o, pol, site, t.facts, rejects, stalledServers(ctl))
+}
+
+// stalledServers lists, sorted, the servers the controller's ladder holds
+// stalled.
+func stalledServers(ctl *controller.Controller) []string {
+	out := []string{}
+	for h := range ctl.Ladder().Stalled() {
+		out = append(out, string(h))
+	}
+	slices.Sort(out)
+	return out
 }

@@ -34,8 +34,12 @@ func (d *serverDiag) evidence(in Input, cycle bool) actions.Evidence {
 	e := actions.Evidence{InQuestion: len(d.pkgs), Cycle: cycle && d.stuck,
 		CanCycle: want.Mode != vocab.Anonymous && !in.Obs.NSUnmanaged,
 		Trust:    d.agent.Evidence.TrustErrors > 0 || slices.ContainsFunc(d.agent.LogSignatures, isTrustSign),
+		Locked:   slices.ContainsFunc(d.agent.LogSignatures, isLockedSign),
 		Signs:    d.credentialSigns(want)}
 	parts := []string{fmt.Sprintf("cred=%t acl=%t trust=%t", d.stuck || d.notReceived, d.aclMissing, e.Trust)}
+	if e.Locked {
+		parts = append(parts, "locked")
+	}
 	parts = append(parts, sortedStrings(d.agent.LogSignatures)...)
 	for _, pc := range d.pkgs {
 		parts = append(parts, string(pc.pair.Package)+"="+string(pc.cause))
@@ -46,6 +50,15 @@ func (d *serverDiag) evidence(in Input, cycle bool) actions.Evidence {
 }
 
 func isTrustSign(s string) bool { return strings.Contains(s, "1789") }
+
+// isLockedSign recognises the Agent Connectivity Credential's logon
+// refused because the account is locked out (Windows error 1909) or
+// expired (1793), KB 194234.
+func isLockedSign(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "locked out") || strings.Contains(s, "(1909)") ||
+		strings.Contains(l, "account has expired") || strings.Contains(s, "(1793)")
+}
 
 func sortedStrings(ss []string) []string {
 	out := slices.Clone(ss)
@@ -110,16 +123,21 @@ func admitRung(b *builder, h vocab.Host, st actions.LadderStep, ev actions.Evide
 	return 0, false
 }
 
-// raise turns a server's diagnosis into rung r's remedy. actions.Rung 1 is the
+// raise turns a server's diagnosis into rung r's remedy. Rung 1 is the
 // reset cycle (with the ACL grant where the account lacks Full Control)
-// and the resend; rung 2 is the file remedies of every pair in question
+// and the resend, and no file remedy; rung 2 is the file remedies of every pair in question
 // (the NS snapshot only where its version differs), the update and the
 // resend, and no credential remedy (those were tried below it).
 func (d *serverDiag) raise(r actions.Rung, last string) {
 	d.rung, d.last = r, last
 	switch r {
 	case actions.RungProcedure1:
+		// Procedure 1 touches no package file: every pair in question is
+		// only reported again once the cycle and the grant ran.
 		d.stuck, d.notReceived = true, false
+		for i := range d.pkgs {
+			d.pkgs[i].cause, d.pkgs[i].nsStale = actions.StatusLost, false
+		}
 	case actions.RungProcedure2:
 		d.stuck, d.notReceived, d.behind = false, false, false
 		for i := range d.pkgs {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itms-tools/reconciler/actions"
+	"github.com/itms-tools/reconciler/observed"
 	"github.com/itms-tools/reconciler/vocab"
 )
 
@@ -82,6 +83,23 @@ func TestLadderRungs(t *testing.T) {
 			pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
 		}, actions.RungProcedure2, nil, []string{"delete_ns_snapshot NS/P1", "run_package_refresh NS",
 			"delete_ps_snapshot PS001/P1", "delete_ps_status PS001/P1", "update_configuration PS001", "resend_status PS001"}, ""},
+		{"stale PS snapshot, rung 1: Procedure 1 touches no package file", func(f *fx) {
+			pf := f.pair("PS001", 1, vocab.Invalid)
+			pf.SnapshotVersion, pf.StatusRecorded = "1", vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"stale status file, rung 1: Procedure 1 touches no package file", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid).StatusRecorded = vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"stale NS snapshot, rung 1: neither the NS copy nor the PS files", func(f *fx) {
+			f.must(f.obs.SetSnapshot(snap(1, true, "6")))
+			pf := f.pair("PS001", 1, vocab.Invalid)
+			pf.SnapshotVersion, pf.StatusRecorded = "6", vocab.Invalid
+		}, actions.RungProcedure1, nil, procedure1, ""},
+		{"two packages, one in question, rung 2: Procedure 2 for that one only", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.files["PS001"] = append(f.files["PS001"], observed.PackageFiles{Server: "PS001", Package: pkg(2),
+				SnapshotPresent: true, SnapshotVersion: "7", StatusPresent: true, StatusRecorded: vocab.Ready, Local: vocab.LocalReady})
+		}, actions.RungProcedure2, nil, procedure2, ""},
 		{"anonymous policy, rung 1: no cycle to plan, so Procedure 2", func(f *fx) {
 			f.want = anon
 			f.obs.NS.Credential = anon
@@ -92,6 +110,14 @@ func TestLadderRungs(t *testing.T) {
 			f.pair("PS001", 1, vocab.Invalid)
 			f.agents["PS001"].Facts.Evidence.TrustErrors = 1
 		}, actions.RungProcedure2, nil, nil, actions.NoteStalled},
+		{"locked account, rung 1: stalled before Procedure 1", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.agents["PS001"].Facts.LogSignatures = []string{"The referenced account is currently locked out and may not be logged on to(1909)"}
+		}, actions.RungProcedure1, nil, nil, actions.NoteStalled},
+		{"locked account, rung 0: the resend that confirms it", func(f *fx) {
+			f.pair("PS001", 1, vocab.Invalid)
+			f.agents["PS001"].Facts.LogSignatures = []string{"The user's account has expired(1793)"}
+		}, actions.RungEvidence, nil, []string{"resend_status PS001"}, ""},
 		{"awaiting verification: nothing new", statusLost, actions.RungEvidence,
 			func(s *actions.LadderStep) { s.VerifyAt = now.Add(time.Minute) }, nil, actions.NoteVerify},
 		{"backoff before the next rung", statusLost, actions.RungProcedure1,
@@ -136,6 +162,11 @@ func TestLadderReasonSaysRung(t *testing.T) {
 	if !slices.Contains(msgs, want) {
 		t.Errorf("resend reasons %q, want %q", msgs, want)
 	}
+	if !slices.ContainsFunc(resend.Reasons, func(r actions.Reason) bool {
+		return slices.Contains(r.Facts, actions.Fact{Name: "rung", Value: "1"})
+	}) {
+		t.Errorf("resend reasons %+v: no fact rung=1 (what plan --json shows)", resend.Reasons)
+	}
 	if u := p.Ladder["PS001"]; u.Rung != actions.RungProcedure1 || u.Pairs != 1 {
 		t.Errorf("ladder use %+v", u)
 	}
@@ -159,6 +190,10 @@ func TestEscalate(t *testing.T) {
 		{"trust after Procedure 1: stalled", actions.RungProcedure1, with(func(e *actions.Evidence) { e.Trust = true }), actions.RungStalled,
 			"Test-ComputerSecureChannel -Repair) and run `reconciler retry PS001`"},
 		{"trust after rung 0: Procedure 1 still", actions.RungEvidence, with(func(e *actions.Evidence) { e.Trust = true }), actions.RungProcedure1, ""},
+		{"locked account after rung 0: stalled, no Procedure 1 or 2", actions.RungEvidence, with(func(e *actions.Evidence) { e.Locked = true }), actions.RungStalled,
+			"unlock or renew the account, then `reconciler retry PS001`"},
+		{"locked account after the cycle at rung 0: stalled", actions.RungEvidence, with(func(e *actions.Evidence) { e.Locked, e.Cycle = true, true }), actions.RungStalled,
+			"locked out or expired (KB 194234)"},
 		{"trust after the cycle at rung 0: stalled", actions.RungEvidence, with(func(e *actions.Evidence) { e.Trust, e.Cycle = true, true }), actions.RungStalled,
 			"domain trust is broken"},
 	}
@@ -197,3 +232,33 @@ func TestAssessDigest(t *testing.T) {
 }
 
 var errTest = errors.New("cmdb down")
+
+// TestTrustReasonBeforeCredentialRemedies: a 1789 on a server whose
+// credential looks right is not yet called a broken trust: at rungs 0
+// and 1 the resend's reason says it may be a wrong credential, and which
+// rung comes next.
+func TestTrustReasonBeforeCredentialRemedies(t *testing.T) {
+	for _, tt := range []struct {
+		rung actions.Rung
+		want string
+	}{
+		{actions.RungEvidence, "may be a wrong credential rather than a broken domain trust until the credential remedies were tried: Procedure 1 (the reset cycle) next"},
+		{actions.RungProcedure1, "if Procedure 1 does not help either, the trust itself is broken"},
+	} {
+		f := newFx(t)
+		f.pair("PS001", 1, vocab.Invalid)
+		f.agents["PS001"].Facts.Evidence.TrustErrors = 1
+		p := f.onRung(tt.rung, nil)
+		if len(p.Actions) == 0 {
+			t.Fatalf("rung %d: nothing planned: %v", tt.rung, p.Notes)
+		}
+		resend := p.Actions[len(p.Actions)-1]
+		var msgs []string
+		for _, r := range resend.Reasons {
+			msgs = append(msgs, r.Message)
+		}
+		if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }) {
+			t.Errorf("rung %d: resend reasons %q, want one saying %q", tt.rung, msgs, tt.want)
+		}
+	}
+}

@@ -265,16 +265,37 @@ func (l *lostPairs) add(pc pkgCause) {
 func lostReason(sd *serverDiag, lost lostPairs, hard []string) actions.Reason {
 	cause, why := actions.StatusLost, "the package server holds current files; the last report was lost"
 	switch {
+	case sd.trustShows() && sd.rung == actions.RungProcedure1: // the cycle raised: the credential may be why
+		cause, why = actions.CredentialStuck, trustWhy(sd.rung)
 	case sd.stuck:
 		cause, why = actions.CredentialStuck, "reports fail until the credential is applied"
 	case sd.notReceived:
 		cause, why = actions.CredentialNotReceived, "reports fail until the credential is applied"
 	case sd.aclMissing:
 		cause, why = actions.ACLMissing, "reports fail until the account has Full Control"
+	case sd.trustShows() && sd.rung == actions.RungEvidence:
+		why = trustWhy(sd.rung)
 	}
 	return actions.Reason{Cause: cause, Requires: hard,
 		Message: fmt.Sprintf("%s not Ready (%s): %s", vocab.Count(lost.n, "pair"), statusCounts(lost.counts), why),
 		Facts:   []actions.Fact{{Name: "pairs_not_ready", Value: fmt.Sprint(lost.n)}, {Name: "statuses", Value: statusCounts(lost.counts)}, {Name: "examples", Value: strings.Join(lost.names, "; ")}}}
+}
+
+// trustShows reports whether the server's status reports or agent.log
+// show the 1789 trust error.
+func (d *serverDiag) trustShows() bool {
+	return d.agent.Evidence.TrustErrors > 0 || slices.ContainsFunc(d.agent.LogSignatures, isTrustSign)
+}
+
+// trustWhy explains a 1789 trust error before the credential remedies were
+// all tried: it may be a wrong credential, not a broken domain trust.
+func trustWhy(r actions.Rung) string {
+	next := "Procedure 1 (the reset cycle) next if this resend does not help"
+	if r == actions.RungProcedure1 {
+		next = "if Procedure 1 does not help either, the trust itself is broken"
+	}
+	return "reports fail with the 1789 trust error, which may be a wrong credential rather than a broken domain trust " +
+		"until the credential remedies were tried: " + next
 }
 
 func statusCounts(c map[vocab.Status]int) string {

@@ -172,6 +172,40 @@ func reportCases() []effectCase {
 		}
 	}
 	return []effectCase{{
+		name:   "status_report_fails: every failing package of the server reports Invalid",
+		faults: `{"kind": "status_report_fails", "servers": ["PS001"], "packages": 2}`,
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS001", "")}
+		},
+		check: func(t *testing.T, _ *Site, before, after view) {
+			for _, v := range []view{before, after} {
+				rows := rowsOf(v, "PS001")
+				if len(rows) != 2 || v.NotReady != 2 {
+					t.Fatalf("PS001 rows in question %v (%d not Ready), want both failing packages", rows, v.NotReady)
+				}
+				for _, r := range rows {
+					if r.Status != "Invalid" {
+						t.Fatalf("row %+v, want Invalid", r)
+					}
+				}
+			}
+		},
+	}, {
+		name:   "credential_locked: every report is refused and agent.log shows the lockout, not 1789",
+		faults: `{"kind": "credential_locked", "servers": ["PS001"]}`,
+		steps: func(testing.TB, *Site) []actions.Action {
+			return []actions.Action{act(actions.ResendStatus, "PS001", "")}
+		},
+		check: func(t *testing.T, _ *Site, _, after view) {
+			if rows := rowsOf(after, "PS001"); len(rows) != 4 {
+				t.Fatalf("rows in question %d, want 4", len(rows))
+			}
+			a := agentOf(t, after, "PS001").Facts
+			if !reflect.DeepEqual(a.LogSignatures, []string{world.SigAccessDenied, world.SigLocked}) || a.Evidence.TrustErrors != 0 {
+				t.Fatalf("signatures %v, trust errors %d: want the lockout without 1789", a.LogSignatures, a.Evidence.TrustErrors)
+			}
+		},
+	}, {
 		name:   "resend_status with a credential not received is refused",
 		faults: `{"kind": "credential_not_received", "servers": ["PS001"]}`,
 		steps: func(testing.TB, *Site) []actions.Action {

@@ -25,6 +25,7 @@ var faultWords = map[string]string{
 	scenario.StatusReportFails:     "status reports of some packages fail until Procedure 2 clears their files",
 	scenario.TrustBroken:           "the computer's domain trust is broken: every report fails with 1789",
 	scenario.RemedyFailsOnce:       "the first application of each remedy has no effect",
+	scenario.CredentialLocked:      "the Agent Connectivity Credential account is locked out: every report is refused",
 }
 
 // FaultLines describes the site's scripted faults for people, one line

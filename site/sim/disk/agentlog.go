@@ -15,6 +15,7 @@ var logMessages = map[world.LogKind][3]string{
 	world.LogSent:         {"AeXPackageServer", "4", "Package status sent to the Notification Server"},
 	world.LogAccessDenied: {"CreateDirectoryPath", "2", `Cannot create directory: ` + world.SigAccessDenied + ` C:\ProgramData\Symantec\Symantec Agent\Package Delivery`},
 	world.LogTrust:        {"AeXPackageServer", "2", "Sending package status failed: " + world.TrustText},
+	world.LogLocked:       {"AeXNetComms", "2", "Logon of the Agent Connectivity Credential failed: " + world.SigLocked + "."},
 }
 
 // formatLogEvent renders one event as one agent.log line, in the shape of
@@ -84,6 +85,8 @@ func classify(msg string) world.LogKind {
 	switch {
 	case strings.Contains(msg, world.SigTrust):
 		return world.LogTrust
+	case strings.Contains(msg, world.SigLocked):
+		return world.LogLocked
 	case strings.Contains(msg, world.SigAccessDenied):
 		return world.LogAccessDenied
 	case msg == logMessages[world.LogSent][2]:

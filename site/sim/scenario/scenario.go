@@ -74,13 +74,17 @@ const (
 	StatusReportFails = "status_report_fails"
 	TrustBroken       = "trust_broken"
 	RemedyFailsOnce   = "remedy_fails_once"
+	// CredentialLocked: the Agent Connectivity Credential account is
+	// locked out or expired (KB 194234): every report those servers make
+	// is refused, agent.log shows the lockout, and nothing we do fixes it.
+	CredentialLocked = "credential_locked"
 )
 
 // FaultKinds lists every fault kind, in the order of DESIGN §7.
 var FaultKinds = []string{
 	CredentialNotReceived, CredentialStuck, ACLMissing, StatusLost,
 	StalePSSnapshot, StaleNSSnapshot, Unreachable, CMDBDown, Downloading,
-	BadRow, StaleStatusFile, StatusReportFails, TrustBroken, RemedyFailsOnce,
+	BadRow, StaleStatusFile, StatusReportFails, TrustBroken, RemedyFailsOnce, CredentialLocked,
 }
 
 // kindInfo says which fields a fault kind takes.
@@ -105,6 +109,7 @@ var kinds = map[string]kindInfo{
 	StatusReportFails:     {servers: true, packages: 1},
 	TrustBroken:           {servers: true},
 	RemedyFailsOnce:       {servers: true},
+	CredentialLocked:      {servers: true},
 }
 
 // DefaultDuration is a scenario's duration when the file gives none.

@@ -84,7 +84,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"unknown fault field", fault(`{"kind": "status_lost", "count": 1, "severity": 3}`),
 			`"severity"`, `faults[0]: unknown field "severity"`},
 		{"unknown kind", fault(`{"kind": "acl_missing", "count": 1}, {"kind": "disk_full"}`), `"disk_full"`,
-			`faults[1]: unknown kind "disk_full" (known: credential_not_received, credential_stuck, acl_missing, status_lost, stale_ps_snapshot, stale_ns_snapshot, unreachable, cmdb_down, downloading, bad_row, stale_status_file, status_report_fails, trust_broken, remedy_fails_once)`},
+			`faults[1]: unknown kind "disk_full" (known: credential_not_received, credential_stuck, acl_missing, status_lost, stale_ps_snapshot, stale_ns_snapshot, unreachable, cmdb_down, downloading, bad_row, stale_status_file, status_report_fails, trust_broken, remedy_fails_once, credential_locked)`},
 		{"missing kind", fault(`{"count": 1}`), `{"count"`, `faults[0]: missing "kind"`},
 		{"fault not an object", fault(`{"kind": "acl_missing", "count": 1}, 7`), `7]`, `faults[1]: want an object`},
 		{"faults not a list", "{" + head + `, "faults": {}}`, `{}}`, `faults: want a list`},

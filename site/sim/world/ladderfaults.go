@@ -40,6 +40,14 @@ func (w *World) trustBroken(srv int, at time.Time) bool {
 	return ok
 }
 
+// credentialLocked reports whether server srv's Agent Connectivity
+// Credential account is locked out at at (credential_locked): every
+// report it makes is refused, and nothing any action does fixes that.
+func (w *World) credentialLocked(srv int, at time.Time) bool {
+	_, ok := w.active(scenario.CredentialLocked, srv, at)
+	return ok
+}
+
 // reportFails reports whether server srv's reports of package p fail at
 // at (status_report_fails): they do until Procedure 2 clears the
 // server's files of the package (its snapshot.xml deleted).
@@ -50,6 +58,28 @@ func (w *World) reportFails(srv, p int, at time.Time) bool {
 	}
 	_, hit := slices.BinarySearch(f.Packages, p)
 	return hit
+}
+
+// failing lists, sorted, the packages of server srv whose reports fail
+// at at (status_report_fails, not cleared yet).
+func (w *World) failing(srv int, at time.Time) []int {
+	var out []int
+	off := at.Sub(w.Meta.Epoch)
+	for _, f := range w.Meta.Faults {
+		if f.Kind != scenario.StatusReportFails || off < f.From || (f.End > f.From && off >= f.End) {
+			continue
+		}
+		if _, hit := slices.BinarySearch(f.Servers, srv); !hit {
+			continue
+		}
+		for _, p := range f.Packages {
+			if !w.Meta.Cleared[PairKey{srv, p}] {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // FirstFails reports whether applying remedy k to server srv at at is

@@ -11,6 +11,7 @@ const (
 	LogSent                        // a package status report went through
 	LogAccessDenied                // KB 179719: 0x80070005 [Access is denied]
 	LogTrust                       // KB 179719: trust relationship ... failed(1789)
+	LogLocked                      // KB 194234: the ACC account is locked out (Windows error 1909)
 )
 
 // LogEvent is one agent.log event.
@@ -27,6 +28,9 @@ const LogTailEvents = 200
 const (
 	SigAccessDenied = "0x80070005 [Access is denied]"
 	SigTrust        = "trust relationship between this workstation and the primary domain failed(1789)"
+	// SigLocked is Windows error 1909 on the Agent Connectivity
+	// Credential's logon (KB 194234: the account locked out or expired).
+	SigLocked = "The referenced account is currently locked out and may not be logged on to(1909)"
 )
 
 // TrustText is the error a refused report leaves in SWDPackageServer.Error.
@@ -36,23 +40,27 @@ const TrustText = "The " + SigTrust + "."
 // that went through, in a fixed order: what the agent's log says is
 // wrong now, not what was wrong before it was fixed.
 func Signatures(evs []LogEvent) []string {
-	var denied, trust bool
+	var denied, trust, locked bool
 	for _, e := range evs {
 		switch e.Kind {
 		case LogSent:
-			denied, trust = false, false
+			denied, trust, locked = false, false, false
 		case LogAccessDenied:
 			denied = true
 		case LogTrust:
 			trust = true
+		case LogLocked:
+			locked = true
 		}
 	}
 	var out []string
-	if denied {
-		out = append(out, SigAccessDenied)
-	}
-	if trust {
-		out = append(out, SigTrust)
+	for _, s := range []struct {
+		on  bool
+		sig string
+	}{{denied, SigAccessDenied}, {trust, SigTrust}, {locked, SigLocked}} {
+		if s.on {
+			out = append(out, s.sig)
+		}
 	}
 	return out
 }

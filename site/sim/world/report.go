@@ -24,8 +24,11 @@ func (w *World) report(at time.Time, srv int, only []int) error {
 	if err != nil {
 		return err
 	}
-	if !credentialOK(ns, a) || w.trustBroken(srv, at) {
-		return w.refusedReport(at, srv, only)
+	switch {
+	case w.credentialLocked(srv, at):
+		return w.refusedReport(at, srv, only, false, LogAccessDenied, LogLocked)
+	case !credentialOK(ns, a) || w.trustBroken(srv, at):
+		return w.refusedReport(at, srv, only, true, LogAccessDenied, LogTrust)
 	}
 	rw := RowWrite{At: at, Server: srv}
 	pkgs := only
@@ -36,7 +39,9 @@ func (w *World) report(at time.Time, srv int, only []int) error {
 		if err != nil {
 			return err
 		}
-		pkgs = union(c, a.Downloading)
+		// A package whose reports fail (status_report_fails) is reported
+		// too, though its files look healthy: every failing package shows.
+		pkgs = union(union(c, a.Downloading), w.failing(srv, at))
 		rw.RestReady = true
 	}
 	for _, p := range pkgs {
@@ -114,10 +119,10 @@ func (w *World) rule(p int, downloading bool, old Row, snap FileVer, file Status
 }
 
 // refusedReport is a report the NS refuses because the PS's credential is
-// wrong: every row it covers turns Invalid with the 1789 error, agent.log
-// gets the KB's two errors, and the PackageStatus.xml files stay as they
-// were.
-func (w *World) refusedReport(at time.Time, srv int, only []int) error {
+// wrong or cannot log on: every row it covers turns Invalid (with the
+// 1789 error when trust is set), agent.log gets the errors logged, and
+// the PackageStatus.xml files stay as they were.
+func (w *World) refusedReport(at time.Time, srv int, only []int, trust bool, logged ...LogKind) error {
 	pkgs := only
 	if pkgs == nil {
 		pkgs = allIndices(len(w.Cat.Packages))
@@ -136,9 +141,12 @@ func (w *World) refusedReport(at time.Time, srv int, only []int) error {
 		if snap.Present {
 			v = snap.Version
 		}
-		rw.Rows = append(rw.Rows, RowPut{P: p, Row: Row{Status: vocab.Invalid, Version: v, TrustErr: true}})
+		rw.Rows = append(rw.Rows, RowPut{P: p, Row: Row{Status: vocab.Invalid, Version: v, TrustErr: trust}})
 	}
-	evs := []LogEvent{{At: at, Kind: LogAccessDenied}, {At: at, Kind: LogTrust}}
+	evs := make([]LogEvent, len(logged))
+	for i, k := range logged {
+		evs[i] = LogEvent{At: at, Kind: k}
+	}
 	if err := w.Store.AppendLog(srv, evs); err != nil {
 		return err
 	}
