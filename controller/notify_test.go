@@ -34,6 +34,19 @@ func (s *sentLog) Send(ctx context.Context, m notify.Message) error {
 	return nil
 }
 
+// waitSent waits until n messages were sent; the bound only keeps a
+// broken notifier from hanging the suite.
+func (s *sentLog) waitSent(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for len(s.sent()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("sent %v after a minute, want %d messages", s.sent(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func (s *sentLog) sent() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,6 +187,9 @@ func TestNotifyPolicyRejected(t *testing.T) {
 	n := withNotifier(r, s)
 	r.ctl.RejectPolicy(r.pol.File, errors.New("policy.hcl:3:1: Unsupported argument"))
 	r.ctl.RejectPolicy(r.pol.File, errors.New("policy.hcl:4:1: Unsupported argument"))
+	// The firing must leave the queue before the reload resolves it: a
+	// resolution that finds it still queued supersedes both (by design).
+	s.waitSent(t, 1)
 	r.ctl.Reload(r.pol)
 	r.ctl.Reload(r.pol)
 	drain(n)
