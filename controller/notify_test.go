@@ -34,8 +34,11 @@ func (s *sentLog) Send(ctx context.Context, m notify.Message) error {
 	return nil
 }
 
-// waitSent waits until n messages were sent; the bound only keeps a
-// broken notifier from hanging the suite.
+// waitSent waits until n messages were sent. A test calls it before it
+// resolves what it fired: a resolution that finds the firing still in the
+// queue supersedes both (as notify intends), and under load the queue's
+// worker may not have run yet. The bound only keeps a broken notifier
+// from hanging the suite.
 func (s *sentLog) waitSent(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -85,6 +88,7 @@ func TestNotifyCMDBUnreadable(t *testing.T) {
 		r.pass()
 		if slices.Contains(n.Open(), notify.KeyCMDB) {
 			open = append(open, i)
+			s.waitSent(t, 1) // out of the queue before the pass that resolves it
 		}
 		r.clk.Advance(5 * time.Minute)
 	}
@@ -108,6 +112,7 @@ func TestNotifyApproval(t *testing.T) {
 	if len(ids) == 0 {
 		t.Fatal("nothing held for approval")
 	}
+	s.waitSent(t, 1)
 	r.clk.Advance(time.Minute)
 	r.pass()
 	r.ctl.Approvals().Approve(r.clk.Now(), ids...)
@@ -144,6 +149,7 @@ func TestNotifyBreaker(t *testing.T) {
 	if !r.ctl.Breaker().State().Open {
 		t.Fatal("breaker did not trip")
 	}
+	s.waitSent(t, 1)
 	r.ctl.Breaker().Reset()
 	r.pass()
 	r.pass()
@@ -166,6 +172,7 @@ func TestNotifyJournalProblem(t *testing.T) {
 			t.Fatalf("a pass on a closed journal applied %d actions", n)
 		}
 	}
+	s.waitSent(t, 1)
 	j, err := audit.Open(r.pol.Audit.Path, audit.Options{Clock: r.clk})
 	if err != nil {
 		t.Fatal(err)
@@ -187,8 +194,6 @@ func TestNotifyPolicyRejected(t *testing.T) {
 	n := withNotifier(r, s)
 	r.ctl.RejectPolicy(r.pol.File, errors.New("policy.hcl:3:1: Unsupported argument"))
 	r.ctl.RejectPolicy(r.pol.File, errors.New("policy.hcl:4:1: Unsupported argument"))
-	// The firing must leave the queue before the reload resolves it: a
-	// resolution that finds it still queued supersedes both (by design).
 	s.waitSent(t, 1)
 	r.ctl.Reload(r.pol)
 	r.ctl.Reload(r.pol)
