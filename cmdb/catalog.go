@@ -22,14 +22,6 @@ func (d Dialect) String() string {
 	return "SQLite"
 }
 
-// DialectFor returns the dialect of a DSN, as Open chooses its driver.
-func DialectFor(dsn string) Dialect {
-	if DriverFor(dsn) == "sqlserver" {
-		return SQLServer
-	}
-	return SQLite
-}
-
 // Catalog is what a CMDB's own catalog says about the tables the queries
 // read: sys.columns and sys.indexes on SQL Server, pragma table_info and
 // index_list on SQLite. It is raw: CheckSchema judges it.

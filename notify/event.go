@@ -68,9 +68,6 @@ func ParseSeverity(s string) (Severity, error) {
 	return Info, fmt.Errorf("unknown severity %q: want info, warning or critical", s)
 }
 
-// Severities lists the severity names, lowest first.
-func Severities() []string { return slices.Clone(severityNames) }
-
 // Subject is what an event is about. Empty fields do not apply: an event
 // about the whole site names only the NS.
 type Subject struct {

@@ -36,18 +36,6 @@ func checkStatus(raw string) (vocab.Status, string) {
 	return status, ""
 }
 
-// checkRowText checks the free text of a row beside its ids and status:
-// the package name and both versions.
-func checkRowText(r RawRow) string {
-	if reason := checkPackageName(r.PackageName); reason != "" {
-		return reason
-	}
-	if reason := checkVersion("package version", r.PackageVersion); reason != "" {
-		return reason
-	}
-	return checkVersion("version", r.Version)
-}
-
 // checkPackageName refuses a package name that is not UTF-8 or longer
 // than maxPackageNameLen (a name is clipped for display, but a value that
 // size is not a name).

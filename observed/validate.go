@@ -22,45 +22,6 @@ const (
 	reasonMalformedAgentHost = "not a host name"
 )
 
-// parseRow validates one untrusted CMDB row. It returns the pair, or the
-// reason the row is rejected.
-func parseRow(r RawRow) (Pair, string) {
-	sid, err := vocab.ParseGUID(r.ServerID)
-	if err != nil {
-		return Pair{}, "server id: " + err.Error()
-	}
-	if r.ServerName == "" {
-		return Pair{}, reasonServerNotInVItem
-	}
-	host, err := vocab.ParseHost(r.ServerName)
-	if err != nil {
-		return Pair{}, "server name: " + err.Error()
-	}
-	pkg, err := vocab.ParseGUID(r.PackageID)
-	if err != nil {
-		return Pair{}, "package id: " + err.Error()
-	}
-	if !r.PackageKnown {
-		return Pair{}, reasonPackageUnknown
-	}
-	status, reason := checkStatus(r.Status)
-	if reason != "" {
-		return Pair{}, reason
-	}
-	if reason := checkRowText(r); reason != "" {
-		return Pair{}, reason
-	}
-	return Pair{
-		Server:         host,
-		ServerID:       sid,
-		Package:        pkg,
-		PackageName:    vocab.Clip(r.PackageName),
-		Status:         status,
-		Version:        r.Version,
-		PackageVersion: r.PackageVersion,
-	}, ""
-}
-
 // rowParser is parseRow remembering how it parsed each server, package id
 // and status: a read holds tens of thousands of rows naming a few thousand
 // of each. The zero value is ready.
@@ -201,26 +162,6 @@ func rowReject(r RawRow, reason string) Reject {
 		PackageID: vocab.Clip(r.PackageID),
 		Reason:    reason,
 	}
-}
-
-// dedupePairs rejects every pair but one for each (server, package): rows
-// whose ids differ only in braces, or two server ids under one name. The
-// one kept is the first in a fixed order (server, package, server id,
-// status, version), whatever the order of the rows; the others keep
-// theirs.
-func dedupePairs(ps []Pair) ([]Pair, []Reject) {
-	var set pairSet
-	for _, p := range ps {
-		set.add(p)
-	}
-	keep := make([]Pair, 0, len(set.t.rows))
-	for _, p := range ps {
-		if i, ok := set.t.index[pairKey{server: hostKey(p.Server), pkg: p.Package}]; ok && set.t.rows[i].val == p {
-			keep = append(keep, p)
-			delete(set.t.index, set.t.rows[i].key) // a repeat of the kept row is a duplicate
-		}
-	}
-	return keep, set.rejects
 }
 
 // parseServers validates the CMDB's server list. Status names in counts
