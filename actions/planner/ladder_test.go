@@ -262,3 +262,20 @@ func TestTrustReasonBeforeCredentialRemedies(t *testing.T) {
 		}
 	}
 }
+
+// The lockout signatures as both sites spell them (the simulator's and the
+// ITMS driver's, Windows' texts of errors 1909 and 1793) set Locked; the
+// KB 179719 signatures do not.
+func TestIsLockedSign(t *testing.T) {
+	tests := map[string]bool{
+		"The referenced account is currently locked out and may not be logged on to(1909)": true,
+		"The user's account has expired(1793)":                                             true,
+		"0x80070005 [Access is denied]":                                                    false,
+		"trust relationship between this workstation and the primary domain failed(1789)":  false,
+	}
+	for sign, want := range tests {
+		if got := isLockedSign(sign); got != want {
+			t.Errorf("isLockedSign(%q) = %v, want %v", sign, got, want)
+		}
+	}
+}

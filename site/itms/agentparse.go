@@ -34,6 +34,10 @@ const (
 const (
 	sigAccessDenied = "0x80070005 [Access is denied]"
 	sigTrust        = "trust relationship between this workstation and the primary domain failed(1789)"
+	// The Agent Connectivity Credential's logon refused (KB 194234), as
+	// Windows words ERROR_ACCOUNT_LOCKED_OUT and ERROR_ACCOUNT_EXPIRED.
+	sigLocked  = "The referenced account is currently locked out and may not be logged on to(1909)"
+	sigExpired = "The user's account has expired(1793)"
 )
 
 // The log lines KB 179719 shows (lower case): CreateDirectoryPath's
@@ -43,6 +47,11 @@ const (
 var (
 	logDeniedNeedles = []string{"cannot create directory: 0x80070005", "copying event to capture directory: access is denied"}
 	logTrustNeedle   = "trust relationship between this workstation and the primary domain failed"
+	// Windows' texts of errors 1909 and 1793 (lower case), wherever the
+	// agent logs the refused logon of its credential (a guess:
+	// docs/itms.md).
+	logLockedNeedle  = "account is currently locked out"
+	logExpiredNeedle = "account has expired"
 )
 
 // bareSIDs are the principals KB 179719 finds alone on the folders of a
@@ -153,6 +162,12 @@ func logSignatures(tail []byte) []string {
 	}
 	if containsFold(tail, logTrustNeedle) {
 		out = append(out, sigTrust)
+	}
+	if containsFold(tail, logLockedNeedle) {
+		out = append(out, sigLocked)
+	}
+	if containsFold(tail, logExpiredNeedle) {
+		out = append(out, sigExpired)
 	}
 	return out
 }

@@ -88,6 +88,9 @@ func TestLogSignatures(t *testing.T) {
 		{"trust", trust, []string{sigTrust}},
 		{"both, UTF-16LE", wide("Cannot create directory: 0x80070005 ... " + trust), []string{sigAccessDenied, sigTrust}},
 		{"a tick count is not an error", "tickCount='17891789'", nil},
+		{"ACC locked out (KB 194234)", "Logon failed: The referenced account is currently locked out and may not be logged on to.", []string{sigLocked}},
+		{"ACC expired, UTF-16LE", wide("LogonUser: The user's account has expired."), []string{sigExpired}},
+		{"trust and lockout", trust + " The referenced account is currently locked out", []string{sigTrust, sigLocked}},
 	}
 	for _, tc := range tests {
 		if got := logSignatures([]byte(tc.log)); !slices.Equal(got, tc.want) {

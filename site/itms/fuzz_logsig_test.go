@@ -21,8 +21,9 @@ func FuzzLogSignatures(f *testing.F) {
 	f.Add([]byte{}, 3)
 	f.Fuzz(func(t *testing.T, tail []byte, mix int) {
 		sigs := logSignatures(tail)
-		if len(sigs) > 2 || slices.ContainsFunc(sigs, func(s string) bool { return s != sigAccessDenied && s != sigTrust }) ||
-			len(sigs) == 2 && sigs[0] != sigAccessDenied {
+		order := []string{sigAccessDenied, sigTrust, sigLocked, sigExpired}
+		if !slices.IsSortedFunc(sigs, func(a, b string) int { return slices.Index(order, a) - slices.Index(order, b) }) ||
+			slices.ContainsFunc(sigs, func(s string) bool { return !slices.Contains(order, s) }) || len(sigs) != len(slices.Compact(slices.Clone(sigs))) {
 			t.Fatalf("signatures %q", sigs)
 		}
 		// Plant a signature in the tail, in a case and an encoding chosen
