@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/itms-tools/reconciler/audit"
@@ -41,9 +42,20 @@ func serveHTTP(o Options, ctl *controller.Controller, m *controller.Metrics, vie
 	if err != nil {
 		return nil, nil, err
 	}
+	registerHTTP(m, srv)
 	o.Logger.Info("serving the console, metrics and health", "addr", srv.Addr().String(), "url", "http://"+srv.Addr().String()+"/",
 		"max_connections", lim.MaxConns)
 	return srv, cons, nil
+}
+
+// registerHTTP publishes the endpoint's connections against its cap.
+func registerHTTP(m *controller.Metrics, srv *httpserve.Server) {
+	gauge := func(name, help string, v func() int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v()) })
+	}
+	m.Registry.MustRegister(
+		gauge("reconciler_http_connections_open", "Connections open now to the console, metrics and health endpoint.", srv.Open),
+		gauge("reconciler_http_connections_peak", "The most connections open at once since the start (the cap is httpserve's MaxConns).", srv.Peak))
 }
 
 func stopHTTP(srv *httpserve.Server) {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/itms-tools/reconciler/audit"
 	"github.com/itms-tools/reconciler/controller"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/itms-tools/reconciler/notify"
 	"github.com/itms-tools/reconciler/policy"
 )
@@ -28,6 +30,11 @@ func startNotifier(o Options, journal func() *audit.Journal, m *controller.Metri
 			return err
 		})})
 	o.Secrets.Add(n.Secrets)
+	if m != nil {
+		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "reconciler_notify_open_incidents",
+			Help: "Incidents told and not resolved yet (each is told once until it resolves)."},
+			func() float64 { return float64(len(n.Open())) }))
+	}
 	rs, err := notify.Build(o.Policy.Notify, o.NotifyBuild)
 	if err != nil {
 		return nil, err

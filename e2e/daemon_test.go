@@ -110,6 +110,17 @@ func reloadsAnswered(msgs []string) int {
 
 var metricLine = regexp.MustCompile(`^(reconciler_[a-z_]+)\{([^}]*)\} (\S+)$`)
 
+// plainMetric is the value of an unlabelled metric in a scrape.
+func plainMetric(body, name string) (float64, bool) {
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
 // checkMetrics: passes and applied actions are counted.
 func checkMetrics(t *testing.T, d *daemon) {
 	t.Helper()
@@ -129,6 +140,14 @@ func checkMetrics(t *testing.T, d *daemon) {
 		}
 		sum[m[1]+"{"+m[2]+"}"] = v
 		sum[m[1]] += v
+	}
+	for _, name := range []string{"reconciler_http_connections_open", "reconciler_http_connections_peak"} {
+		if v, ok := plainMetric(body, name); !ok || v < 1 { // this scrape holds one
+			t.Errorf("%s = %v (served %v), want at least 1", name, v, ok)
+		}
+	}
+	if _, ok := plainMetric(body, "reconciler_notify_open_incidents"); !ok {
+		t.Error("reconciler_notify_open_incidents not served")
 	}
 	if sum[`reconciler_passes_total{result="acted"}`] < 1 {
 		t.Errorf("no acting pass counted in reconciler_passes_total: %v", sum)
