@@ -174,14 +174,10 @@ func (c *Controller) observe(ctx context.Context, p *policy.Policy, now time.Tim
 	held := c.retry.held(now)
 	sweep, also := c.sweep.plan(now, p.Reconcile.SweepEvery)
 	c.mu.Unlock()
-	if obs.CMDBErr == nil && (sweep || planner.NeedsServerList(d, obs)) {
-		o.ListServers(ctx, obs)
-	}
+	o.Fulfil(ctx, obs, planner.ListRequest(d, obs, sweep))
 	held = c.pausedHeld(held, obs, also) // after the server list: its spelling
 	in = planner.Input{Desired: d, Obs: obs, Now: now, Held: held, Also: also}
-	if need, pkgs := planner.Needs(in); len(need) > 0 || len(pkgs) > 0 {
-		o.ObserveAgents(ctx, obs, need, pkgs)
-	}
+	o.Fulfil(ctx, obs, planner.Request(in))
 	return in, obs.CMDBErr == nil && obs.ServersListed
 }
 

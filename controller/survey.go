@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/itms-tools/reconciler/actions/planner"
 	"github.com/itms-tools/reconciler/guard"
 	"github.com/itms-tools/reconciler/health"
 	"github.com/itms-tools/reconciler/observed"
@@ -20,32 +21,10 @@ func (c *Controller) Survey(ctx context.Context) (*observed.Observation, health.
 	o := c.observer(p)
 	obs := o.ReadSite(ctx, now, true)
 	d := desiredOf(p)
-	if obs.CMDBErr == nil {
-		need := obs.Need(d.InScope)
-		for _, s := range obs.Servers() {
-			if _, ok := need[s.Name]; !ok && d.InScope(s.Name) {
-				need[s.Name] = nil
-			}
-		}
-		o.ObserveAgents(ctx, obs, need, packagesOf(need))
-	}
+	o.Fulfil(ctx, obs, planner.Everything(d, obs))
 	rep := health.Evaluate(d, obs, nil, now)
 	rep.Credentials = c.logins.health()
 	return obs, rep
-}
-
-func packagesOf(need map[vocab.Host][]vocab.GUID) []vocab.GUID {
-	seen := map[vocab.GUID]bool{}
-	var out []vocab.GUID
-	for _, ps := range need {
-		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }
 
 // Budget is the state of one limited kind.
