@@ -158,7 +158,7 @@ func planApprovals(ctx context.Context, e *env, c *common, plan string) (*policy
 		return nil, nil, code
 	}
 	defer s.close()
-	ctl, err := s.observer()
+	ctl, err := s.readOnlyController()
 	if err != nil {
 		return nil, nil, e.errorf("approve: %v", err)
 	}

@@ -78,7 +78,7 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer s.close()
-	ctl, err := s.observer()
+	ctl, err := s.readOnlyController()
 	if err != nil {
 		return e.errorf("%v", err)
 	}

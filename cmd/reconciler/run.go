@@ -18,10 +18,10 @@ import (
 )
 
 func init() {
-	register(command{name: "run", summary: "reconcile: as a daemon, or one pass with --once", run: runRun})
+	register(command{name: "run", summary: "reconcile: as a daemon, or one pass with --once", run: runReconcile})
 }
 
-func runRun(ctx context.Context, e *env, args []string) int {
+func runReconcile(ctx context.Context, e *env, args []string) int {
 	fs, c := newFlags(e, "run")
 	once := fs.Bool("once", false, "run one pass (observe, plan, apply, verify) and exit")
 	if code, done := parseFlags(e, fs, args); done {

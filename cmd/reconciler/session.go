@@ -84,12 +84,12 @@ func (s *session) close() {
 	}
 }
 
-// observer builds a controller that writes nothing, with its gates rebuilt
+// readOnlyController builds a controller that writes nothing, with its gates rebuilt
 // from the journal so that plan, status and approve see what a pass would
 // hold (a journal that cannot be read is logged: its budgets then count as
 // spent), and with the pair ages the daemon's passes journaled, so that they
 // see which Pending pairs the daemon has watched past pending_grace.
-func (s *session) observer() (*controller.Controller, error) {
+func (s *session) readOnlyController() (*controller.Controller, error) {
 	ctl, err := s.controller(nil, nil)
 	if err != nil {
 		return nil, err

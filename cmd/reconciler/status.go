@@ -87,7 +87,7 @@ func statusUsage(w io.Writer, defaults func()) {
 // statusOnce observes and prints one status; it returns the exit code.
 func statusOnce(ctx context.Context, s *session, f statusFlags) int {
 	e := s.e
-	ctl, err := s.observer()
+	ctl, err := s.readOnlyController()
 	if err != nil {
 		return e.errorf("%v", err)
 	}
