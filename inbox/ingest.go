@@ -191,35 +191,51 @@ func keepAside(dir, path string) (string, error) {
 // readRequest opens a trusted request file and returns its journal record,
 // with the file's owner as the actor, and the owner.
 func readRequest(path string) (audit.Record, string, error) {
-	r, owner, err := readTrusted(path)
+	b, owner, err := readTrusted(path)
 	if err != nil {
 		return audit.Record{}, owner, err
 	}
-	r.Actor = audit.Actor{Host: audit.CurrentActor().Host, User: owner}
-	rec, err := r.Record()
+	rec, err := decodeRequest(b, owner)
 	return rec, owner, err
 }
 
-// readTrusted opens a trusted request file and decodes it (unknown fields
-// are an error); it returns the file's owner as well.
-func readTrusted(path string) (Request, string, error) {
+// readTrusted opens a trusted request file and reads it, bounded; it
+// returns the file's owner as well.
+func readTrusted(path string) ([]byte, string, error) {
 	f, owner, err := checker.Open(path)
 	if err != nil {
-		return Request{}, "", err
+		return nil, "", err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxRequestBytes+1))
 	switch {
 	case err != nil:
-		return Request{}, owner, err
+		return nil, owner, err
 	case len(b) > MaxRequestBytes:
-		return Request{}, owner, fmt.Errorf("larger than %d bytes", MaxRequestBytes)
+		return nil, owner, fmt.Errorf("larger than %d bytes", MaxRequestBytes)
 	}
+	return b, owner, nil
+}
+
+// decodeRequest decodes a request file's content (unknown fields are an
+// error) into its journal record, with owner, the file's owner, as the
+// actor whatever the file says.
+func decodeRequest(b []byte, owner string) (audit.Record, error) {
+	r, err := decode(b)
+	if err != nil {
+		return audit.Record{}, err
+	}
+	r.Actor = audit.Actor{Host: audit.CurrentActor().Host, User: owner}
+	return r.Record()
+}
+
+// decode reads a request file's content; unknown fields are an error.
+func decode(b []byte) (Request, error) {
 	var r Request
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return Request{}, owner, fmt.Errorf("parse: %w", err)
+		return Request{}, fmt.Errorf("parse: %w", err)
 	}
-	return r, owner, nil
+	return r, nil
 }

@@ -32,7 +32,11 @@ func Pending(journal string, types ...audit.Type) []Queued {
 			continue
 		}
 		name := filepath.Join(dir, en.Name())
-		r, owner, err := readTrusted(name)
+		b, owner, err := readTrusted(name)
+		if err != nil {
+			continue
+		}
+		r, err := decode(b)
 		if err != nil || (len(types) > 0 && !slices.Contains(types, r.Type)) {
 			continue
 		}
