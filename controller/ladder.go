@@ -138,13 +138,7 @@ func spelledAs(h vocab.Host, obs *observed.Observation, known []vocab.Host) voca
 // PauseReason says why a paused server (every server when h is "") gets
 // no actions, and how to release it.
 func PauseReason(h vocab.Host, p guard.Hold) string {
-	msg := "enforcement paused by " + p.By
-	if !p.Since.IsZero() {
-		msg += " since " + p.Since.UTC().Format("2006-01-02 15:04Z")
-	}
-	if p.Reason != "" {
-		msg += ": " + p.Reason
-	}
+	msg := "enforcement paused " + p.String()
 	resume := "reconciler resume"
 	if h != "" {
 		resume += " " + string(h)

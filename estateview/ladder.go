@@ -6,7 +6,6 @@ import (
 
 	"github.com/itms-tools/reconciler/actions"
 	"github.com/itms-tools/reconciler/guard"
-	"github.com/itms-tools/reconciler/vocab"
 )
 
 // LadderSource is what the view reads of the escalation ladder, when its
@@ -86,12 +85,5 @@ func pauseText(lo ladderOf, k string) string {
 	if !ok {
 		return ""
 	}
-	s := "paused by " + vocab.Printable(p.By)
-	if !p.Since.IsZero() {
-		s += " since " + p.Since.UTC().Format("2006-01-02 15:04Z")
-	}
-	if p.Reason != "" {
-		s += ": " + vocab.Printable(p.Reason)
-	}
-	return s + scope
+	return "paused " + p.String() + scope
 }

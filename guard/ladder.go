@@ -59,6 +59,20 @@ type Hold struct {
 	Reason string    `json:"reason,omitempty"`
 }
 
+// String says who paused, since when and why ("by alice since
+// 2026-03-01 02:00Z: disk swap"), every part printable: who and why come
+// from a request file.
+func (h Hold) String() string {
+	s := "by " + vocab.Printable(h.By)
+	if !h.Since.IsZero() {
+		s += " since " + h.Since.UTC().Format("2006-01-02 15:04Z")
+	}
+	if h.Reason != "" {
+		s += ": " + vocab.Printable(h.Reason)
+	}
+	return s
+}
+
 // NewLadder returns an empty ladder: verifyAfter is how long after a
 // resend_status its verification waits; base and cap bound the backoff
 // between rungs.
