@@ -16,15 +16,7 @@ import "fmt"
 // once the intent is durable), the outcome of an action that ran (applied,
 // failed), and every type but those Batchable lists. Forward receives a
 // batched record once it is durable.
-func (j *Journal) AppendBatched(r Record) (Record, error) {
-	r, err := j.complete(r)
-	if err != nil {
-		return Record{}, err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.write(r, !Batchable(r))
-}
+func (j *Journal) AppendBatched(r Record) (Record, error) { return j.appendRecord(r, !Batchable(r)) }
 
 // Batchable reports whether r gates nothing, so that AppendBatched may
 // leave its fsync to a later record: an outcome of an action that did not
@@ -79,12 +71,4 @@ func (j *Journal) syncLocked() error {
 // writer that syncs before anything acts on r, such as an executor that
 // writes the intents of a batch of actions, syncs once, and only then
 // starts them; AppendBatched stays the choice of every other writer.
-func (j *Journal) AppendUnsynced(r Record) (Record, error) {
-	r, err := j.complete(r)
-	if err != nil {
-		return Record{}, err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.write(r, false)
-}
+func (j *Journal) AppendUnsynced(r Record) (Record, error) { return j.appendRecord(r, false) }

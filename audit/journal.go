@@ -223,14 +223,18 @@ func (j *Journal) open(expect *chainPos) error {
 // file's size; otherwise it writes nothing and returns an error wrapping
 // ErrIdentity. After a failed sync the journal refuses further appends
 // until Check has reopened it.
-func (j *Journal) Append(r Record) (Record, error) {
+func (j *Journal) Append(r Record) (Record, error) { return j.appendRecord(r, true) }
+
+// appendRecord completes r and writes it; unless sync, its fsync is left
+// to the next synced record (see AppendBatched).
+func (j *Journal) appendRecord(r Record, sync bool) (Record, error) {
 	r, err := j.complete(r)
 	if err != nil {
 		return Record{}, err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.appendLocked(r)
+	return j.write(r, sync)
 }
 
 // complete validates r, sets its actor and scrubs it.
